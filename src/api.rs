@@ -1,0 +1,41 @@
+//! Server functions: the only way the pages talk to the server. Each body exists only in the
+//! server build and delegates to [`crate::server::actions`], where every function checks
+//! authorization and CSRF itself (a direct HTTP call gets the same checks as the page).
+
+use crate::model::{AdminData, ApiError, FormState, ReportsData, SessionInfo};
+use leptos::prelude::*;
+
+/// Who is signed in, the CSRF token for forms, and any pending flash message.
+#[server(endpoint = "session_info")]
+pub async fn get_session_info() -> Result<SessionInfo, ApiError> {
+    crate::server::actions::session_info().await
+}
+
+/// The email/password form (Cognito `InitiateAuth`, `USER_PASSWORD_AUTH`).
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+    csrf: String,
+) -> Result<FormState, ApiError> {
+    crate::server::actions::sign_in(email, password, next, csrf).await
+}
+
+/// Ends the session (a POST with a CSRF token, never a link).
+#[server(endpoint = "sign_out")]
+pub async fn sign_out(csrf: String) -> Result<FormState, ApiError> {
+    crate::server::actions::sign_out(csrf).await
+}
+
+/// Data of `/reports` (groups `analysts` or `admins`).
+#[server(endpoint = "reports_data")]
+pub async fn load_reports() -> Result<ReportsData, ApiError> {
+    crate::server::actions::reports_data().await
+}
+
+/// Data of `/admin` (group `admins`).
+#[server(endpoint = "admin_data")]
+pub async fn load_admin() -> Result<AdminData, ApiError> {
+    crate::server::actions::admin_data().await
+}

@@ -1,0 +1,127 @@
+//! The HTML shell, the router with every page, and the header shared by all pages.
+
+use crate::access::Area;
+use crate::api::{get_session_info, SignOut};
+use crate::model::{ApiError, SessionInfo, UserView};
+use crate::pages::{
+    admin::AdminPage, dashboard::DashboardPage, forbidden::Forbidden, home::HomePage,
+    login::LoginPage, not_found::NotFound, reports::ReportsPage,
+};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes, A},
+    hooks::use_location,
+    path, SsrMode,
+};
+
+/// The document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// What every page knows about the visitor: re-read on every navigation.
+pub type SessionResource = Resource<Result<SessionInfo, ApiError>>;
+
+/// The session resource provided by [`App`].
+pub fn use_session() -> SessionResource {
+    expect_context::<SessionResource>()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/gatehouse.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "gatehouse".to_string() } else { format!("{page} · gatehouse") }/>
+        <Router>
+            <SessionScope>
+                <a class="skip-link" href="#main">"Skip to content"</a>
+                <Header/>
+                <main id="main" tabindex="-1">
+                    <Routes fallback=NotFound>
+                        <Route path=path!("") view=HomePage/>
+                        <Route path=path!("/login") view=LoginPage/>
+                        <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
+                        <Route path=path!("/reports") view=ReportsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
+                        <Route path=path!("/forbidden") view=Forbidden/>
+                    </Routes>
+                </main>
+                <footer class="site-footer">
+                    <p>"gatehouse — sign-in by Amazon Cognito, sessions kept on the server."</p>
+                </footer>
+            </SessionScope>
+        </Router>
+    }
+}
+
+/// Provides the session resource to everything inside the router.
+#[component]
+fn SessionScope(children: Children) -> impl IntoView {
+    let location = use_location();
+    // Keyed on the URL so that a navigation (e.g. after signing in or out) re-reads it.
+    let info: SessionResource = Resource::new_blocking(
+        move || (location.pathname.get(), location.search.get()),
+        |_| get_session_info(),
+    );
+    provide_context(info);
+    children()
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let info = use_session();
+    view! {
+        <header class="site-header">
+            <a class="brand" href="/">"gatehouse"</a>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match info.await {
+                        Ok(SessionInfo { user: Some(user), csrf, .. }) => {
+                            view! { <SignedInNav user csrf/> }.into_any()
+                        }
+                        _ => view! {
+                            <nav aria-label="Main">
+                                <A href="/login">"Sign in"</A>
+                            </nav>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </header>
+    }
+}
+
+#[component]
+fn SignedInNav(user: UserView, csrf: String) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    let reports = Area::Reports.allows(&user.groups);
+    let admin = Area::Admin.allows(&user.groups);
+    view! {
+        <nav aria-label="Main">
+            <A href="/dashboard">"Dashboard"</A>
+            {reports.then(|| view! { <A href="/reports">"Reports"</A> })}
+            {admin.then(|| view! { <A href="/admin">"Admin"</A> })}
+            <span class="who" title="Signed in">{user.email}</span>
+            <ActionForm action=sign_out attr:class="inline">
+                <input type="hidden" name="csrf" value=csrf/>
+                <button type="submit" class="link-button">"Sign out"</button>
+            </ActionForm>
+        </nav>
+    }
+}

@@ -1,0 +1,18 @@
+//! Authentication, server side: everything between a submitted form and a trusted identity.
+//!
+//! - [`cognito`]: the Cognito user-pool client behind the [`cognito::IdentityProvider`] seam.
+//! - [`jwks`] and [`tokens`]: ID/access token verification against the pool's cached JWKS.
+//! - [`session`]: the DynamoDB-backed `tower-sessions` store and the signed-in session data.
+//! - [`signing`]: HMAC signatures for the CSRF token and the flash cookie.
+//! - [`redirect`]: the `next=` sanitiser (local paths only).
+//! - [`lockout`]: failed-attempt counting and locks on a shared DynamoDB table.
+//! - [`signin`]: the password sign-in service (lockout check, Cognito, token verification).
+
+pub mod cognito;
+pub mod jwks;
+pub mod lockout;
+pub mod redirect;
+pub mod session;
+pub mod signin;
+pub mod signing;
+pub mod tokens;

@@ -1,0 +1,349 @@
+//! Server-side sessions: a `tower-sessions` store on a DynamoDB table shared by every instance,
+//! and the data a signed-in session carries.
+//!
+//! Why our own store rather than a published DynamoDB store crate: the ones on crates.io pin
+//! older `tower-sessions` and AWS SDK majors than this app uses, and none compares the expiry
+//! with the clock on read. DynamoDB's TTL deletes expired items late (up to days), so [`load`]
+//! must refuse an expired record itself. The store is ~60 lines; owning it is cheaper than
+//! adapting one.
+//!
+//! Table: partition key `id` (S); `data` (S, JSON of the session map); `expires_at` (N, epoch
+//! seconds, also the table's TTL attribute). Reads are strongly consistent so that a session
+//! created on one instance is seen at once by another.
+//!
+//! [`load`]: DynamoSessionStore::load
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
+use tower_sessions::Session;
+
+/// Seconds since the Unix epoch; injectable so tests can move time.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+pub fn system_clock() -> Clock {
+    Arc::new(|| time::OffsetDateTime::now_utc().unix_timestamp())
+}
+
+#[derive(Clone)]
+pub struct DynamoSessionStore {
+    client: Client,
+    table: String,
+    clock: Clock,
+}
+
+impl fmt::Debug for DynamoSessionStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DynamoSessionStore")
+            .field("table", &self.table)
+            .finish()
+    }
+}
+
+impl DynamoSessionStore {
+    pub fn new(client: Client, table: String) -> Self {
+        DynamoSessionStore {
+            client,
+            table,
+            clock: system_clock(),
+        }
+    }
+
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    fn backend<E: std::error::Error>(op: &str, e: E) -> session_store::Error {
+        session_store::Error::Backend(format!("DynamoDB {op}: {}", error_chain(&e)))
+    }
+
+    fn item(record: &Record) -> session_store::Result<HashMap<String, AttributeValue>> {
+        let data = serde_json::to_string(&record.data)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        Ok(HashMap::from([
+            ("id".to_string(), AttributeValue::S(record.id.to_string())),
+            ("data".to_string(), AttributeValue::S(data)),
+            (
+                "expires_at".to_string(),
+                AttributeValue::N(record.expiry_date.unix_timestamp().to_string()),
+            ),
+        ]))
+    }
+}
+
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+#[async_trait]
+impl SessionStore for DynamoSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // A fresh random id must not overwrite an existing session: conditional put, and a
+        // new id on the (astronomically unlikely) collision.
+        loop {
+            let result = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(Self::item(record)?))
+                .condition_expression("attribute_not_exists(id)")
+                .send()
+                .await;
+            match result {
+                Ok(_) => return Ok(()),
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+                {
+                    record.id = Id::default();
+                }
+                Err(e) => return Err(Self::backend("PutItem", e)),
+            }
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(Self::item(record)?))
+            .send()
+            .await
+            .map_err(|e| Self::backend("PutItem", e))?;
+        Ok(())
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("id", AttributeValue::S(id.to_string()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| Self::backend("GetItem", e))?;
+        let Some(item) = out.item else {
+            return Ok(None);
+        };
+        let expires_at = match item.get("expires_at") {
+            Some(AttributeValue::N(n)) => n.parse::<i64>().unwrap_or(0),
+            _ => 0,
+        };
+        // TTL deletion is late: the clock decides.
+        if expires_at <= (self.clock)() {
+            return Ok(None);
+        }
+        let data = match item.get("data") {
+            Some(AttributeValue::S(s)) => {
+                serde_json::from_str(s).map_err(|e| session_store::Error::Decode(e.to_string()))?
+            }
+            _ => return Ok(None),
+        };
+        let expiry_date = time::OffsetDateTime::from_unix_timestamp(expires_at)
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date,
+        }))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("id", AttributeValue::S(id.to_string()))
+            .send()
+            .await
+            .map_err(|e| Self::backend("DeleteItem", e))?;
+        Ok(())
+    }
+}
+
+/// How the session was signed in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInMethod {
+    Password,
+    Hosted,
+    Google,
+}
+
+impl SignInMethod {
+    pub fn label(self) -> &'static str {
+        match self {
+            SignInMethod::Password => "email and password",
+            SignInMethod::Hosted => "the hosted sign-in page",
+            SignInMethod::Google => "Google",
+        }
+    }
+}
+
+/// What a signed-in session holds, server side only. Identity and groups come from the
+/// verified ID token; the tokens themselves never leave the server.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct AuthSession {
+    pub sub: String,
+    pub email: String,
+    pub username: String,
+    pub groups: Vec<String>,
+    pub method: SignInMethod,
+    pub id_token: String,
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+    /// `exp` of the access token (epoch seconds).
+    pub access_expires_at: i64,
+    /// When the user signed in (the absolute timeout runs from here).
+    pub authenticated_at: i64,
+    /// Last request seen (the idle timeout runs from here); written at most once a minute.
+    pub last_seen: i64,
+}
+
+impl fmt::Debug for AuthSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthSession")
+            .field("sub", &self.sub)
+            .field("groups", &self.groups)
+            .field("method", &self.method)
+            .field("authenticated_at", &self.authenticated_at)
+            .field("last_seen", &self.last_seen)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The key of the [`AuthSession`] in the session map.
+pub const AUTH_KEY: &str = "auth";
+
+#[derive(Clone, Debug)]
+pub struct SessionPolicy {
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
+impl SessionPolicy {
+    /// `last_seen` is rewritten when older than this: often enough for the idle timeout to be
+    /// accurate to a minute, rarely enough that reads do not each cost a write.
+    pub fn touch_interval(&self) -> i64 {
+        (self.idle.as_secs() as i64 / 4).clamp(1, 60)
+    }
+}
+
+/// Why a stored session is no longer valid.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Expired {
+    Idle,
+    Absolute,
+}
+
+/// Pure timeout rule: `Err` when the session must end at `now`.
+pub fn check_timeouts(auth: &AuthSession, policy: &SessionPolicy, now: i64) -> Result<(), Expired> {
+    if now - auth.authenticated_at >= policy.absolute.as_secs() as i64 {
+        return Err(Expired::Absolute);
+    }
+    if now - auth.last_seen >= policy.idle.as_secs() as i64 {
+        return Err(Expired::Idle);
+    }
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("session store failed: {0}")]
+pub struct SessionError(#[from] pub tower_sessions::session::Error);
+
+/// The signed-in user of this request, enforcing the idle and absolute timeouts on read.
+/// An expired session is destroyed (record deleted, cookie cleared).
+pub async fn current_user(
+    session: &Session,
+    policy: &SessionPolicy,
+    now: i64,
+) -> Result<Option<AuthSession>, SessionError> {
+    let Some(mut auth) = session.get::<AuthSession>(AUTH_KEY).await? else {
+        return Ok(None);
+    };
+    if let Err(why) = check_timeouts(&auth, policy, now) {
+        tracing::info!(reason = ?why, "session expired");
+        session.flush().await?;
+        return Ok(None);
+    }
+    if now - auth.last_seen >= policy.touch_interval() {
+        auth.last_seen = now;
+        session.insert(AUTH_KEY, &auth).await?;
+    }
+    Ok(Some(auth))
+}
+
+/// Starts the signed-in session: a new session id (the pre-login id is discarded, so a
+/// planted id is useless), then the identity.
+pub async fn establish(session: &Session, auth: &AuthSession) -> Result<(), SessionError> {
+    session.cycle_id().await?;
+    session.insert(AUTH_KEY, auth).await?;
+    Ok(())
+}
+
+/// Ends the session: the record is deleted and the cookie cleared.
+pub async fn end(session: &Session) -> Result<(), SessionError> {
+    session.flush().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auth(authenticated_at: i64, last_seen: i64) -> AuthSession {
+        AuthSession {
+            sub: "s".into(),
+            email: "e".into(),
+            username: "u".into(),
+            groups: vec![],
+            method: SignInMethod::Password,
+            id_token: "id".into(),
+            access_token: "at".into(),
+            refresh_token: None,
+            access_expires_at: 0,
+            authenticated_at,
+            last_seen,
+        }
+    }
+
+    #[test]
+    fn idle_and_absolute_timeouts() {
+        let p = SessionPolicy {
+            idle: Duration::from_secs(100),
+            absolute: Duration::from_secs(1000),
+        };
+        assert_eq!(check_timeouts(&auth(0, 0), &p, 99), Ok(()));
+        assert_eq!(check_timeouts(&auth(0, 0), &p, 100), Err(Expired::Idle));
+        assert_eq!(check_timeouts(&auth(0, 950), &p, 999), Ok(()));
+        assert_eq!(
+            check_timeouts(&auth(0, 990), &p, 1000),
+            Err(Expired::Absolute)
+        );
+    }
+
+    #[test]
+    fn debug_never_prints_tokens() {
+        let printed = format!("{:?}", auth(0, 0));
+        assert!(
+            !printed.contains("\"id\"") && !printed.contains("at\""),
+            "{printed}"
+        );
+        assert!(!printed.contains("id_token"));
+    }
+}

@@ -1,0 +1,211 @@
+//! Password sign-in: normalise the username, check the lockout, ask Cognito, verify what comes
+//! back, and build the session identity. Every way of failing is sorted into what the user may be told:
+//! unknown user, wrong password and unconfirmed account are one and the same message.
+
+use super::cognito::{CognitoError, IdentityProvider, PasswordAuth, TokenSet};
+use super::lockout::{Failure, LockoutError, LockoutStore};
+use super::session::{AuthSession, Clock, SignInMethod};
+use super::tokens::{TokenError, TokenVerifier};
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// Unknown user, wrong password, or unconfirmed account: one message for all three.
+    #[error("credentials rejected")]
+    InvalidCredentials(#[source] CognitoError),
+    /// Cognito asked for a step this app does not offer (yet).
+    #[error("Cognito challenge {0} is not supported")]
+    UnsupportedChallenge(String),
+    /// Cognito unreachable, throttling, or failing.
+    #[error("identity provider unavailable")]
+    Unavailable(#[source] CognitoError),
+    /// The keys to verify tokens could not be fetched.
+    #[error("token keys unavailable")]
+    KeysUnavailable(#[source] TokenError),
+    /// Cognito returned tokens that did not verify: never trusted.
+    #[error("token verification failed")]
+    BadToken(#[source] TokenError),
+    #[error("unexpected identity provider response")]
+    Unexpected(#[source] CognitoError),
+    /// Too many failures: refused without asking Cognito.
+    #[error("account name locked for {minutes} more minute(s)")]
+    Locked { minutes: i64 },
+    /// The lockout table cannot be read: fail closed, Cognito is not asked.
+    #[error("lockout check unavailable")]
+    LockoutUnavailable(#[source] LockoutError),
+}
+
+impl SignInError {
+    /// The message the user reads, and the HTTP status of the page that shows it.
+    pub fn user_message(&self) -> (String, u16) {
+        match self {
+            SignInError::InvalidCredentials(_) => (INVALID_CREDENTIALS.into(), 401),
+            SignInError::Locked { minutes } => (locked_message(*minutes), 429),
+            SignInError::UnsupportedChallenge(_) => (
+                "Your account needs an extra sign-in step that this page cannot complete yet. Please contact your administrator.".into(),
+                403,
+            ),
+            SignInError::Unavailable(_)
+            | SignInError::KeysUnavailable(_)
+            | SignInError::LockoutUnavailable(_) => (UNAVAILABLE.into(), 503),
+            SignInError::BadToken(_) | SignInError::Unexpected(_) => (
+                "Sign-in failed because of a problem on our side. Please try again.".into(),
+                502,
+            ),
+        }
+    }
+}
+
+pub const INVALID_CREDENTIALS: &str = "Incorrect email or password.";
+/// "Too many failed attempts. Try again in 14 minutes."
+pub fn locked_message(minutes: i64) -> String {
+    let minutes = minutes.max(1);
+    let unit = if minutes == 1 { "minute" } else { "minutes" };
+    format!("Too many failed attempts. Try again in {minutes} {unit}.")
+}
+
+pub const UNAVAILABLE: &str = "Sign-in is temporarily unavailable. Please try again in a moment.";
+
+/// Usernames are emails: trimmed and lower-cased, so `Alice@Example.com ` is `alice@example.com`.
+pub fn normalize_username(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+pub struct SignInService {
+    idp: Arc<dyn IdentityProvider>,
+    verifier: Arc<TokenVerifier>,
+    lockout: LockoutStore,
+    clock: Clock,
+}
+
+impl SignInService {
+    pub fn new(
+        idp: Arc<dyn IdentityProvider>,
+        verifier: Arc<TokenVerifier>,
+        lockout: LockoutStore,
+        clock: Clock,
+    ) -> Self {
+        SignInService {
+            idp,
+            verifier,
+            lockout,
+            clock,
+        }
+    }
+
+    pub fn lockout(&self) -> &LockoutStore {
+        &self.lockout
+    }
+
+    /// Email/password sign-in (`USER_PASSWORD_AUTH`). Two DynamoDB requests at most (see
+    /// [`super::lockout`]): the lock check before Cognito, then the failure count or reset.
+    pub async fn password(&self, email: &str, password: &str) -> Result<AuthSession, SignInError> {
+        let username = normalize_username(email);
+        let status = self
+            .lockout
+            .check(&username)
+            .await
+            .map_err(SignInError::LockoutUnavailable)?;
+        if let Some(minutes) = status.minutes_left(self.lockout.now()) {
+            return Err(SignInError::Locked { minutes });
+        }
+        match self.idp.password_auth(&username, password).await {
+            Ok(PasswordAuth::Tokens(tokens)) => {
+                let session = self
+                    .session_from_tokens(tokens, SignInMethod::Password, None)
+                    .await?;
+                if status.failures > 0 {
+                    if let Err(e) = self.lockout.reset(&username).await {
+                        tracing::warn!(error = %e, "could not reset the failure count after a sign-in");
+                    }
+                }
+                Ok(session)
+            }
+            Ok(PasswordAuth::Challenge { name }) => Err(SignInError::UnsupportedChallenge(name)),
+            Err(e @ (CognitoError::InvalidCredentials { .. } | CognitoError::NotConfirmed)) => {
+                match self.lockout.record_failure(&username, &status).await {
+                    Ok(Failure::Counted {
+                        locked_until: Some(until),
+                        ..
+                    }) => {
+                        tracing::warn!(user = %log_name(&username), "account name locked");
+                        let now = self.lockout.now();
+                        Err(SignInError::Locked {
+                            minutes: ((until - now) + 59) / 60,
+                        })
+                    }
+                    Ok(Failure::AlreadyLocked) => {
+                        let minutes =
+                            (self.lockout.policy().lock_duration.as_secs() as i64 + 59) / 60;
+                        Err(SignInError::Locked { minutes })
+                    }
+                    Ok(Failure::Counted { .. }) => Err(SignInError::InvalidCredentials(e)),
+                    Err(le) => {
+                        tracing::error!(error = %le, "could not count a failed sign-in");
+                        Err(SignInError::InvalidCredentials(e))
+                    }
+                }
+            }
+            Err(e @ (CognitoError::Throttled { .. } | CognitoError::Unavailable(_))) => {
+                Err(SignInError::Unavailable(e))
+            }
+            Err(e) => Err(SignInError::Unexpected(e)),
+        }
+    }
+
+    /// Verifies tokens from Cognito and builds the session identity from their claims.
+    pub async fn session_from_tokens(
+        &self,
+        tokens: TokenSet,
+        method: SignInMethod,
+        nonce: Option<&str>,
+    ) -> Result<AuthSession, SignInError> {
+        let token_error = |e: TokenError| match e {
+            TokenError::Jwks(_) => SignInError::KeysUnavailable(e),
+            other => SignInError::BadToken(other),
+        };
+        let id = self
+            .verifier
+            .verify_id_token(&tokens.id_token, nonce)
+            .await
+            .map_err(token_error)?;
+        let access = self
+            .verifier
+            .verify_access_token(&tokens.access_token)
+            .await
+            .map_err(token_error)?;
+        if access.sub != id.sub {
+            return Err(SignInError::BadToken(TokenError::Malformed(
+                "ID and access tokens name different subjects".into(),
+            )));
+        }
+        let now = (self.clock)();
+        Ok(AuthSession {
+            email: id.email.clone().unwrap_or_default(),
+            username: id
+                .username
+                .clone()
+                .or(access.username.clone())
+                .unwrap_or_else(|| id.sub.clone()),
+            sub: id.sub,
+            groups: id.groups,
+            method,
+            id_token: tokens.id_token,
+            access_token: tokens.access_token,
+            refresh_token: tokens.refresh_token,
+            access_expires_at: access.exp,
+            authenticated_at: now,
+            last_seen: now,
+        })
+    }
+}
+
+/// How a username appears in logs: enough to correlate, not the address itself.
+pub fn log_name(username: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(username.as_bytes());
+    format!(
+        "u:{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+        digest[0], digest[1], digest[2], digest[3], digest[4], digest[5]
+    )
+}

@@ -1,0 +1,308 @@
+//! Typed settings from the environment, validated once at start-up. A missing or malformed
+//! variable stops the process with a message naming it. Secrets are wrapped in [`Secret`],
+//! whose `Debug` never prints the value, so the whole `Config` can be logged.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// A value that must never reach a log line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("missing required environment variable {0}")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+/// The lockout policy (see [`crate::auth::lockout`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LockoutPolicy {
+    pub max_attempts: u32,
+    pub window: Duration,
+    pub lock_duration: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub region: String,
+    pub user_pool_id: String,
+    pub client_id: String,
+    /// When set, `SECRET_HASH` is sent with every Cognito call that names a user.
+    pub client_secret: Option<Secret>,
+    /// Endpoint override for the Cognito user-pool API (the local emulator).
+    pub cognito_endpoint: Option<String>,
+    /// The expected `iss` of every token; the JWKS is read from `{issuer}/.well-known/jwks.json`.
+    pub issuer: String,
+    /// Endpoint override for DynamoDB (the local emulator).
+    pub dynamodb_endpoint: Option<String>,
+    pub sessions_table: String,
+    pub lockout_table: String,
+    /// The URL users reach the app at, e.g. `https://gatehouse.example.com`.
+    pub public_url: String,
+    pub bind_addr: SocketAddr,
+    pub session_idle_timeout: Duration,
+    pub session_absolute_timeout: Duration,
+    /// Keys the CSRF and flash-cookie MACs; shared by every instance.
+    pub app_secret: Secret,
+    pub lockout: LockoutPolicy,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let get = |name: &'static str| -> Option<String> {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let required = |name: &'static str| get(name).ok_or(ConfigError::Missing(name));
+        let url = |name: &'static str, value: String| -> Result<String, ConfigError> {
+            if value.starts_with("http://") || value.starts_with("https://") {
+                Ok(value.trim_end_matches('/').to_string())
+            } else {
+                Err(ConfigError::Invalid {
+                    name,
+                    reason: "must start with http:// or https://".into(),
+                })
+            }
+        };
+        let secs = |name: &'static str, default: u64| -> Result<Duration, ConfigError> {
+            match get(name) {
+                None => Ok(Duration::from_secs(default)),
+                Some(v) => match v.parse::<u64>() {
+                    Ok(n) if n > 0 => Ok(Duration::from_secs(n)),
+                    _ => Err(ConfigError::Invalid {
+                        name,
+                        reason: format!("expected a positive number of seconds, got {v:?}"),
+                    }),
+                },
+            }
+        };
+
+        let region = get("AWS_REGION").unwrap_or_else(|| "us-east-1".to_string());
+        let user_pool_id = required("COGNITO_USER_POOL_ID")?;
+        if !user_pool_id.contains('_') {
+            return Err(ConfigError::Invalid {
+                name: "COGNITO_USER_POOL_ID",
+                reason: "expected the form <region>_<id>, e.g. eu-west-1_AbCdEf123".into(),
+            });
+        }
+        let client_id = required("COGNITO_CLIENT_ID")?;
+        let client_secret = get("COGNITO_CLIENT_SECRET").map(Secret::new);
+        let cognito_endpoint = get("COGNITO_ENDPOINT")
+            .map(|v| url("COGNITO_ENDPOINT", v))
+            .transpose()?;
+        let issuer = match get("COGNITO_ISSUER") {
+            Some(v) => url("COGNITO_ISSUER", v)?,
+            None => format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"),
+        };
+        let dynamodb_endpoint = get("DYNAMODB_ENDPOINT")
+            .map(|v| url("DYNAMODB_ENDPOINT", v))
+            .transpose()?;
+        let public_url = url(
+            "PUBLIC_URL",
+            get("PUBLIC_URL").unwrap_or_else(|| "http://localhost:3000".to_string()),
+        )?;
+        let bind_addr = get("BIND_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:3000".to_string())
+            .parse()
+            .map_err(|e| ConfigError::Invalid {
+                name: "BIND_ADDR",
+                reason: format!("{e} (expected host:port, e.g. 0.0.0.0:3000)"),
+            })?;
+        let app_secret = required("APP_SECRET")?;
+        if app_secret.len() < 32 {
+            return Err(ConfigError::Invalid {
+                name: "APP_SECRET",
+                reason: "must be at least 32 characters (e.g. `openssl rand -hex 32`)".into(),
+            });
+        }
+        let max_attempts = match get("LOCKOUT_MAX_ATTEMPTS") {
+            None => 5,
+            Some(v) => match v.parse::<u32>() {
+                Ok(n) if n > 0 => n,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "LOCKOUT_MAX_ATTEMPTS",
+                        reason: format!("expected a positive whole number, got {v:?}"),
+                    })
+                }
+            },
+        };
+        let session_idle_timeout = secs("SESSION_IDLE_TIMEOUT_SECS", 30 * 60)?;
+        let session_absolute_timeout = secs("SESSION_ABSOLUTE_TIMEOUT_SECS", 8 * 60 * 60)?;
+        if session_absolute_timeout < session_idle_timeout {
+            return Err(ConfigError::Invalid {
+                name: "SESSION_ABSOLUTE_TIMEOUT_SECS",
+                reason: "must not be shorter than SESSION_IDLE_TIMEOUT_SECS".into(),
+            });
+        }
+
+        Ok(Config {
+            region,
+            user_pool_id,
+            client_id,
+            client_secret,
+            cognito_endpoint,
+            issuer,
+            dynamodb_endpoint,
+            sessions_table: get("SESSIONS_TABLE").unwrap_or_else(|| "gatehouse-sessions".into()),
+            lockout_table: get("LOCKOUT_TABLE").unwrap_or_else(|| "gatehouse-lockout".into()),
+            public_url,
+            bind_addr,
+            session_idle_timeout,
+            session_absolute_timeout,
+            app_secret: Secret::new(app_secret),
+            lockout: LockoutPolicy {
+                max_attempts,
+                window: secs("LOCKOUT_WINDOW_SECS", 15 * 60)?,
+                lock_duration: secs("LOCKOUT_DURATION_SECS", 15 * 60)?,
+            },
+        })
+    }
+
+    /// Cookies get `Secure` when users reach the app over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    pub fn jwks_url(&self) -> String {
+        format!("{}/.well-known/jwks.json", self.issuer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn base() -> HashMap<&'static str, &'static str> {
+        HashMap::from([
+            ("COGNITO_USER_POOL_ID", "us-east-1_Example1"),
+            ("COGNITO_CLIENT_ID", "client123"),
+            ("APP_SECRET", "0123456789abcdef0123456789abcdef"),
+        ])
+    }
+
+    fn load(vars: &HashMap<&'static str, &'static str>) -> Result<Config, ConfigError> {
+        Config::from_lookup(|k| vars.get(k).map(|v| v.to_string()))
+    }
+
+    #[test]
+    fn minimal_environment_gets_documented_defaults() {
+        let c = load(&base()).expect("valid");
+        assert_eq!(c.region, "us-east-1");
+        assert_eq!(
+            c.issuer,
+            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example1"
+        );
+        assert_eq!(c.sessions_table, "gatehouse-sessions");
+        assert_eq!(c.lockout_table, "gatehouse-lockout");
+        assert_eq!(c.bind_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.session_idle_timeout, Duration::from_secs(1800));
+        assert_eq!(c.session_absolute_timeout, Duration::from_secs(28800));
+        assert_eq!(c.lockout.max_attempts, 5);
+        assert_eq!(c.lockout.window, Duration::from_secs(900));
+        assert_eq!(c.lockout.lock_duration, Duration::from_secs(900));
+        assert!(!c.secure_cookies());
+        assert!(c.client_secret.is_none());
+    }
+
+    #[test]
+    fn each_missing_required_variable_is_named() {
+        for name in ["COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "APP_SECRET"] {
+            let mut vars = base();
+            vars.remove(name);
+            assert_eq!(load(&vars).unwrap_err(), ConfigError::Missing(name));
+            vars.insert(name, "   ");
+            assert_eq!(
+                load(&vars).unwrap_err(),
+                ConfigError::Missing(name),
+                "blank {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let cases = [
+            ("COGNITO_ENDPOINT", "localhost:9229"),
+            ("DYNAMODB_ENDPOINT", "ftp://x"),
+            ("PUBLIC_URL", "example.com"),
+            ("BIND_ADDR", "not-an-addr"),
+            ("APP_SECRET", "short"),
+            ("SESSION_IDLE_TIMEOUT_SECS", "ten"),
+            ("SESSION_IDLE_TIMEOUT_SECS", "0"),
+            ("LOCKOUT_MAX_ATTEMPTS", "-1"),
+            ("LOCKOUT_DURATION_SECS", "x"),
+            ("COGNITO_USER_POOL_ID", "nounderscore"),
+        ];
+        for (name, value) in cases {
+            let mut vars = base();
+            vars.insert(name, value);
+            match load(&vars) {
+                Err(ConfigError::Invalid { name: got, .. }) => assert_eq!(got, name),
+                other => panic!("{name}={value}: expected Invalid, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn absolute_timeout_shorter_than_idle_is_rejected() {
+        let mut vars = base();
+        vars.insert("SESSION_IDLE_TIMEOUT_SECS", "600");
+        vars.insert("SESSION_ABSOLUTE_TIMEOUT_SECS", "60");
+        assert!(matches!(
+            load(&vars),
+            Err(ConfigError::Invalid {
+                name: "SESSION_ABSOLUTE_TIMEOUT_SECS",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn https_public_url_makes_cookies_secure_and_overrides_apply() {
+        let mut vars = base();
+        vars.insert("PUBLIC_URL", "https://gate.example.com/");
+        vars.insert("COGNITO_ISSUER", "http://localhost:9229/us-east-1_Example1");
+        vars.insert("COGNITO_CLIENT_SECRET", "s3cr3t-value");
+        let c = load(&vars).unwrap();
+        assert!(c.secure_cookies());
+        assert_eq!(c.public_url, "https://gate.example.com");
+        assert_eq!(
+            c.jwks_url(),
+            "http://localhost:9229/us-east-1_Example1/.well-known/jwks.json"
+        );
+        let printed = format!("{c:?}");
+        assert!(
+            !printed.contains("s3cr3t-value"),
+            "client secret leaked: {printed}"
+        );
+        assert!(!printed.contains("0123456789abcdef"), "app secret leaked");
+    }
+}

@@ -1,0 +1,100 @@
+//! One file per page, plus the small pieces the pages share.
+
+pub mod admin;
+pub mod dashboard;
+pub mod forbidden;
+pub mod home;
+pub mod login;
+pub mod not_found;
+pub mod reports;
+
+use crate::access::Area;
+use crate::app::use_session;
+use crate::model::{FormState, UserView};
+use leptos::prelude::*;
+use leptos_router::{components::Redirect, hooks::use_location};
+
+/// Sets the HTTP status of the server-rendered response (no-op in the browser).
+pub fn set_http_status(code: u16) {
+    #[cfg(feature = "ssr")]
+    crate::server::render::set_status(code);
+    #[cfg(not(feature = "ssr"))]
+    let _ = code;
+}
+
+/// Renders `children` with the signed-in user when they may enter `area`; otherwise the
+/// "access denied" page (signed in) or a redirect to the sign-in page (anonymous).
+/// The server guard has already answered full page loads with the right status; this covers
+/// navigation inside the hydrated app. Data still comes from server functions that check again.
+#[component]
+pub fn Gate<F, V>(area: Area, children: F) -> impl IntoView
+where
+    F: Fn(UserView) -> V + Send + Sync + Clone + 'static,
+    V: IntoView + 'static,
+{
+    let info = use_session();
+    let location = use_location();
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {
+                let children = children.clone();
+                move || {
+                    let children = children.clone();
+                    Suspend::new(async move {
+                        let user = info.await.ok().and_then(|i| i.user);
+                        match user {
+                            None => {
+                                let next = location.pathname.get_untracked();
+                                let to = format!("/login?next={}", urlencode(&next));
+                                view! { <Redirect path=to/> }.into_any()
+                            }
+                            Some(user) if !area.allows(&user.groups) => {
+                                set_http_status(403);
+                                view! { <forbidden::Forbidden/> }.into_any()
+                            }
+                            Some(user) => children(user).into_view().into_any(),
+                        }
+                    })
+                }
+            }
+        </Suspense>
+    }
+}
+
+/// Percent-encodes a path for use in a query string.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// The message for the whole form, announced to screen readers.
+#[component]
+pub fn FormAlert(state: FormState) -> impl IntoView {
+    state.error.map(|message| {
+        view! {
+            <div class="alert" role="alert">
+                {message}
+            </div>
+        }
+    })
+}
+
+/// A field's error message, linked to the input by `aria-describedby`.
+#[component]
+pub fn FieldError(id: &'static str, message: Option<String>) -> impl IntoView {
+    message.map(|m| {
+        view! {
+            <p class="field-error" id=id>
+                {m}
+            </p>
+        }
+    })
+}

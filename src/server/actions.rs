@@ -1,0 +1,152 @@
+//! Bodies of the server functions in [`crate::api`]. Each checks what it needs itself (CSRF
+//! on state changes, the session and groups on data), whoever calls it.
+
+use super::render::{
+    app_state, csrf_for_forms, csrf_valid, finish_form, session, set_status, take_flash,
+};
+use crate::access::Area;
+use crate::auth::redirect::sanitize_next;
+use crate::auth::session::{self, current_user, AuthSession};
+use crate::auth::signin::normalize_username;
+use crate::model::{AdminData, ApiError, FormState, ReportsData, SessionInfo, UserView};
+use crate::pages::login::FORM as LOGIN_FORM;
+use crate::server::error::AppError;
+
+const FORM_EXPIRED: &str = "This form has expired. Please reload the page and try again.";
+
+fn user_view(auth: &AuthSession) -> UserView {
+    UserView {
+        email: auth.email.clone(),
+        groups: auth.groups.clone(),
+        method: auth.method.label().to_string(),
+    }
+}
+
+pub async fn session_info() -> Result<SessionInfo, ApiError> {
+    let state = app_state()?;
+    let csrf = csrf_for_forms(&state);
+    let flash = take_flash(&state);
+    let session = session().await?;
+    let now = (state.svc.clock)();
+    let user = match current_user(&session, &state.svc.session_policy, now).await {
+        Ok(user) => user,
+        Err(e) => {
+            // Pages still render (as signed out); gated pages get the 503 page from the guard.
+            AppError::from(e).log();
+            None
+        }
+    };
+    Ok(SessionInfo {
+        user: user.as_ref().map(user_view),
+        csrf,
+        flash,
+        notice: None,
+    })
+}
+
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+    csrf: String,
+) -> Result<FormState, ApiError> {
+    let state = app_state()?;
+    let email = email.trim().to_string();
+    let mut form = FormState::new(LOGIN_FORM).with_value("email", &email);
+    if !csrf_valid(&state, &csrf) {
+        tracing::warn!("sign-in refused: CSRF token missing or wrong");
+        return finish_form(form.with_error(FORM_EXPIRED, 403), "/login");
+    }
+    if email.is_empty() {
+        form = form.with_field_error("email", "Enter your email address.");
+    } else if !email.contains('@') || email.len() > 254 {
+        form = form.with_field_error("email", "Enter an email address like name@example.com.");
+    }
+    if password.is_empty() {
+        form = form.with_field_error("password", "Enter your password.");
+    }
+    if form.has_errors() {
+        return finish_form(form, "/login");
+    }
+
+    match state.svc.sign_in.password(&email, &password).await {
+        Ok(auth) => {
+            let session = session().await?;
+            if let Err(e) = session::establish(&session, &auth).await {
+                AppError::from(e).log();
+                let (msg, status) = (crate::auth::signin::UNAVAILABLE, 503);
+                return finish_form(form.with_error(msg, status), "/login");
+            }
+            tracing::info!(sub = %auth.sub, method = "password", "sign-in succeeded");
+            leptos_axum::redirect(&sanitize_next(next.as_deref()));
+            Ok(FormState::new(LOGIN_FORM))
+        }
+        Err(e) => {
+            let (msg, status) = e.user_message();
+            let username = normalize_username(&email);
+            tracing::info!(
+                user = %crate::auth::signin::log_name(&username),
+                reason = %crate::auth::session::error_chain(&e),
+                "sign-in failed"
+            );
+            if status >= 500 {
+                AppError::from(e).log();
+            }
+            finish_form(form.with_error(msg, status), "/login")
+        }
+    }
+}
+
+pub async fn sign_out(csrf: String) -> Result<FormState, ApiError> {
+    let state = app_state()?;
+    let form = FormState::new("sign_out");
+    if !csrf_valid(&state, &csrf) {
+        tracing::warn!("sign-out refused: CSRF token missing or wrong");
+        return finish_form(form.with_error(FORM_EXPIRED, 403), "/");
+    }
+    let session = session().await?;
+    if let Err(e) = session::end(&session).await {
+        AppError::from(e).log();
+        return Err(unavailable());
+    }
+    leptos_axum::redirect("/login?signed_out=1");
+    Ok(form)
+}
+
+fn unavailable() -> ApiError {
+    set_status(503);
+    ApiError::Unavailable
+}
+
+/// The signed-in user, if their groups allow `area`; otherwise the error (and its status).
+pub async fn require(area: Area) -> Result<AuthSession, ApiError> {
+    let state = app_state()?;
+    let session = session().await?;
+    let now = (state.svc.clock)();
+    match current_user(&session, &state.svc.session_policy, now).await {
+        Err(e) => {
+            AppError::from(e).log();
+            Err(unavailable())
+        }
+        Ok(None) => {
+            set_status(401);
+            Err(ApiError::Unauthorized)
+        }
+        Ok(Some(user)) if !area.allows(&user.groups) => {
+            tracing::warn!(sub = %user.sub, ?area, "server function refused: missing group");
+            set_status(403);
+            Err(ApiError::Forbidden)
+        }
+        Ok(Some(user)) => Ok(user),
+    }
+}
+
+pub async fn reports_data() -> Result<ReportsData, ApiError> {
+    let user = require(Area::Reports).await?;
+    Ok(ReportsData { viewer: user.email })
+}
+
+pub async fn admin_data() -> Result<AdminData, ApiError> {
+    let user = require(Area::Admin).await?;
+    Ok(AdminData { viewer: user.email })
+}

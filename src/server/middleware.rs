@@ -1,0 +1,109 @@
+//! Middleware, outermost first: request log, panic catcher, friendly error pages, security
+//! headers, sessions, and the page guard.
+
+use super::error::{error_page, AppError};
+use super::AppState;
+use crate::access::Area;
+use crate::auth::session::current_user;
+use crate::pages::urlencode;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::time::Instant;
+use tower_sessions::Session;
+
+/// One line per request: method, path (never the query: it can carry codes), status, time.
+pub async fn request_log(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let res = next.run(req).await;
+    let status = res.status().as_u16();
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    if path.starts_with("/pkg/") {
+        tracing::debug!(%method, %path, status, ms, "request");
+    } else {
+        tracing::info!(%method, %path, status, ms, "request");
+    }
+    res
+}
+
+/// Replaces bare 5xx answers from layers (a failed session save, a caught panic) with a page a
+/// person can read.
+pub async fn friendly_errors(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    let bare = !res.headers().contains_key(header::CONTENT_TYPE)
+        || res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
+    if res.status().is_server_error() && bare {
+        tracing::error!(
+            status = res.status().as_u16(),
+            "replaced a bare error response"
+        );
+        return error_page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Temporarily unavailable",
+            "gatehouse could not complete this request. Please try again in a moment.",
+        );
+    }
+    res
+}
+
+/// Pages are private and must not be cached (the back button after sign-out must not show
+/// data); plus the usual hardening headers.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let is_asset = req.uri().path().starts_with("/pkg/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    if !is_asset {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    res
+}
+
+/// Gated pages, on full page loads: anonymous → `/login?next=…`; signed in without the group →
+/// the page renders its "access denied" view with status 403. Server functions check again.
+pub async fn guard(
+    State(state): State<AppState>,
+    session: Session,
+    req: Request,
+    next: Next,
+) -> Response {
+    let Some(area) = Area::for_path(req.uri().path()) else {
+        return next.run(req).await;
+    };
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return next.run(req).await;
+    }
+    let now = (state.svc.clock)();
+    match current_user(&session, &state.svc.session_policy, now).await {
+        Err(e) => AppError::from(e).into_response(),
+        Ok(None) => {
+            let target = req
+                .uri()
+                .path_and_query()
+                .map(|pq| pq.as_str().to_string())
+                .unwrap_or_else(|| "/".into());
+            Redirect::to(&format!("/login?next={}", urlencode(&target))).into_response()
+        }
+        Ok(Some(user)) if !area.allows(&user.groups) => {
+            tracing::info!(sub = %user.sub, area = ?area, "forbidden");
+            let mut res = next.run(req).await;
+            *res.status_mut() = StatusCode::FORBIDDEN;
+            res
+        }
+        Ok(Some(_)) => next.run(req).await,
+    }
+}

@@ -1,0 +1,124 @@
+//! Wiring: builds the application state from the configuration, the axum router around the
+//! Leptos app, and runs it with graceful shutdown.
+//!
+//! - [`state`]: clients and services built once at start-up.
+//! - [`actions`]: the bodies of the server functions declared in [`crate::api`].
+//! - [`render`]: request-scoped helpers for server functions (status, cookies, flash).
+//! - [`middleware`]: request log, page guard, security headers, friendly error pages.
+//! - [`health`]: `/healthz` and `/readyz`.
+//! - [`error`]: the app-level error: one page and status per kind, the chain logged once.
+//! - [`telemetry`]: structured logs.
+
+pub mod actions;
+pub mod error;
+pub mod health;
+pub mod middleware;
+pub mod render;
+pub mod state;
+pub mod telemetry;
+
+use crate::app::{shell, App};
+use crate::config::Config;
+use axum::{middleware as mw, routing::get, Router};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+pub use state::AppState;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// Session cookie name (an opaque id; the data is in DynamoDB).
+pub const SESSION_COOKIE: &str = "gh_session";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot bind {addr}: {source}")]
+    Bind {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server error: {0}")]
+    Serve(#[from] std::io::Error),
+}
+
+/// The full router: pages, server functions, static files, probes, and the middleware stack.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let config = &state.svc.config;
+    let sessions = SessionManagerLayer::new(state.svc.sessions.clone())
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.secure_cookies())
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
+            config.session_idle_timeout.as_secs() as i64,
+        )));
+
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let page_shell = {
+        let options = state.leptos_options.clone();
+        move || shell(options.clone())
+    };
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
+        .layer(mw::from_fn_with_state(state.clone(), middleware::guard))
+        .layer(sessions)
+        .layer(mw::from_fn(middleware::security_headers))
+        .layer(mw::from_fn(middleware::friendly_errors))
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
+        .layer(mw::from_fn(middleware::request_log))
+        .with_state(state)
+}
+
+/// Binds the configured address and serves until Ctrl-C or SIGTERM; in-flight requests finish.
+pub async fn run(config: Config, leptos_options: LeptosOptions) -> Result<(), StartupError> {
+    let addr = config.bind_addr;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartupError::Bind { addr, source })?;
+    let state = AppState::build(config, leptos_options).await;
+    tracing::info!(%addr, public_url = %state.svc.config.public_url, "gatehouse listening");
+    serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("gatehouse stopped");
+    Ok(())
+}
+
+/// Serves on an already bound listener until `shutdown` completes (tests bind port 0).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

@@ -1,0 +1,114 @@
+//! Application state: every client and service is built once at start-up and shared.
+
+use crate::auth::cognito::CognitoClient;
+use crate::auth::jwks::JwksCache;
+use crate::auth::lockout::LockoutStore;
+use crate::auth::session::{system_clock, Clock, DynamoSessionStore, SessionPolicy};
+use crate::auth::signin::SignInService;
+use crate::auth::signing::Signer;
+use crate::auth::tokens::TokenVerifier;
+use crate::config::Config;
+use aws_config::{retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Region};
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub svc: Arc<Services>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+pub struct Services {
+    pub config: Config,
+    pub signer: Signer,
+    pub sign_in: SignInService,
+    pub jwks: Arc<JwksCache>,
+    pub dynamo: aws_sdk_dynamodb::Client,
+    pub sessions: DynamoSessionStore,
+    pub session_policy: SessionPolicy,
+    pub clock: Clock,
+}
+
+impl AppState {
+    /// Builds the AWS clients (endpoint overrides for the local stand-ins) and services.
+    /// Nothing here calls AWS: a dependency that is down shows up in `/readyz` and as a clear
+    /// error page, not as a start-up crash.
+    pub async fn build(config: Config, leptos_options: LeptosOptions) -> AppState {
+        AppState::build_with_clock(config, leptos_options, system_clock()).await
+    }
+
+    /// As [`AppState::build`], with the clock that decides timeouts and locks (tests move it).
+    pub async fn build_with_clock(
+        config: Config,
+        leptos_options: LeptosOptions,
+        clock: Clock,
+    ) -> AppState {
+        let shared = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(config.region.clone()))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(2))
+                    .operation_timeout(Duration::from_secs(8))
+                    .build(),
+            )
+            .retry_config(RetryConfig::standard().with_max_attempts(2))
+            .load()
+            .await;
+        let mut cognito = aws_sdk_cognitoidentityprovider::config::Builder::from(&shared);
+        cognito.set_endpoint_url(config.cognito_endpoint.clone());
+        let cognito = aws_sdk_cognitoidentityprovider::Client::from_conf(cognito.build());
+        let mut dynamo = aws_sdk_dynamodb::config::Builder::from(&shared);
+        dynamo.set_endpoint_url(config.dynamodb_endpoint.clone());
+        let dynamo = aws_sdk_dynamodb::Client::from_conf(dynamo.build());
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(2))
+            .timeout(Duration::from_secs(5))
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
+        let jwks = Arc::new(JwksCache::new(config.jwks_url(), http));
+        let verifier = Arc::new(TokenVerifier::new(
+            config.issuer.clone(),
+            config.client_id.clone(),
+            jwks.clone(),
+        ));
+        let idp = Arc::new(CognitoClient::new(
+            cognito,
+            config.client_id.clone(),
+            config.client_secret.clone(),
+        ));
+        let lockout = LockoutStore::new(
+            dynamo.clone(),
+            config.lockout_table.clone(),
+            config.lockout.clone(),
+            clock.clone(),
+        );
+        let sign_in = SignInService::new(idp, verifier, lockout, clock.clone());
+        let sessions = DynamoSessionStore::new(dynamo.clone(), config.sessions_table.clone())
+            .with_clock(clock.clone());
+        let session_policy = SessionPolicy {
+            idle: config.session_idle_timeout,
+            absolute: config.session_absolute_timeout,
+        };
+        AppState {
+            leptos_options,
+            svc: Arc::new(Services {
+                signer: Signer::new(config.app_secret.clone()),
+                config,
+                sign_in,
+                jwks,
+                dynamo,
+                sessions,
+                session_policy,
+                clock,
+            }),
+        }
+    }
+}

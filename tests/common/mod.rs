@@ -1,0 +1,257 @@
+//! Test harness: starts gatehouse on a random port against the local stack (the emulators
+//! started by `scripts/stack.sh up`, configured by `.local/stack.env`), zero2prod-style.
+#![allow(dead_code)]
+
+use gatehouse::auth::session::Clock;
+use gatehouse::config::Config;
+use gatehouse::server::{serve, AppState};
+use reqwest::cookie::{CookieStore, Jar};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = "Demo-Passw0rd!";
+pub const ADMIN: &str = "admin@example.com";
+pub const ANALYST: &str = "analyst@example.com";
+pub const USER: &str = "user@example.com";
+
+/// `.local/stack.env` (written by the seed step), under the process environment.
+pub fn stack_env() -> HashMap<String, String> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/.local/stack.env");
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
+        panic!("{path}: {e}. Start the local stack first: scripts/stack.sh up (make test does)")
+    });
+    let mut vars: HashMap<String, String> = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    // Tests must not pick up a developer's shell overrides for these.
+    vars.remove("BIND_ADDR");
+    vars.remove("PUBLIC_URL");
+    vars
+}
+
+/// A clock the test moves by hand.
+#[derive(Clone)]
+pub struct TestClock(pub Arc<AtomicI64>);
+
+impl TestClock {
+    pub fn now_real() -> Self {
+        TestClock(Arc::new(AtomicI64::new(
+            time::OffsetDateTime::now_utc().unix_timestamp(),
+        )))
+    }
+    pub fn advance(&self, secs: i64) {
+        self.0.fetch_add(secs, Ordering::SeqCst);
+    }
+    pub fn clock(&self) -> Clock {
+        let inner = self.0.clone();
+        Arc::new(move || inner.load(Ordering::SeqCst))
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub jar: Arc<Jar>,
+    pub clock: TestClock,
+    pub state: AppState,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<()>>,
+}
+
+pub struct Spawn {
+    overrides: Vec<(String, String)>,
+    jar: Option<Arc<Jar>>,
+    clock: Option<TestClock>,
+}
+
+pub fn spawn() -> Spawn {
+    Spawn {
+        overrides: Vec::new(),
+        jar: None,
+        clock: None,
+    }
+}
+
+impl Spawn {
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.overrides.push((key.into(), value.into()));
+        self
+    }
+    /// Share a browser-like cookie jar with another app (same host, other port).
+    pub fn jar(mut self, jar: Arc<Jar>) -> Self {
+        self.jar = Some(jar);
+        self
+    }
+    pub fn clock(mut self, clock: TestClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    pub async fn start(self) -> TestApp {
+        let mut vars = stack_env();
+        for (k, v) in self.overrides {
+            vars.insert(k, v);
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a random port");
+        let port = listener.local_addr().unwrap().port();
+        let base = format!("http://127.0.0.1:{port}");
+        vars.insert("BIND_ADDR".into(), format!("127.0.0.1:{port}"));
+        vars.insert("PUBLIC_URL".into(), base.clone());
+        let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test config");
+        let leptos = leptos::config::get_configuration(Some(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/Leptos.toml"
+        )))
+        .expect("Leptos.toml")
+        .leptos_options;
+        let clock = self.clock.unwrap_or_else(TestClock::now_real);
+        let state = AppState::build_with_clock(config, leptos, clock.clock()).await;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let handle = tokio::spawn({
+            let state = state.clone();
+            async move {
+                let _ = serve(listener, state, async {
+                    let _ = stopped.await;
+                })
+                .await;
+            }
+        });
+        let jar = self.jar.unwrap_or_default();
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        TestApp {
+            base,
+            client,
+            jar,
+            clock,
+            state,
+            stop: Some(stop),
+            handle: Some(handle),
+        }
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Stops the server and waits until it has stopped.
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            let _ = h.await;
+        }
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let url: reqwest::Url = self.base.parse().unwrap();
+        let header = self.jar.cookies(&url)?;
+        header
+            .to_str()
+            .ok()?
+            .split(';')
+            .filter_map(|p| p.trim().split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    /// The CSRF token from the login page's form (and the cookie it belongs to, in the jar).
+    pub async fn csrf(&self) -> String {
+        let html = self.get("/login").await.text().await.unwrap();
+        extract_input(&html, "csrf").expect("login form has a csrf field")
+    }
+
+    /// A plain HTML form post (no JavaScript) to a server function.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        referer: &str,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("accept", "text/html,application/xhtml+xml")
+            .header("referer", self.url(referer))
+            .form(form)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// Signs in through the plain form and returns the response (a redirect when it worked).
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        next: Option<&str>,
+    ) -> reqwest::Response {
+        let csrf = self.csrf().await;
+        let mut form = vec![
+            ("email", email),
+            ("password", password),
+            ("csrf", csrf.as_str()),
+        ];
+        if let Some(n) = next {
+            form.push(("next", n));
+        }
+        self.post_form("/api/sign_in", &form, "/login").await
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+/// The `value` of `<input name=NAME …>` in server-rendered HTML.
+pub fn extract_input(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\"");
+    let at = html.find(&marker)?;
+    let tag_start = html[..at].rfind('<')?;
+    let tag_end = at + html[at..].find('>')?;
+    let tag = &html[tag_start..tag_end];
+    let v = tag.find("value=\"")? + 7;
+    let end = tag[v..].find('"')?;
+    Some(tag[v..v + end].replace("&amp;", "&"))
+}
+
+pub fn location(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// A username that no other test (or earlier run) has used: lockout state stays separate.
+pub fn unique_name(prefix: &str) -> String {
+    use rand::Rng;
+    format!(
+        "{prefix}-{:08x}@example.com",
+        rand::thread_rng().gen::<u32>()
+    )
+}

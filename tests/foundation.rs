@@ -1,0 +1,404 @@
+//! The foundation, end to end through HTTP against the local Cognito and DynamoDB stand-ins:
+//! sign-in, sessions, CSRF, authorization per page and per server function, probes, outages.
+#![cfg(feature = "ssr")]
+
+mod common;
+use common::*;
+use gatehouse::auth::session::DynamoSessionStore;
+use reqwest::StatusCode;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::SessionStore;
+
+#[tokio::test]
+async fn probes_report_process_and_dependencies() {
+    let app = spawn().start().await;
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), StatusCode::OK);
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(body["dynamodb"], "ok");
+    assert_eq!(body["jwks"], "ok");
+}
+
+#[tokio::test]
+async fn readyz_fails_when_dynamodb_is_down() {
+    let app = spawn()
+        .env("DYNAMODB_ENDPOINT", "http://127.0.0.1:9")
+        .start()
+        .await;
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(body["dynamodb"], "unavailable");
+}
+
+#[tokio::test]
+async fn sign_in_without_javascript_redirects_and_sets_an_opaque_http_only_cookie() {
+    let app = spawn().start().await;
+    let res = app.sign_in(ADMIN, PASSWORD, None).await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(location(&res).as_deref(), Some("/dashboard"));
+    let set_cookie: Vec<String> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    let session = set_cookie
+        .iter()
+        .find(|c| c.starts_with("gh_session="))
+        .expect("session cookie issued");
+    assert!(session.contains("HttpOnly"), "{session}");
+    assert!(session.contains("SameSite=Lax"), "{session}");
+    assert!(!session.contains("Secure"), "plain http locally: {session}");
+    // Opaque: 22 characters of base64url, no token material.
+    let value = session
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("gh_session=");
+    assert_eq!(value.len(), 22, "{value}");
+    assert!(!session.contains("eyJ"), "a JWT leaked into a cookie");
+
+    let page = app.get("/dashboard").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("admin@example.com"));
+    assert!(html.contains(">admins<"), "groups shown");
+    assert!(!html.contains("eyJ"), "a token leaked into the page");
+}
+
+#[tokio::test]
+async fn wrong_password_unknown_user_and_bad_input_get_clear_messages_and_no_session() {
+    let app = spawn().start().await;
+    for (email, password) in [
+        (USER, "wrong-password"),
+        (&unique_name("nobody") as &str, PASSWORD),
+    ] {
+        let res = app.sign_in(email, password, None).await;
+        assert_eq!(res.status(), StatusCode::FOUND, "back to the form");
+        assert_eq!(location(&res).as_deref(), Some("/login"));
+        assert!(
+            app.cookie("gh_session").is_none(),
+            "no session for a failure"
+        );
+        let page = app.get("/login").await;
+        assert_eq!(page.status(), StatusCode::UNAUTHORIZED);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("Incorrect email or password."), "{email}");
+        assert!(
+            html.contains(&format!("value=\"{email}\"")),
+            "email kept: {email}"
+        );
+        // The flash is shown once.
+        let again = app.get("/login").await.text().await.unwrap();
+        assert!(!again.contains("Incorrect email or password."));
+    }
+    let res = app.sign_in("not-an-email", "", None).await;
+    assert_eq!(location(&res).as_deref(), Some("/login"));
+    let html = app.get("/login").await.text().await.unwrap();
+    assert!(html.contains("Enter an email address like name@example.com."));
+    assert!(html.contains("Enter your password."));
+    assert!(html.contains("value=\"not-an-email\""));
+}
+
+#[tokio::test]
+async fn sign_in_without_a_valid_csrf_token_is_refused() {
+    let app = spawn().start().await;
+    let _ = app.csrf().await; // the cookie exists; the form field is what is missing or forged
+    for token in [
+        "",
+        "forged-token",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    ] {
+        let res = app
+            .post_form(
+                "/api/sign_in",
+                &[("email", ADMIN), ("password", PASSWORD), ("csrf", token)],
+                "/login",
+            )
+            .await;
+        assert_eq!(location(&res).as_deref(), Some("/login"));
+        assert!(
+            app.cookie("gh_session").is_none(),
+            "token {token:?} signed in"
+        );
+    }
+    let html = app.get("/login").await.text().await.unwrap();
+    assert!(html.contains("This form has expired"));
+    // A token is bound to its cookie: one from another visitor does not work either.
+    let other = spawn().start().await;
+    let foreign = other.csrf().await;
+    let res = app
+        .post_form(
+            "/api/sign_in",
+            &[("email", ADMIN), ("password", PASSWORD), ("csrf", &foreign)],
+            "/login",
+        )
+        .await;
+    assert_eq!(location(&res).as_deref(), Some("/login"));
+    assert!(app.cookie("gh_session").is_none());
+}
+
+#[tokio::test]
+async fn session_id_is_rotated_at_sign_in() {
+    let app = spawn().start().await;
+    // A pre-login session planted in the store (and in the browser), as an attacker would.
+    let store = DynamoSessionStore::new(
+        app.state.svc.dynamo.clone(),
+        app.state.svc.config.sessions_table.clone(),
+    );
+    let mut record = Record {
+        id: Id::default(),
+        data: Default::default(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::minutes(10),
+    };
+    store.create(&mut record).await.unwrap();
+    let planted = record.id.to_string();
+    app.jar.add_cookie_str(
+        &format!("gh_session={planted}; Path=/"),
+        &app.base.parse().unwrap(),
+    );
+    let res = app.sign_in(ANALYST, PASSWORD, None).await;
+    assert_eq!(location(&res).as_deref(), Some("/dashboard"));
+    let now = app.cookie("gh_session").expect("session cookie");
+    assert_ne!(now, planted, "the pre-login id was kept");
+    assert!(
+        store.load(&record.id).await.unwrap().is_none(),
+        "old record still there"
+    );
+    assert_eq!(app.get("/dashboard").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn each_group_gets_exactly_its_pages() {
+    let cases = [
+        (USER, [200, 403, 403]),
+        (ANALYST, [200, 200, 403]),
+        (ADMIN, [200, 200, 200]),
+    ];
+    for (email, expected) in cases {
+        let app = spawn().start().await;
+        assert_eq!(
+            app.sign_in(email, PASSWORD, None).await.status(),
+            StatusCode::FOUND
+        );
+        for (path, want) in ["/dashboard", "/reports", "/admin"].iter().zip(expected) {
+            let res = app.get(path).await;
+            assert_eq!(res.status().as_u16(), want, "{email} {path}");
+            let html = res.text().await.unwrap();
+            if want == 403 {
+                assert!(html.contains("Access denied"), "{email} {path}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn server_functions_check_groups_themselves() {
+    let app = spawn().start().await;
+    let call = |path: &'static str| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url(path))
+                .header("accept", "application/json")
+                .form(&[("", "")])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        call("/api/admin_data").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    app.sign_in(USER, PASSWORD, None).await;
+    let res = call("/api/admin_data").await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(!res.text().await.unwrap().contains("Administration"));
+    assert_eq!(
+        call("/api/reports_data").await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    let admin = spawn().start().await;
+    admin.sign_in(ADMIN, PASSWORD, None).await;
+    let res = admin
+        .client
+        .post(admin.url("/api/admin_data"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("admin@example.com"));
+}
+
+#[tokio::test]
+async fn anonymous_deep_link_goes_to_login_and_back() {
+    let app = spawn().start().await;
+    let res = app.get("/reports").await;
+    assert!(res.status().is_redirection());
+    assert_eq!(location(&res).as_deref(), Some("/login?next=/reports"));
+    let res = app.sign_in(ANALYST, PASSWORD, Some("/reports")).await;
+    assert_eq!(location(&res).as_deref(), Some("/reports"));
+    // Only local paths.
+    let other = spawn().start().await;
+    let res = other
+        .sign_in(ANALYST, PASSWORD, Some("https://evil.example/"))
+        .await;
+    assert_eq!(location(&res).as_deref(), Some("/dashboard"));
+    let res = other
+        .sign_in(ANALYST, PASSWORD, Some("//evil.example/"))
+        .await;
+    assert_eq!(location(&res).as_deref(), Some("/dashboard"));
+}
+
+#[tokio::test]
+async fn sign_out_destroys_the_server_session() {
+    let app = spawn().start().await;
+    app.sign_in(USER, PASSWORD, None).await;
+    let old = app.cookie("gh_session").unwrap();
+    let csrf = extract_input(&app.get("/dashboard").await.text().await.unwrap(), "csrf").unwrap();
+    let res = app
+        .post_form("/api/sign_out", &[("csrf", &csrf)], "/dashboard")
+        .await;
+    assert_eq!(location(&res).as_deref(), Some("/login?signed_out=1"));
+    assert!(app.cookie("gh_session").is_none(), "cookie cleared");
+    // Replaying the old cookie gets nothing: the record is gone.
+    app.jar.add_cookie_str(
+        &format!("gh_session={old}; Path=/"),
+        &app.base.parse().unwrap(),
+    );
+    let res = app.get("/dashboard").await;
+    assert!(res.status().is_redirection(), "old session still valid");
+}
+
+#[tokio::test]
+async fn sign_out_needs_a_csrf_token() {
+    let app = spawn().start().await;
+    app.sign_in(USER, PASSWORD, None).await;
+    let res = app
+        .post_form("/api/sign_out", &[("csrf", "nope")], "/dashboard")
+        .await;
+    assert_eq!(location(&res).as_deref(), Some("/dashboard"));
+    assert_eq!(
+        app.get("/dashboard").await.status(),
+        StatusCode::OK,
+        "still signed in"
+    );
+}
+
+#[tokio::test]
+async fn sessions_survive_a_restart_and_are_shared_between_instances() {
+    let first = spawn().start().await;
+    first.sign_in(ANALYST, PASSWORD, None).await;
+    let jar = first.jar.clone();
+    first.stop().await;
+    // A new process on the same table; the browser's cookie jar is all that carries over.
+    let second = spawn().jar(jar.clone()).start().await;
+    let third = spawn().jar(jar).start().await;
+    for app in [&second, &third] {
+        let res = app.get("/dashboard").await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(res.text().await.unwrap().contains("analyst@example.com"));
+    }
+}
+
+#[tokio::test]
+async fn idle_and_absolute_timeouts_are_enforced_on_read() {
+    let clock = TestClock::now_real();
+    let app = spawn()
+        .env("SESSION_IDLE_TIMEOUT_SECS", "300")
+        .env("SESSION_ABSOLUTE_TIMEOUT_SECS", "900")
+        .clock(clock.clone())
+        .start()
+        .await;
+    app.sign_in(USER, PASSWORD, None).await;
+    clock.advance(240);
+    assert_eq!(
+        app.get("/dashboard").await.status(),
+        StatusCode::OK,
+        "active"
+    );
+    clock.advance(240);
+    assert_eq!(
+        app.get("/dashboard").await.status(),
+        StatusCode::OK,
+        "activity extends"
+    );
+    clock.advance(301);
+    assert!(
+        app.get("/dashboard").await.status().is_redirection(),
+        "idle"
+    );
+
+    app.sign_in(USER, PASSWORD, None).await;
+    for _ in 0..4 {
+        clock.advance(200);
+        assert_eq!(app.get("/dashboard").await.status(), StatusCode::OK);
+    }
+    clock.advance(200);
+    assert!(
+        app.get("/dashboard").await.status().is_redirection(),
+        "absolute"
+    );
+}
+
+#[tokio::test]
+async fn cognito_down_gives_a_clear_503_not_a_crash() {
+    let app = spawn()
+        .env("COGNITO_ENDPOINT", "http://127.0.0.1:9")
+        .start()
+        .await;
+    let res = app.sign_in(USER, PASSWORD, None).await;
+    assert_eq!(location(&res).as_deref(), Some("/login"));
+    let page = app.get("/login").await;
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("Sign-in is temporarily unavailable"));
+}
+
+#[tokio::test]
+async fn dynamodb_down_gives_a_clear_503_page() {
+    let healthy = spawn().start().await;
+    healthy.sign_in(USER, PASSWORD, None).await;
+    let down = spawn()
+        .env("DYNAMODB_ENDPOINT", "http://127.0.0.1:9")
+        .jar(healthy.jar.clone())
+        .start()
+        .await;
+    let res = down.get("/dashboard").await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Temporarily unavailable"), "{html}");
+    assert!(
+        !html.contains("panicked") && !html.contains("DynamoDB"),
+        "internals leaked"
+    );
+    // Sign-in fails closed too.
+    let fresh = spawn()
+        .env("DYNAMODB_ENDPOINT", "http://127.0.0.1:9")
+        .start()
+        .await;
+    fresh.sign_in(USER, PASSWORD, None).await;
+    let page = fresh.get("/login").await;
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("Sign-in is temporarily unavailable"));
+}
+
+#[tokio::test]
+async fn unknown_pages_get_a_404_page() {
+    let app = spawn().start().await;
+    let res = app.get("/no/such/page").await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(res.text().await.unwrap().contains("Page not found"));
+}
