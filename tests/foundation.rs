@@ -402,3 +402,36 @@ async fn unknown_pages_get_a_404_page() {
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert!(res.text().await.unwrap().contains("Page not found"));
 }
+
+#[tokio::test]
+async fn expired_session_records_are_refused_before_ttl_deletes_them() {
+    let app = spawn().start().await;
+    let svc = &app.state.svc;
+    let store = DynamoSessionStore::new(svc.dynamo.clone(), svc.config.sessions_table.clone());
+    let mut record = Record {
+        id: Id::default(),
+        data: Default::default(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::seconds(60),
+    };
+    store.create(&mut record).await.unwrap();
+    assert!(store.load(&record.id).await.unwrap().is_some());
+    record.expiry_date = time::OffsetDateTime::now_utc() - time::Duration::seconds(1);
+    store.save(&record).await.unwrap();
+    assert!(
+        store.load(&record.id).await.unwrap().is_none(),
+        "expired record served"
+    );
+    // Still in the table: it was the clock check, not TTL deletion.
+    let raw = svc
+        .dynamo
+        .get_item()
+        .table_name(&svc.config.sessions_table)
+        .key(
+            "id",
+            aws_sdk_dynamodb::types::AttributeValue::S(record.id.to_string()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(raw.item.is_some());
+}

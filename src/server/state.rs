@@ -91,8 +91,9 @@ impl AppState {
             clock.clone(),
         );
         let sign_in = SignInService::new(idp, verifier, lockout, clock.clone());
-        let sessions = DynamoSessionStore::new(dynamo.clone(), config.sessions_table.clone())
-            .with_clock(clock.clone());
+        // The store's expiry backstop uses real time, as tower-sessions does when it stamps
+        // records; the idle/absolute policy runs on `clock`.
+        let sessions = DynamoSessionStore::new(dynamo.clone(), config.sessions_table.clone());
         let session_policy = SessionPolicy {
             idle: config.session_idle_timeout,
             absolute: config.session_absolute_timeout,

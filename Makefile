@@ -1,0 +1,56 @@
+# gatehouse developer entry points. Everything runs on 127.0.0.1; state lives in .local/.
+#   make setup        install/check tools (idempotent; fast when everything is present)
+#   make stack-up     start cognito-local (:9229) + moto (:8000) and seed them -> .local/stack.env
+#   make stack-down   stop the emulators that scripts/stack.sh started
+#   make build        cargo leptos build
+#   make run          stack + build + app on http://localhost:3000 (Ctrl-C stops all it started)
+#   make test         stack + cargo test + cargo leptos build + Playwright; stops what it started
+#   make fmt          cargo fmt
+#   make clean-local  stop the emulators and delete .local/ (emulator data, stack.env, logs)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+# cargo-leptos/wasm-bindgen live in ~/.cargo/bin (added only when missing); node_modules/.bin goes
+# first so that cargo-leptos finds npm binaryen's wasm-opt, never Debian's older one.
+CARGO_BIN := $(HOME)/.cargo/bin
+ifeq ($(filter $(CARGO_BIN),$(subst :, ,$(PATH))),)
+export PATH := $(CARGO_BIN):$(PATH)
+endif
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: help setup stack-up stack-down stack-status stack-reset build run test fmt clean-local
+
+help:
+	@sed -n 's/^#   make /  make /p' Makefile
+
+setup:
+	scripts/setup.sh
+
+stack-up:
+	scripts/setup.sh node python
+	scripts/stack.sh up
+
+stack-down:
+	scripts/stack.sh down
+
+stack-status:
+	scripts/stack.sh status
+
+stack-reset:
+	scripts/stack.sh reset
+
+build: setup
+	cargo leptos build
+
+run: setup
+	scripts/run.sh
+
+test: setup
+	scripts/test.sh
+
+fmt:
+	cargo fmt --all
+
+clean-local:
+	scripts/stack.sh down
+	rm -rf .local

@@ -1,0 +1,245 @@
+// Shared helpers for the gatehouse end-to-end tests. The UI they rely on is fixed in
+// CONTRACTS.md ("UI contract used by end2end/").
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import path from 'node:path';
+import { expect, test, type BrowserContext, type Cookie, type Page } from '@playwright/test';
+
+/**
+ * The repository root: the parent of the directory holding playwright.config.ts. (Not derived
+ * from `__dirname`, which does not exist if package.json ever says "type": "module".)
+ * Only callable inside a test.
+ */
+export function projectRoot(): string {
+  const configFile = test.info().config.configFile;
+  if (!configFile) throw new Error('run with -c end2end/playwright.config.ts');
+  return path.resolve(path.dirname(configFile), '..');
+}
+
+export const DEMO_PASSWORD = 'Demo-Passw0rd!';
+
+export const USERS = {
+  admin: { email: 'admin@example.com', groups: ['admins'] },
+  analyst: { email: 'analyst@example.com', groups: ['analysts'] },
+  user: { email: 'user@example.com', groups: [] as string[] },
+} as const;
+
+export const GENERIC_ERROR = 'Incorrect email or password.';
+export const SESSION_COOKIE = 'gh_session';
+export const CSRF_COOKIE = 'gh_csrf';
+
+/** `/login`, optionally with a query string (e.g. `?next=%2Freports`). */
+export const LOGIN_URL_RE = /\/login(\?.*)?$/;
+
+/**
+ * Waits until the client-side app has hydrated. The app sets
+ * `document.documentElement.dataset.hydrated = "true"` once hydration is done.
+ */
+export async function waitForHydration(page: Page): Promise<void> {
+  await expect(
+    page.locator('html[data-hydrated="true"]'),
+    'the app never hydrated (html[data-hydrated="true"] is missing)',
+  ).toBeAttached();
+}
+
+export interface SignInOptions {
+  /**
+   * Wait for hydration before typing, so the form is submitted by the hydrated app.
+   * Must be false in a context with JavaScript disabled. Default: true.
+   */
+  hydrated?: boolean;
+}
+
+/**
+ * Fills and submits the sign-in form on the current page (which must show the form).
+ * Does not wait for the outcome: callers assert where they end up.
+ */
+export async function signIn(
+  page: Page,
+  email: string,
+  password: string,
+  { hydrated = true }: SignInOptions = {},
+): Promise<void> {
+  if (hydrated) await waitForHydration(page);
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+/**
+ * Opens `<origin>/login`, signs in with the demo password and waits for the dashboard.
+ * `origin` defaults to the config's baseURL (http://localhost:3100).
+ */
+export async function signInAs(
+  page: Page,
+  email: string,
+  { origin = '', hydrated = true }: SignInOptions & { origin?: string } = {},
+): Promise<void> {
+  await page.goto(`${origin}/login`);
+  await signIn(page, email, DEMO_PASSWORD, { hydrated });
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByTestId('user-email')).toHaveText(email);
+}
+
+/** The session cookie in this browser context, if any. */
+export async function sessionCookie(context: BrowserContext): Promise<Cookie | undefined> {
+  const cookies = await context.cookies();
+  return cookies.find((c) => c.name === SESSION_COOKIE);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Extra app instances (ports 3101, 3102) for the restart / multi-instance tests.
+// ---------------------------------------------------------------------------------------------
+
+export interface Instance {
+  port: number;
+  /** e.g. http://localhost:3101 */
+  origin: string;
+  /** Kills the instance's whole process group and waits until it is gone. */
+  stop(): Promise<void>;
+  /** The instance's stdout+stderr so far (tail), for failure messages. */
+  output(): string;
+}
+
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Last resort if a test forgot to stop an instance or the worker is torn down.
+  process.on('exit', () => {
+    for (const child of running) {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** GET http://localhost:<port>/healthz, connecting to 127.0.0.1 (where the app binds). */
+function healthStatus(port: number, timeoutMs = 1_000): Promise<number | null> {
+  return new Promise((resolve) => {
+    const req = http.get(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/healthz',
+        headers: { Host: `localhost:${port}` },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? null);
+      },
+    );
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(null));
+  });
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Starts `bash scripts/app-instance.sh <port> KEY=VALUE...` from the project root in its own
+ * process group and waits until `http://localhost:<port>/healthz` answers 200.
+ */
+export async function startInstance(
+  port: number,
+  extraEnv: Record<string, string> = {},
+  { startTimeoutMs = 60_000 }: { startTimeoutMs?: number } = {},
+): Promise<Instance> {
+  installExitHook();
+
+  if ((await healthStatus(port)) !== null) {
+    throw new Error(`port ${port} is already serving HTTP; a stale instance is still running?`);
+  }
+
+  const args = [
+    'scripts/app-instance.sh',
+    String(port),
+    ...Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`),
+  ];
+  const child = spawn('bash', args, {
+    cwd: projectRoot(),
+    detached: true, // own process group: stop() kills bash and the server together
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+
+  let log = '';
+  const append = (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-20_000);
+  };
+  child.stdout!.on('data', append);
+  child.stderr!.on('data', append);
+
+  let exitCode: number | null | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.on('exit', (code, signal) => {
+      exitCode = code ?? (signal ? -1 : null);
+      running.delete(child);
+      resolve();
+    });
+  });
+
+  const stop = async () => {
+    const pid = child.pid;
+    if (pid === undefined) return;
+    if (groupAlive(pid)) {
+      try {
+        process.kill(-pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+    }
+    // Wait for the direct child and then for every process of the group (grace: 10 s).
+    const deadline = Date.now() + 10_000;
+    await Promise.race([exited, sleep(10_000)]);
+    while (groupAlive(pid) && Date.now() < deadline) await sleep(50);
+    if (groupAlive(pid)) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+      while (groupAlive(pid)) await sleep(50);
+    }
+    await exited;
+    // The port must be free again before anyone restarts on it.
+    const freeDeadline = Date.now() + 5_000;
+    while ((await healthStatus(port, 300)) !== null && Date.now() < freeDeadline) await sleep(50);
+  };
+
+  const deadline = Date.now() + startTimeoutMs;
+  for (;;) {
+    if (exitCode !== undefined) {
+      throw new Error(
+        `app instance on port ${port} exited (code ${exitCode}) before it was healthy:\n${log}`,
+      );
+    }
+    const status = await healthStatus(port);
+    if (status === 200) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(
+        `app instance on port ${port} not healthy after ${startTimeoutMs} ms ` +
+          `(last status: ${status ?? 'no answer'}):\n${log}`,
+      );
+    }
+    await sleep(100);
+  }
+
+  return { port, origin: `http://localhost:${port}`, stop, output: () => log };
+}

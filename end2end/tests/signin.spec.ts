@@ -1,0 +1,136 @@
+import { expect, test } from '@playwright/test';
+import {
+  DEMO_PASSWORD,
+  GENERIC_ERROR,
+  LOGIN_URL_RE,
+  USERS,
+  sessionCookie,
+  signIn,
+  signInAs,
+  waitForHydration,
+} from './helpers';
+
+// Wrong-password attempts feed the lockout counter of the account they target. Each test below
+// that types a wrong password uses a different demo user, so one run adds at most one failure
+// per account.
+
+test.describe('sign-in', () => {
+  test('admin signs in and sees their email and the admins group on the dashboard', async ({
+    page,
+  }) => {
+    await page.goto('/login');
+    await signIn(page, USERS.admin.email, DEMO_PASSWORD);
+
+    await expect(page).toHaveURL(/\/dashboard$/);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Dashboard');
+    await expect(page.getByTestId('user-email')).toHaveText(USERS.admin.email);
+    await expect(page.getByTestId('user-groups')).toContainText('admins');
+    await expect(page.getByTestId('user-groups').locator('li')).toHaveText(['admins']);
+    expect(await sessionCookie(page.context()), 'gh_session cookie after sign-in').toBeDefined();
+  });
+
+  test('a user without groups sees "No groups" on the dashboard', async ({ page }) => {
+    await signInAs(page, USERS.user.email);
+    await expect(page.getByTestId('user-groups')).toHaveText('No groups');
+  });
+
+  test('a wrong password shows the generic error, keeps the email and signs nobody in', async ({
+    page,
+  }) => {
+    await page.goto('/login');
+    await signIn(page, USERS.user.email, 'Wrong-Passw0rd!');
+
+    await expect(page.getByRole('alert')).toHaveText(GENERIC_ERROR);
+    await expect(page).toHaveURL(LOGIN_URL_RE);
+    await expect(page.getByLabel('Email', { exact: true })).toHaveValue(USERS.user.email);
+    expect(await sessionCookie(page.context()), 'no gh_session cookie after a failure').toBeUndefined();
+
+    await page.goto('/dashboard');
+    await expect(page).toHaveURL(LOGIN_URL_RE);
+    await expect(page.getByTestId('user-email')).toHaveCount(0);
+  });
+
+  test('an unknown email gets exactly the same message as a wrong password', async ({ page }) => {
+    const email = `nobody-${Date.now()}@example.com`;
+    await page.goto('/login');
+    await signIn(page, email, DEMO_PASSWORD);
+
+    await expect(page.getByRole('alert')).toHaveText(GENERIC_ERROR);
+    await expect(page).toHaveURL(LOGIN_URL_RE);
+    await expect(page.getByLabel('Email', { exact: true })).toHaveValue(email);
+    expect(await sessionCookie(page.context())).toBeUndefined();
+  });
+
+  test('a deep link to /reports survives the detour through sign-in', async ({ page }) => {
+    await page.goto('/reports');
+    await expect(page).toHaveURL(/\/login\?next=(%2F|\/)reports$/);
+
+    await signIn(page, USERS.analyst.email, DEMO_PASSWORD);
+
+    await expect(page).toHaveURL(/\/reports$/);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Reports');
+  });
+
+  // `next` must never send the freshly signed-in user to another site.
+  for (const next of ['https://evil.example/', '//evil.example/', '/\\evil.example/']) {
+    test(`after sign-in the user stays on this site even when next=${next}`, async ({
+      page,
+      baseURL,
+    }) => {
+      // Should the app follow `next`, keep the browser off the network and make it obvious.
+      await page.context().route(/^https?:\/\/evil\.example\//, (route) =>
+        route.fulfill({ status: 200, contentType: 'text/html', body: '<h1>evil</h1>' }),
+      );
+      await page.goto(`/login?next=${encodeURIComponent(next)}`);
+      await signIn(page, USERS.analyst.email, DEMO_PASSWORD);
+
+      await expect(page).toHaveURL(`${baseURL}/dashboard`);
+      await expect(page.getByTestId('user-email')).toHaveText(USERS.analyst.email);
+    });
+  }
+
+  test('with JavaScript on, a failed sign-in updates the page without reloading it', async ({
+    page,
+  }) => {
+    await page.goto('/login');
+    await waitForHydration(page);
+    await page.evaluate(() => {
+      (window as unknown as { __marker?: number }).__marker = 1;
+    });
+
+    await signIn(page, USERS.admin.email, 'Wrong-Passw0rd!');
+
+    await expect(page.getByRole('alert')).toHaveText(GENERIC_ERROR);
+    await expect(page).toHaveURL(LOGIN_URL_RE);
+    const marker = await page.evaluate(
+      () => (window as unknown as { __marker?: number }).__marker,
+    );
+    expect(marker, 'window.__marker survives: the page was not reloaded').toBe(1);
+    await expect(page.getByLabel('Email', { exact: true })).toHaveValue(USERS.admin.email);
+  });
+});
+
+test.describe('sign-in without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('signing in with JavaScript disabled lands on the dashboard', async ({ page }) => {
+    await page.goto('/login');
+    await signIn(page, USERS.admin.email, DEMO_PASSWORD, { hydrated: false });
+
+    await expect(page).toHaveURL(/\/dashboard$/);
+    await expect(page.getByTestId('user-email')).toHaveText(USERS.admin.email);
+    expect(await sessionCookie(page.context())).toBeDefined();
+  });
+
+  test('a wrong password with JavaScript disabled shows the generic error and keeps the email', async ({
+    page,
+  }) => {
+    await page.goto('/login');
+    await signIn(page, USERS.analyst.email, 'Wrong-Passw0rd!', { hydrated: false });
+
+    await expect(page.getByRole('alert')).toHaveText(GENERIC_ERROR);
+    await expect(page).toHaveURL(LOGIN_URL_RE);
+    await expect(page.getByLabel('Email', { exact: true })).toHaveValue(USERS.analyst.email);
+    expect(await sessionCookie(page.context())).toBeUndefined();
+  });
+});

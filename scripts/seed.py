@@ -1,0 +1,406 @@
+#!/usr/bin/env python3
+"""Idempotent seed of the local AWS stand-ins for gatehouse; run with .venv/bin/python.
+
+Cognito (cognito-local on 127.0.0.1:9229):
+  user pool `gatehouse-local` (email is the username), app client `gatehouse-web` (public, no
+  secret), groups `admins` and `analysts`, and the confirmed demo users of CONTRACTS.md with the
+  password `Demo-Passw0rd!`. Every run converges the demo users back to that state (password,
+  enabled, attributes, group membership) and then proves it by signing each one in with
+  USER_PASSWORD_AUTH.
+DynamoDB (moto on 127.0.0.1:8000):
+  sessions table (key `id` S) and lockout table (key `username` S), PAY_PER_REQUEST, TTL on
+  `expires_at`; names from env SESSIONS_TABLE / LOCKOUT_TABLE.
+Writes .local/stack.env (KEY=value lines), keeping APP_SECRET across runs.
+
+cognito-local 5.3.0 quirks this script works around (measured):
+  - CreateGroup on an existing group name succeeds and REPLACES the group, dropping its members:
+    only create groups that are missing.
+  - With UsernameAttributes=['email'] the real username is a generated UUID (= sub). AdminGetUser,
+    AdminSetUserPassword and AdminAddUserToGroup accept the email alias, but
+    AdminListGroupsForUser / AdminRemoveUserFromGroup must be given the UUID.
+  - AdminUpdateUserAttributes with email_verified alone fails ("Email is required to
+    verify/un-verify an email"): send email together with email_verified.
+  - GetGroup in a pool that has no group yet fails with HTTP 500 (not ResourceNotFoundException):
+    existence is checked with ListGroups.
+  - Unsupported operations answer HTTP 500 (`Unsupported`), so retries are switched off.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import secrets
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL = ROOT / ".local"
+STACK_ENV = LOCAL / "stack.env"
+
+REGION = "us-east-1"
+COGNITO_ENDPOINT = "http://127.0.0.1:9229"
+COGNITO_ISSUER_BASE = "http://localhost:9229"  # IssuerDomain in .local/cognito/.cognito/config.json
+DYNAMODB_ENDPOINT = "http://127.0.0.1:8000"
+
+POOL_NAME = "gatehouse-local"
+CLIENT_NAME = "gatehouse-web"
+GROUPS = ["admins", "analysts"]
+DEMO_PASSWORD = "Demo-Passw0rd!"
+DEMO_USERS = {  # email -> groups (CONTRACTS.md)
+    "admin@example.com": ["admins"],
+    "analyst@example.com": ["analysts"],
+    "user@example.com": [],
+}
+APP_PORTS = [3000, 3100, 3101, 3102]  # make run, Playwright instance, extra test instances
+
+SESSIONS_TABLE = os.environ.get("SESSIONS_TABLE") or "gatehouse-sessions"
+LOCKOUT_TABLE = os.environ.get("LOCKOUT_TABLE") or "gatehouse-lockout"
+TABLES = {SESSIONS_TABLE: "id", LOCKOUT_TABLE: "username"}
+TTL_ATTRIBUTE = "expires_at"
+
+CLIENT_SETTINGS = dict(
+    ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    AllowedOAuthFlows=["code"],
+    AllowedOAuthScopes=["openid", "email", "profile"],
+    AllowedOAuthFlowsUserPoolClient=True,
+    SupportedIdentityProviders=["COGNITO"],
+    CallbackURLs=[f"http://localhost:{p}/auth/callback" for p in APP_PORTS],
+    LogoutURLs=[f"http://localhost:{p}/" for p in APP_PORTS],
+)
+
+
+def say(msg: str) -> None:
+    print(f"[seed] {msg}", flush=True)
+
+
+def fail(msg: str) -> None:
+    print(f"[seed] ERROR: {msg}", file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+def client(service: str, endpoint: str):
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(
+            retries={"total_max_attempts": 1, "mode": "standard"},
+            connect_timeout=5,
+            read_timeout=30,
+        ),
+    )
+
+
+def error_code(e: ClientError) -> str:
+    return e.response.get("Error", {}).get("Code", "")
+
+
+def jwt_part(token: str, index: int) -> dict:
+    """Decode one part of a JWT without verifying anything (for the seed's own check)."""
+    part = token.split(".")[index]
+    part += "=" * (-len(part) % 4)
+    return json.loads(base64.urlsafe_b64decode(part))
+
+
+# ---------------------------------------------------------------- Cognito
+
+
+def ensure_pool(idp) -> str:
+    pools, token = [], None
+    while True:
+        kw = {"MaxResults": 60}
+        if token:
+            kw["NextToken"] = token
+        page = idp.list_user_pools(**kw)
+        pools += [p for p in page.get("UserPools", []) if p.get("Name") == POOL_NAME]
+        token = page.get("NextToken")
+        if not token:
+            break
+    if pools:
+        pools.sort(key=lambda p: (str(p.get("CreationDate", "")), p["Id"]))
+        if len(pools) > 1:
+            say(f"WARNING: {len(pools)} pools named {POOL_NAME}; using the oldest, {pools[0]['Id']}")
+        pool_id = pools[0]["Id"]
+        attrs = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"].get("UsernameAttributes") or []
+        if "email" not in attrs:
+            fail(f"pool {pool_id} exists without UsernameAttributes=['email']; run 'make clean-local'")
+        say(f"cognito: user pool {POOL_NAME} exists: {pool_id}")
+        return pool_id
+    pool = idp.create_user_pool(
+        PoolName=POOL_NAME,
+        UsernameAttributes=["email"],
+        AutoVerifiedAttributes=["email"],
+        Policies={
+            "PasswordPolicy": {
+                "MinimumLength": 8,
+                "RequireUppercase": True,
+                "RequireLowercase": True,
+                "RequireNumbers": True,
+                "RequireSymbols": True,
+            }
+        },
+        Schema=[{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True}],
+    )["UserPool"]
+    say(f"cognito: created user pool {POOL_NAME}: {pool['Id']}")
+    return pool["Id"]
+
+
+def ensure_client(idp, pool_id: str) -> str:
+    found, token = [], None
+    while True:
+        kw = {"UserPoolId": pool_id, "MaxResults": 60}
+        if token:
+            kw["NextToken"] = token
+        page = idp.list_user_pool_clients(**kw)
+        found += [c for c in page.get("UserPoolClients", []) if c.get("ClientName") == CLIENT_NAME]
+        token = page.get("NextToken")
+        if not token:
+            break
+    if not found:
+        c = idp.create_user_pool_client(
+            UserPoolId=pool_id, ClientName=CLIENT_NAME, GenerateSecret=False, **CLIENT_SETTINGS
+        )["UserPoolClient"]
+        say(f"cognito: created app client {CLIENT_NAME}: {c['ClientId']}")
+        return c["ClientId"]
+    client_id = sorted(c["ClientId"] for c in found)[0]
+    current = idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)["UserPoolClient"]
+    if current.get("ClientSecret"):
+        fail(f"app client {client_id} has a secret; run 'make clean-local' to start over")
+    def differs(key: str, want) -> bool:
+        have = current.get(key)
+        if isinstance(want, list):
+            return sorted(have or []) != sorted(want)
+        return have != want
+
+    if any(differs(k, v) for k, v in CLIENT_SETTINGS.items()):
+        idp.update_user_pool_client(
+            UserPoolId=pool_id, ClientId=client_id, ClientName=CLIENT_NAME, **CLIENT_SETTINGS
+        )
+        say(f"cognito: app client {CLIENT_NAME} exists: {client_id} (settings updated)")
+    else:
+        say(f"cognito: app client {CLIENT_NAME} exists: {client_id}")
+    return client_id
+
+
+def ensure_groups(idp, pool_id: str) -> None:
+    # ListGroups, not GetGroup: in a pool without any group yet, cognito-local answers GetGroup with
+    # HTTP 500 instead of ResourceNotFoundException.
+    existing, token = set(), None
+    while True:
+        kw = {"UserPoolId": pool_id, "Limit": 60}
+        if token:
+            kw["NextToken"] = token
+        page = idp.list_groups(**kw)
+        existing.update(g["GroupName"] for g in page.get("Groups", []))
+        token = page.get("NextToken")
+        if not token:
+            break
+    for group in GROUPS:
+        if group in existing:
+            continue  # never CreateGroup an existing group: cognito-local would drop its members
+        idp.create_group(UserPoolId=pool_id, GroupName=group, Description=f"gatehouse {group}")
+        say(f"cognito: created group {group}")
+
+
+def ensure_user(idp, pool_id: str, email: str, groups: list[str]) -> None:
+    try:
+        user = idp.admin_get_user(UserPoolId=pool_id, Username=email)
+        created = False
+    except ClientError as e:
+        if error_code(e) != "UserNotFoundException":
+            raise
+        user = idp.admin_create_user(
+            UserPoolId=pool_id,
+            Username=email,
+            UserAttributes=[
+                {"Name": "email", "Value": email},
+                {"Name": "email_verified", "Value": "true"},
+            ],
+            MessageAction="SUPPRESS",
+        )["User"]
+        user["UserAttributes"] = user.get("Attributes", [])
+        created = True
+    username = user["Username"]  # a UUID, because the pool signs in by email
+    attrs = {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
+    if attrs.get("email") != email or attrs.get("email_verified") != "true":
+        idp.admin_update_user_attributes(
+            UserPoolId=pool_id,
+            Username=username,
+            UserAttributes=[
+                {"Name": "email", "Value": email},
+                {"Name": "email_verified", "Value": "true"},
+            ],
+        )
+    # Permanent=True makes an AdminCreateUser user CONFIRMED (no NEW_PASSWORD_REQUIRED challenge)
+    # and puts back the demo password if a test changed it.
+    idp.admin_set_user_password(
+        UserPoolId=pool_id, Username=username, Password=DEMO_PASSWORD, Permanent=True
+    )
+    if not user.get("Enabled", True):
+        idp.admin_enable_user(UserPoolId=pool_id, Username=username)
+    have = {g["GroupName"] for g in idp.admin_list_groups_for_user(UserPoolId=pool_id, Username=username)["Groups"]}
+    for g in sorted(set(groups) - have):
+        idp.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=g)
+    for g in sorted(have - set(groups)):
+        idp.admin_remove_user_from_group(UserPoolId=pool_id, Username=username, GroupName=g)
+    say(f"cognito: user {email} {'created' if created else 'exists'} ({username}), groups: {', '.join(groups) or 'none'}")
+
+
+def verify_sign_in(idp, pool_id: str, client_id: str, email: str, groups: list[str], kids: set[str]) -> None:
+    try:
+        res = idp.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": DEMO_PASSWORD},
+        )
+    except ClientError as e:
+        fail(f"InitiateAuth USER_PASSWORD_AUTH for {email} failed: {error_code(e)}: {e}")
+    if res.get("ChallengeName"):
+        fail(
+            f"InitiateAuth for {email} returned challenge {res['ChallengeName']} instead of tokens "
+            "(MFA enabled on a demo user? cognito-local has no AdminSetUserMFAPreference: "
+            "'make clean-local' starts over)"
+        )
+    auth = res.get("AuthenticationResult") or {}
+    id_token = auth.get("IdToken")
+    if not id_token or not auth.get("AccessToken") or not auth.get("RefreshToken"):
+        fail(f"InitiateAuth for {email} returned no ID/access/refresh token")
+    header, claims = jwt_part(id_token, 0), jwt_part(id_token, 1)
+    issuer = f"{COGNITO_ISSUER_BASE}/{pool_id}"
+    token_groups = claims.get("cognito:groups") or []
+    problems = []
+    if claims.get("iss") != issuer:
+        problems.append(f"iss is {claims.get('iss')!r}, expected {issuer!r} (IssuerDomain config?)")
+    if claims.get("aud") != client_id:
+        problems.append(f"aud is {claims.get('aud')!r}, expected {client_id!r}")
+    if claims.get("email") != email:
+        problems.append(f"email claim is {claims.get('email')!r}")
+    if sorted(token_groups) != sorted(groups):
+        problems.append(f"cognito:groups is {token_groups}, expected {groups}")
+    if header.get("kid") not in kids:
+        problems.append(f"token kid {header.get('kid')!r} not in the JWKS ({sorted(kids)})")
+    if problems:
+        fail(f"ID token of {email}: " + "; ".join(problems))
+    say(f"cognito: sign-in OK for {email}; ID token cognito:groups = {json.dumps(token_groups)}")
+
+
+def fetch_jwks_kids(pool_id: str) -> set[str]:
+    url = f"{COGNITO_ENDPOINT}/{pool_id}/.well-known/jwks.json"
+    with urllib.request.urlopen(url, timeout=5) as r:
+        keys = json.load(r).get("keys", [])
+    if not keys:
+        fail(f"no keys at {url}")
+    return {k.get("kid") for k in keys}
+
+
+# ---------------------------------------------------------------- DynamoDB
+
+
+def ensure_tables(ddb) -> None:
+    existing, kw = set(), {}
+    while True:
+        page = ddb.list_tables(**kw)
+        existing.update(page.get("TableNames", []))
+        if not page.get("LastEvaluatedTableName"):
+            break
+        kw = {"ExclusiveStartTableName": page["LastEvaluatedTableName"]}
+    for name, key in TABLES.items():
+        if name in existing:
+            schema = ddb.describe_table(TableName=name)["Table"]["KeySchema"]
+            if schema != [{"AttributeName": key, "KeyType": "HASH"}]:
+                fail(f"table {name} has key schema {schema}, expected HASH {key}; run 'scripts/stack.sh reset'")
+            state = "exists"
+        else:
+            ddb.create_table(
+                TableName=name,
+                AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
+            ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+            state = "created"
+        ttl = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+        if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING") or ttl.get("AttributeName") != TTL_ATTRIBUTE:
+            ddb.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+            )
+        say(f"dynamodb: table {name} {state} (key {key} S, TTL on {TTL_ATTRIBUTE})")
+
+
+# ---------------------------------------------------------------- stack.env
+
+
+def read_env(path: Path) -> dict[str, str]:
+    out = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            m = re.match(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$", line)
+            if m:
+                out[m.group(1)] = m.group(2).strip().strip('"').strip("'")
+    return out
+
+
+def write_stack_env(pool_id: str, client_id: str) -> None:
+    old = read_env(STACK_ENV)
+    app_secret = old.get("APP_SECRET", "")
+    kept = bool(re.fullmatch(r"[0-9a-f]{64}", app_secret))
+    if not kept:
+        app_secret = secrets.token_hex(32)
+    values = {
+        "AWS_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "COGNITO_USER_POOL_ID": pool_id,
+        "COGNITO_CLIENT_ID": client_id,
+        "COGNITO_ENDPOINT": COGNITO_ENDPOINT,
+        "COGNITO_ISSUER": f"{COGNITO_ISSUER_BASE}/{pool_id}",
+        "DYNAMODB_ENDPOINT": DYNAMODB_ENDPOINT,
+        "SESSIONS_TABLE": SESSIONS_TABLE,
+        "LOCKOUT_TABLE": LOCKOUT_TABLE,
+        "APP_SECRET": app_secret,
+    }
+    text = "# Written by scripts/seed.py; local emulators only. APP_SECRET is kept across re-seeds.\n"
+    text += "".join(f"{k}={v}\n" for k, v in values.items())
+    LOCAL.mkdir(parents=True, exist_ok=True)
+    tmp = STACK_ENV.with_suffix(".env.tmp")
+    tmp.write_text(text)
+    tmp.chmod(0o600)
+    tmp.replace(STACK_ENV)
+    say(f"wrote {STACK_ENV.relative_to(ROOT)} (APP_SECRET {'kept' if kept else 'generated'})")
+
+
+def main() -> None:
+    t0 = time.monotonic()
+    idp = client("cognito-idp", COGNITO_ENDPOINT)
+    ddb = client("dynamodb", DYNAMODB_ENDPOINT)
+    try:
+        pool_id = ensure_pool(idp)
+        client_id = ensure_client(idp, pool_id)
+        ensure_groups(idp, pool_id)
+        for email, groups in DEMO_USERS.items():
+            ensure_user(idp, pool_id, email, groups)
+        kids = fetch_jwks_kids(pool_id)
+        for email, groups in DEMO_USERS.items():
+            verify_sign_in(idp, pool_id, client_id, email, groups, kids)
+        ensure_tables(ddb)
+    except ClientError as e:
+        fail(f"{e.operation_name}: {error_code(e)}: {e}")
+    except (BotoCoreError, OSError) as e:  # connection refused, timeouts
+        fail(f"cannot reach an emulator: {e}")
+    write_stack_env(pool_id, client_id)
+    say(f"done in {time.monotonic() - t0:.1f}s")
+
+
+if __name__ == "__main__":
+    main()

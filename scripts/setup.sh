@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Idempotent installer for everything gatehouse needs to build, run and test locally.
+# Safe to run again: each step checks first and is skipped when already satisfied.
+#
+#   scripts/setup.sh                 all steps
+#   scripts/setup.sh node python     only some: chromium | node | python | rust
+#
+# Works non-interactively (CI=true, no stdin). Only crates.io, PyPI, npm and Debian apt are used.
+set -euo pipefail
+LOG_TAG=setup
+# shellcheck source=scripts/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$ROOT"
+
+CARGO_LEPTOS_VERSION=0.3.10
+WASM_BINDGEN_VERSION=0.2.117 # must equal the wasm-bindgen crate pinned in Cargo.toml/Cargo.lock
+MOTO_VERSION=5.2.5
+VENV="$ROOT/.venv"
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
+
+as_root() {
+  if [[ "$(id -u)" -eq 0 ]]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo -n "$@"
+  else
+    die "need root (or passwordless sudo) for: $*"
+  fi
+}
+
+apt_updated=0
+apt_install() {
+  if [[ "$apt_updated" -eq 0 ]]; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
+    apt_updated=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" </dev/null
+}
+
+step_chromium() {
+  if [[ -x /usr/bin/chromium ]]; then
+    log "chromium: present ($(/usr/bin/chromium --version 2>/dev/null || echo '/usr/bin/chromium')) - skip"
+    return
+  fi
+  log "chromium: installing Debian package (apt-get update + install)..."
+  local t
+  t="$(now)"
+  apt_install chromium
+  [[ -x /usr/bin/chromium ]] || die "apt installed chromium but /usr/bin/chromium is missing"
+  log "chromium: installed in $(elapsed "$t")"
+}
+
+step_node() {
+  command -v node >/dev/null 2>&1 || die "node is not installed (Node 20 expected on this machine kind)"
+  command -v npm >/dev/null 2>&1 || die "npm is not installed"
+  local want have="" t
+  want="$(sha256sum package-lock.json | cut -d' ' -f1)"
+  [[ -f node_modules/.lock-hash ]] && have="$(cat node_modules/.lock-hash)"
+  if [[ "$want" == "$have" && -x node_modules/.bin/cognito-local && -x node_modules/.bin/playwright &&
+    -x node_modules/.bin/wasm-opt ]]; then
+    log "npm: node_modules matches package-lock.json - skip"
+    return
+  fi
+  log "npm: npm ci (no browser download)..."
+  t="$(now)"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error </dev/null
+  printf '%s\n' "$want" >node_modules/.lock-hash
+  log "npm: installed in $(elapsed "$t") (playwright $(node_modules/.bin/playwright --version | awk '{print $2}'), $(node_modules/.bin/wasm-opt --version | cut -d' ' -f1-3))"
+}
+
+venv_ok() {
+  [[ -x "$VENV/bin/python" && -x "$VENV/bin/moto_server" ]] || return 1
+  "$VENV/bin/python" - "$MOTO_VERSION" <<'EOF' 2>/dev/null
+import sys
+from importlib.metadata import version
+import boto3  # noqa: F401
+import flask  # noqa: F401  (moto[server] extra)
+sys.exit(0 if version("moto") == sys.argv[1] else 1)
+EOF
+}
+
+step_python() {
+  if venv_ok; then
+    log "python: .venv has moto[server]==$MOTO_VERSION and boto3 - skip"
+    return
+  fi
+  local t
+  t="$(now)"
+  if [[ ! -x "$VENV/bin/python" ]]; then
+    log "python: creating .venv..."
+    if ! python3 -m venv "$VENV"; then
+      rm -rf "$VENV"
+      log "python: 'python3 -m venv' failed; installing Debian python3-venv and retrying"
+      apt_install python3-venv
+      python3 -m venv "$VENV"
+    fi
+  fi
+  log "python: pip install moto[server]==$MOTO_VERSION boto3..."
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "moto[server]==$MOTO_VERSION" boto3 </dev/null
+  venv_ok || die "python: .venv still lacks moto[server]==$MOTO_VERSION/boto3 after pip install"
+  log "python: ready in $(elapsed "$t")"
+}
+
+step_rust() {
+  command -v cargo >/dev/null 2>&1 || die "cargo is not on PATH (expected rustup's toolchain in ~/.cargo/bin)"
+  command -v rustup >/dev/null 2>&1 || die "rustup is not on PATH"
+  local t
+  if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    log "rust: target wasm32-unknown-unknown present - skip"
+  else
+    log "rust: rustup target add wasm32-unknown-unknown..."
+    t="$(now)"
+    rustup target add wasm32-unknown-unknown </dev/null
+    log "rust: target added in $(elapsed "$t")"
+  fi
+
+  # cargo-leptos 0.3.11 --locked does not build on rustc 1.95 (lockfile needs 1.96): pin 0.3.10.
+  local v
+  v="$(cargo leptos --version 2>/dev/null || true)"
+  if [[ "${v##* }" == "$CARGO_LEPTOS_VERSION" ]]; then
+    log "rust: $v - skip"
+  else
+    log "rust: cargo install cargo-leptos@$CARGO_LEPTOS_VERSION --locked (found: ${v:-none}; takes 10-25 min on 2 cores)..."
+    t="$(now)"
+    cargo install "cargo-leptos@$CARGO_LEPTOS_VERSION" --locked </dev/null
+    log "rust: cargo-leptos installed in $(elapsed "$t")"
+  fi
+
+  # cargo-leptos uses the first wasm-bindgen on PATH; its version must equal the crate's.
+  v="$(wasm-bindgen --version 2>/dev/null || true)"
+  if [[ "${v##* }" == "$WASM_BINDGEN_VERSION" ]]; then
+    log "rust: $v - skip"
+  else
+    log "rust: cargo install wasm-bindgen-cli --version $WASM_BINDGEN_VERSION --locked (found: ${v:-none}; ~2 min)..."
+    t="$(now)"
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked </dev/null
+    log "rust: wasm-bindgen-cli installed in $(elapsed "$t")"
+  fi
+}
+
+steps=("$@")
+[[ ${#steps[@]} -gt 0 ]] || steps=(chromium node python rust)
+for s in "${steps[@]}"; do
+  case "$s" in
+    chromium | node | python | rust) ;;
+    *) die "unknown step '$s' (choose from: chromium node python rust)" ;;
+  esac
+done
+
+start="$(now)"
+for s in "${steps[@]}"; do
+  "step_$s"
+done
+log "done in $(elapsed "$start")"

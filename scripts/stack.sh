@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# Local AWS stand-ins for gatehouse, bound to 127.0.0.1 only:
+#   cognito : npm cognito-local  on 127.0.0.1:9229 (cwd .local/cognito, data in .local/cognito/.cognito)
+#   dynamodb: PyPI moto[server]  on 127.0.0.1:8000 (in memory)
+#
+#   scripts/stack.sh up            start what is not running yet (reuses a healthy service already on
+#                                  the port), wait until ready, then seed (scripts/seed.py)
+#   scripts/stack.sh down [SVC..]  stop the services that scripts/stack.sh started (all by default)
+#   scripts/stack.sh status        print state; exit 0 when both answer, 3 otherwise
+#   scripts/stack.sh reset         clear moto (drops all tables) and re-seed
+#
+# State in .local/: <svc>.pid exists only for a process this script started (so `down` never
+# stops a service someone else started), <svc>.log is its output, and last-up.started lists the
+# services that the latest `up` started itself (scripts/run.sh and scripts/test.sh read it to stop
+# exactly those; they point STACK_STARTED_FILE at a file of their own).
+# Env: STACK_TIMEOUT (seconds to wait for readiness, default 60), STACK_STARTED_FILE.
+set -euo pipefail
+LOG_TAG=stack
+# shellcheck source=scripts/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$ROOT"
+
+SERVICES=(cognito dynamodb)
+STACK_TIMEOUT="${STACK_TIMEOUT:-60}"
+COGNITO_DIR="$LOCAL_DIR/cognito"
+STARTED_FILE="${STACK_STARTED_FILE:-$LOCAL_DIR/last-up.started}"
+
+svc_port() {
+  case "$1" in
+    cognito) echo 9229 ;;
+    dynamodb) echo 8000 ;;
+    *) die "unknown service '$1' (choose from: ${SERVICES[*]})" ;;
+  esac
+}
+pid_file() { echo "$LOCAL_DIR/$1.pid"; }
+log_file() { echo "$LOCAL_DIR/$1.log"; }
+
+# True when the service answers its health URL with the body only that emulator gives.
+healthy() {
+  local body
+  case "$1" in
+    cognito) body="$(curl -s --max-time 2 http://127.0.0.1:9229/health 2>/dev/null || true)"
+      [[ "$body" == *'"ok":true'* ]] ;;
+    dynamodb) body="$(curl -s --max-time 2 http://127.0.0.1:8000/moto-api/ 2>/dev/null || true)"
+      [[ "$body" == *'<title>Moto</title>'* ]] ;;
+  esac
+}
+port_in_use() {
+  local code
+  code="$(curl -s -o /dev/null --max-time 2 -w '%{http_code}' "http://127.0.0.1:$(svc_port "$1")/" 2>/dev/null || true)"
+  [[ -n "$code" && "$code" != 000 ]]
+}
+
+# Pid recorded by this script, if that process still runs (and still is that emulator, not a
+# recycled pid); removes a stale pid file.
+our_pid() {
+  local f pid args want
+  f="$(pid_file "$1")"
+  [[ -f "$f" ]] || return 1
+  pid="$(cat "$f")"
+  case "$1" in cognito) want=cognito-local ;; *) want=moto_server ;; esac
+  args="$(ps -o args= -p "$pid" 2>/dev/null || true)"
+  if [[ "$pid" =~ ^[0-9]+$ && "$args" == *"$want"* ]] && pid_alive "$pid"; then
+    echo "$pid"
+    return 0
+  fi
+  rm -f "$f"
+  return 1
+}
+
+log_tail() {
+  local f
+  f="$(log_file "$1")"
+  if [[ -s "$f" ]]; then
+    printf -- '----- last lines of %s -----\n' "$f" >&2
+    tail -n 25 "$f" >&2
+    printf -- '-----\n' >&2
+  fi
+}
+
+# Poll (every 0.1 s) until the service answers. Returns 1 (after showing the log tail) when our
+# process died or STACK_TIMEOUT passed.
+wait_ready() {
+  local svc="$1" pid="${2:-}" deadline
+  deadline=$(($(now_ms) + STACK_TIMEOUT * 1000))
+  until healthy "$svc"; do
+    if [[ -n "$pid" ]] && ! pid_alive "$pid"; then
+      log_tail "$svc"
+      printf '[stack] ERROR: %s exited during start-up (see %s)\n' "$svc" "$(log_file "$svc")" >&2
+      return 1
+    fi
+    if (($(now_ms) >= deadline)); then
+      log_tail "$svc"
+      printf '[stack] ERROR: %s not ready on 127.0.0.1:%s after %ss (see %s)\n' \
+        "$svc" "$(svc_port "$svc")" "$STACK_TIMEOUT" "$(log_file "$svc")" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+}
+
+# Start one service in its own session/process group (setsid: pid == pgid, no SIGINT from the
+# terminal, no SIGHUP); sets STARTED_PID. fd 9 (the stack.sh lock) is closed for the child.
+start_service() {
+  local svc="$1"
+  case "$svc" in
+    cognito)
+      [[ -x "$ROOT/node_modules/.bin/cognito-local" ]] ||
+        die "node_modules/.bin/cognito-local missing: run scripts/setup.sh node"
+      (
+        cd "$COGNITO_DIR"
+        HOST=127.0.0.1 PORT=9229 exec setsid "$ROOT/node_modules/.bin/cognito-local" \
+          </dev/null >"$(log_file cognito)" 2>&1 9>&-
+      ) &
+      ;;
+    dynamodb)
+      [[ -x "$ROOT/.venv/bin/moto_server" ]] || die ".venv/bin/moto_server missing: run scripts/setup.sh python"
+      setsid "$ROOT/.venv/bin/moto_server" -H 127.0.0.1 -p 8000 </dev/null >"$(log_file dynamodb)" 2>&1 9>&- &
+      ;;
+  esac
+  STARTED_PID=$!
+  echo "$STARTED_PID" >"$(pid_file "$svc")"
+}
+
+write_cognito_config() {
+  local cfg="$COGNITO_DIR/.cognito/config.json"
+  local want='{"TokenConfig":{"IssuerDomain":"http://localhost:9229"}}'
+  mkdir -p "$COGNITO_DIR/.cognito"
+  if [[ ! -f "$cfg" || "$(cat "$cfg")" != "$want" ]]; then
+    printf '%s\n' "$want" >"$cfg"
+  fi
+}
+
+seed() {
+  [[ -x "$ROOT/.venv/bin/python" ]] || die ".venv missing: run scripts/setup.sh python"
+  "$ROOT/.venv/bin/python" "$ROOT/scripts/seed.py"
+}
+
+cmd_up() {
+  write_cognito_config
+  local svc pid started=() t0
+  t0=$(now_ms)
+  : >"$STARTED_FILE"
+  for svc in "${SERVICES[@]}"; do
+    if pid="$(our_pid "$svc")"; then
+      wait_ready "$svc" "$pid" || die "$svc (pid $pid, started earlier by stack.sh) does not answer; try 'scripts/stack.sh down' first"
+      log "$svc: already running (pid $pid, started by stack.sh) on 127.0.0.1:$(svc_port "$svc")"
+    elif healthy "$svc"; then
+      log "$svc: a healthy instance already listens on 127.0.0.1:$(svc_port "$svc"); reusing it (down will not stop it)"
+    elif port_in_use "$svc"; then
+      [[ ${#started[@]} -eq 0 ]] || cmd_down "${started[@]}"
+      die "port $(svc_port "$svc") is taken by something that does not answer like $svc"
+    else
+      start_service "$svc"
+      pid=$STARTED_PID
+      started+=("$svc")
+      printf '%s\n' "${started[@]}" >"$STARTED_FILE"
+      log "$svc: started (pid $pid), log ${LOCAL_DIR#"$ROOT"/}/$svc.log"
+    fi
+  done
+  for svc in "${started[@]}"; do
+    if ! wait_ready "$svc" "$(cat "$(pid_file "$svc")")"; then
+      cmd_down "${started[@]}" # do not leave half a stack behind
+      die "stack did not start"
+    fi
+    log "$svc: ready on 127.0.0.1:$(svc_port "$svc") after $(since "$t0")"
+  done
+  seed || die "seeding failed (the emulators stay up for inspection: 'scripts/stack.sh down' stops them)"
+  log "up: stack ready in $(since "$t0") (started now: ${started[*]:-none}); env in ${STACK_ENV#"$ROOT"/}"
+}
+
+cmd_down() {
+  local svcs=("$@") svc pid
+  [[ ${#svcs[@]} -gt 0 ]] || svcs=("${SERVICES[@]}")
+  for svc in "${svcs[@]}"; do
+    svc_port "$svc" >/dev/null
+    if pid="$(our_pid "$svc")"; then
+      stop_pid "$pid" 10 || die "could not stop $svc (pid $pid)"
+      rm -f "$(pid_file "$svc")"
+      log "$svc: stopped (pid $pid)"
+    elif healthy "$svc"; then
+      log "$svc: running but not started by stack.sh; leaving it"
+    else
+      log "$svc: not running"
+    fi
+  done
+}
+
+cmd_status() {
+  local svc pid all=0
+  for svc in "${SERVICES[@]}"; do
+    if healthy "$svc"; then
+      if pid="$(our_pid "$svc")"; then
+        log "$svc: up on 127.0.0.1:$(svc_port "$svc") (pid $pid, started by stack.sh)"
+      else
+        log "$svc: up on 127.0.0.1:$(svc_port "$svc") (not started by stack.sh)"
+      fi
+    else
+      all=3
+      if pid="$(our_pid "$svc")"; then
+        log "$svc: NOT answering (pid $pid is running; log $(log_file "$svc"))"
+      else
+        log "$svc: down"
+      fi
+    fi
+  done
+  if [[ -f "$STACK_ENV" ]]; then log "env: ${STACK_ENV#"$ROOT"/}"; else log "env: ${STACK_ENV#"$ROOT"/} not written yet"; fi
+  return "$all"
+}
+
+cmd_reset() {
+  local svc
+  for svc in "${SERVICES[@]}"; do
+    healthy "$svc" || die "$svc is not running: use 'scripts/stack.sh up'"
+  done
+  curl -fsS --max-time 10 -X POST http://127.0.0.1:8000/moto-api/reset >/dev/null ||
+    die "POST /moto-api/reset failed"
+  log "dynamodb: moto reset (all tables dropped)"
+  seed
+}
+
+mkdir -p "$LOCAL_DIR"
+cmd="${1:-}"
+[[ $# -gt 0 ]] && shift
+case "$cmd" in
+  up | down | status | reset)
+    # One stack.sh at a time (e.g. parallel Playwright web servers calling `up`).
+    exec 9>"$LOCAL_DIR/stack.lock"
+    flock -w 300 9 || die "another scripts/stack.sh is still running (lock $LOCAL_DIR/stack.lock)"
+    "cmd_$cmd" "$@"
+    ;;
+  *)
+    echo "usage: $0 up | down [cognito|dynamodb ...] | status | reset" >&2
+    exit 2
+    ;;
+esac

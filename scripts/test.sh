@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# `make test` (after `make setup`): start the local stack, run the Rust tests against it, build
+# with cargo-leptos, then run the Playwright suite (end2end/playwright.config.ts). Whatever
+# happens, the emulators that this run started are stopped again, and the exit status is the
+# first failing step's.
+set -euo pipefail
+LOG_TAG="test"
+# shellcheck source=scripts/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$ROOT"
+
+started_file="$(mktemp "${TMPDIR:-/tmp}/gatehouse-test.XXXXXX")"
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  trap '' PIPE # keep cleaning up even if our output pipe is gone
+  local started=()
+  if [[ -s "$started_file" ]]; then mapfile -t started <"$started_file"; fi
+  if [[ ${#started[@]} -gt 0 ]]; then
+    log "stopping emulators started by this run: ${started[*]}"
+    "$ROOT/scripts/stack.sh" down "${started[@]}" || true
+  fi
+  rm -f "$started_file"
+  if [[ "$rc" -eq 0 ]]; then log "all test steps passed"; else log "FAILED (exit status $rc)"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+step() {
+  log "==> $*"
+  "$@"
+}
+
+STACK_STARTED_FILE="$started_file" step scripts/stack.sh up
+load_stack_env
+
+results_dir="$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-results.XXXXXX")"
+step_logged() { # step, with its output also kept for the closing summary
+  local out="$1"
+  shift
+  log "==> $*"
+  "$@" 2>&1 | tee "$results_dir/$out"
+}
+
+step_logged cargo.txt cargo test --features ssr
+
+step cargo leptos build
+
+# Fresh DynamoDB state for the browser tests (e.g. no lockout records left by the Rust tests),
+# demo users converged back to CONTRACTS.md.
+step scripts/stack.sh reset
+
+export PLAYWRIGHT_HTML_OPEN=never
+step_logged playwright.txt npx --no-install playwright test -c end2end/playwright.config.ts
+
+# One closing line in the plain form CI reads: Rust and Playwright tests together.
+count() { # count FILE REGEX: sums the number in front of the first match on each line
+  awk -v re="$2" '{ if (match($0, re)) { split(substr($0, RSTART, RLENGTH), w, " "); s += w[1] } } END { print s + 0 }' "$1"
+}
+rust_passed=$(count "$results_dir/cargo.txt" '[0-9]+ passed;')
+rust_failed=$(count "$results_dir/cargo.txt" '[0-9]+ failed;')
+pw_passed=$(count "$results_dir/playwright.txt" '^ *[0-9]+ passed \(')
+pw_failed=$(count "$results_dir/playwright.txt" '^ *[0-9]+ failed$')
+rm -rf "$results_dir"
+echo "summary: $((rust_passed + pw_passed)) passed, $((rust_failed + pw_failed)) failed"
