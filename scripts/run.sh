@@ -45,6 +45,14 @@ fi
 [[ -x target/debug/gatehouse ]] || die "target/debug/gatehouse is missing (build failed?)"
 
 load_stack_env
+# Personal overrides for `make run` (never for tests): copy .env.example to .env and edit.
+if [[ -f "$ROOT/.env" ]]; then
+  log "applying overrides from .env"
+  set -a
+  # shellcheck source=/dev/null
+  . "$ROOT/.env"
+  set +a
+fi
 export BIND_ADDR="127.0.0.1:$APP_PORT" PUBLIC_URL="http://localhost:$APP_PORT"
 log "starting gatehouse on $PUBLIC_URL (Ctrl-C stops the app and the emulators this run started)"
 target/debug/gatehouse &
