@@ -59,6 +59,13 @@ DEMO_USERS = {  # email -> groups (CONTRACTS.md)
     "analyst@example.com": ["analysts"],
     "user@example.com": [],
 }
+# Test-only accounts (no group, same password) for tests that lock an account on purpose, so
+# that a failing test can never lock out the demo users above.
+TEST_USERS = {
+    "lockout-1@example.com": [],
+    "lockout-2@example.com": [],
+    "lockout-3@example.com": [],
+}
 APP_PORTS = [3000, 3100, 3101, 3102]  # make run, Playwright instance, extra test instances
 
 SESSIONS_TABLE = os.environ.get("SESSIONS_TABLE") or "gatehouse-sessions"
@@ -388,7 +395,7 @@ def main() -> None:
         pool_id = ensure_pool(idp)
         client_id = ensure_client(idp, pool_id)
         ensure_groups(idp, pool_id)
-        for email, groups in DEMO_USERS.items():
+        for email, groups in {**DEMO_USERS, **TEST_USERS}.items():
             ensure_user(idp, pool_id, email, groups)
         kids = fetch_jwks_kids(pool_id)
         for email, groups in DEMO_USERS.items():

@@ -2,7 +2,7 @@
 //! server build and delegates to [`crate::server::actions`], where every function checks
 //! authorization and CSRF itself (a direct HTTP call gets the same checks as the page).
 
-use crate::model::{AdminData, ApiError, FormState, ReportsData, SessionInfo};
+use crate::model::{AdminData, ApiError, FormState, LockoutsData, ReportsData, SessionInfo};
 use leptos::prelude::*;
 
 /// Who is signed in, the CSRF token for forms, and any pending flash message.
@@ -38,4 +38,16 @@ pub async fn load_reports() -> Result<ReportsData, ApiError> {
 #[server(endpoint = "admin_data")]
 pub async fn load_admin() -> Result<AdminData, ApiError> {
     crate::server::actions::admin_data().await
+}
+
+/// Accounts with recent failures or a running lock (group `admins`).
+#[server(endpoint = "list_lockouts")]
+pub async fn list_lockouts() -> Result<LockoutsData, ApiError> {
+    crate::server::actions::list_lockouts().await
+}
+
+/// Clears an account name's failures and lock (group `admins`, CSRF-checked, logged).
+#[server(endpoint = "unlock_account")]
+pub async fn unlock_account(username: String, csrf: String) -> Result<FormState, ApiError> {
+    crate::server::actions::unlock_account(username, csrf).await
 }

@@ -5,7 +5,7 @@ use crate::api::{get_session_info, SignOut};
 use crate::model::{ApiError, SessionInfo, UserView};
 use crate::pages::{
     admin::AdminPage, dashboard::DashboardPage, forbidden::Forbidden, home::HomePage,
-    login::LoginPage, not_found::NotFound, reports::ReportsPage,
+    lockouts::LockoutsPage, login::LoginPage, not_found::NotFound, reports::ReportsPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -53,13 +53,16 @@ pub fn App() -> impl IntoView {
                 <a class="skip-link" href="#main">"Skip to content"</a>
                 <Header/>
                 <main id="main" tabindex="-1">
+                    // Every page renders completely on the server before it is sent (no streamed
+                    // fallbacks that only JavaScript could replace): forms must work without it.
                     <Routes fallback=NotFound>
-                        <Route path=path!("") view=HomePage/>
-                        <Route path=path!("/login") view=LoginPage/>
+                        <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
+                        <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                         <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
                         <Route path=path!("/reports") view=ReportsPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
-                        <Route path=path!("/forbidden") view=Forbidden/>
+                        <Route path=path!("/admin/lockouts") view=LockoutsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/forbidden") view=Forbidden ssr=SsrMode::Async/>
                     </Routes>
                 </main>
                 <footer class="site-footer">

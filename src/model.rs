@@ -33,6 +33,8 @@ pub struct FormState {
     pub form: String,
     /// A message for the whole form.
     pub error: Option<String>,
+    /// A success message ("Unlocked alice@example.com.").
+    pub notice: Option<String>,
     /// Messages for single fields: (field name, message).
     pub field_errors: Vec<(String, String)>,
     /// Values to put back into the fields: (field name, value).
@@ -52,6 +54,10 @@ impl FormState {
     pub fn with_error(mut self, message: impl Into<String>, status: u16) -> Self {
         self.error = Some(message.into());
         self.status = status;
+        self
+    }
+    pub fn with_notice(mut self, message: impl Into<String>) -> Self {
+        self.notice = Some(message.into());
         self
     }
     pub fn with_field_error(mut self, field: &str, message: impl Into<String>) -> Self {
@@ -90,6 +96,25 @@ impl FormState {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReportsData {
     pub viewer: String,
+}
+
+/// One account name with recent failures or a running lock (admin view).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LockoutRow {
+    pub username: String,
+    pub failures: u32,
+    /// e.g. "2026-11-22 08:31 UTC".
+    pub last_failure: String,
+    /// When locked: e.g. "08:46 UTC (in 14 min)".
+    pub unlocks_at: Option<String>,
+}
+
+/// Data of `/admin/lockouts`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LockoutsData {
+    pub rows: Vec<LockoutRow>,
+    /// The policy in words, e.g. "5 failures within 15 minutes lock an account for 15 minutes."
+    pub policy: String,
 }
 
 /// Data of the admin page.

@@ -435,3 +435,32 @@ async fn expired_session_records_are_refused_before_ttl_deletes_them() {
         .unwrap();
     assert!(raw.item.is_some());
 }
+
+#[tokio::test]
+async fn pages_are_complete_without_javascript() {
+    // No page may send a "Loading…" placeholder that only JavaScript could replace.
+    let anonymous = spawn().start().await;
+    let admin = spawn().start().await;
+    admin.sign_in(ADMIN, PASSWORD, None).await;
+    for _ in 0..10 {
+        let html = anonymous.get("/login").await.text().await.unwrap();
+        assert!(
+            html.contains("name=\"password\"") && !html.contains("Loading…"),
+            "/login"
+        );
+        let html = anonymous.get("/").await.text().await.unwrap();
+        assert!(html.contains("Sign in") && !html.contains("Loading…"), "/");
+        for (path, marker) in [
+            ("/dashboard", "data-testid=\"user-email\""),
+            ("/reports", "Viewing as"),
+            ("/admin", "Administration console"),
+            ("/admin/lockouts", "Locked accounts"),
+        ] {
+            let html = admin.get(path).await.text().await.unwrap();
+            assert!(
+                html.contains(marker) && !html.contains("Loading…"),
+                "{path}"
+            );
+        }
+    }
+}

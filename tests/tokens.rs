@@ -12,7 +12,7 @@ use gatehouse::auth::jwks::{parse_jwks, JwksCache, JwksError};
 use gatehouse::auth::tokens::{TokenError, TokenVerifier};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicI64, AtomicU16, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU16, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -47,6 +47,8 @@ fn key1() -> EncodingKey {
 struct JwksServer {
     body: Mutex<String>,
     status: AtomicU16,
+    /// Milliseconds to wait before answering, to hold a fetch in flight.
+    delay_ms: AtomicU64,
     hits: AtomicUsize,
 }
 
@@ -65,6 +67,7 @@ async fn start_jwks_server(body: String) -> (Arc<JwksServer>, String) {
     let server = Arc::new(JwksServer {
         body: Mutex::new(body),
         status: AtomicU16::new(200),
+        delay_ms: AtomicU64::new(0),
         hits: AtomicUsize::new(0),
     });
     let srv = server.clone();
@@ -94,6 +97,8 @@ async fn start_jwks_server(body: String) -> (Arc<JwksServer>, String) {
                     } else {
                         (404, String::new())
                     };
+                let delay = srv.delay_ms.load(Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(delay)).await;
                 let response = format!(
                     "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                     body.len()
@@ -902,6 +907,61 @@ async fn unknown_kid_refetches_once_then_is_rate_limited() {
         .await
         .unwrap();
     assert_eq!(h.server.hits(), 3);
+}
+
+#[tokio::test]
+async fn concurrent_misses_share_a_failed_fetch() {
+    let h = Harness::new().await;
+    h.server.status.store(500, Ordering::SeqCst);
+    h.server.delay_ms.store(300, Ordering::SeqCst);
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..16 {
+        let verifier = h.verifier.clone();
+        let token = sign(&h.id_claims());
+        tasks.spawn(async move { verifier.verify_id_token(&token, None).await });
+    }
+    while let Some(r) = tasks.join_next().await {
+        let r = r.unwrap();
+        assert!(
+            matches!(r, Err(TokenError::Jwks(JwksError::HttpStatus(500)))),
+            "{r:?}"
+        );
+    }
+    assert_eq!(h.server.hits(), 1);
+
+    // Readiness probes too.
+    let (a, b, c) = tokio::join!(h.jwks.check(), h.jwks.check(), h.jwks.check());
+    for r in [a, b, c] {
+        assert!(matches!(r, Err(JwksError::HttpStatus(500))), "{r:?}");
+    }
+    assert_eq!(h.server.hits(), 2);
+}
+
+#[tokio::test]
+async fn cache_hits_do_not_wait_for_a_fetch_in_flight() {
+    let h = Harness::new().await;
+    h.verifier
+        .verify_id_token(&sign(&h.id_claims()), None)
+        .await
+        .unwrap();
+    h.advance(61);
+    h.server.delay_ms.store(1500, Ordering::SeqCst);
+    let slow = {
+        let verifier = h.verifier.clone();
+        let token = sign_with(&key1(), Algorithm::RS256, Some("nope"), &h.id_claims());
+        tokio::spawn(async move { verifier.verify_id_token(&token, None).await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(h.server.hits(), 2, "the refetch is in flight");
+    let token = sign(&h.id_claims());
+    tokio::time::timeout(
+        Duration::from_millis(700),
+        h.verifier.verify_id_token(&token, None),
+    )
+    .await
+    .expect("a cached key is served while a fetch is in flight")
+    .unwrap();
+    assert!(matches!(slow.await.unwrap(), Err(TokenError::UnknownKid)));
 }
 
 #[tokio::test]

@@ -20,12 +20,16 @@
 //! the lock lasts from `t<w>` (the time of the failure that reached `max`, never moved again
 //! since further increments are refused) for the lock duration. Attempts during a lock are
 //! refused before Cognito and, if already in flight, fail the condition: they neither count
-//! nor extend the lock. The trade-off: failures straddling a window boundary are counted in
-//! two windows, like any fixed-window limiter.
+//! nor extend the lock. `n` is the lock generation within the window: once a lock has run
+//! out (possible inside one window when the lock is shorter than the window), the next failure
+//! counts in generation `n + 1`, so counting starts again from zero instead of sticking at a
+//! full counter. The trade-off: failures straddling a window boundary are counted in two
+//! windows, like any fixed-window limiter.
 //!
 //! ## Table
 //! Partition key `username` (S, trimmed and lower-cased; unknown names are counted exactly
-//! like known ones). Attributes `c<w>`/`t<w>` (N) per window, and `expires_at` (N, epoch
+//! like known ones). Attributes `c<w>g<n>`/`t<w>g<n>` (N) per window and generation, and
+//! `expires_at` (N, epoch
 //! seconds; the table's TTL attribute). TTL deletion is late, so every read compares
 //! `expires_at` and the lock times with the clock itself.
 
@@ -49,8 +53,26 @@ pub struct LockStatus {
     pub failures: u32,
     /// When locked: the epoch second the lock ends.
     pub locked_until: Option<i64>,
-    /// Window attributes that are too old to matter (removed by the next failure write).
-    stale: Vec<i64>,
+    /// The window this was read in, and the generation a failure would count in.
+    window: i64,
+    generation: u32,
+    /// The latest generation of each window in the item.
+    latest: Vec<(i64, u32)>,
+    /// Counters too old to matter (removed by the next failure write).
+    stale: Vec<(i64, u32)>,
+}
+
+impl LockStatus {
+    fn empty(window: i64) -> Self {
+        LockStatus {
+            failures: 0,
+            locked_until: None,
+            window,
+            generation: 0,
+            latest: Vec::new(),
+            stale: Vec::new(),
+        }
+    }
 }
 
 impl LockStatus {
@@ -146,33 +168,42 @@ impl LockoutStore {
         (self.lock_secs() + self.window_secs() - 1) / self.window_secs()
     }
 
-    /// Reads the state of an item at `now`: the current window's count, a running lock, and
-    /// the windows too old to matter.
+    /// Reads the state of an item at `now`: the current count, a running lock, where the next
+    /// failure counts, and the counters too old to matter.
     fn status_of(&self, item: &HashMap<String, AttributeValue>, now: i64) -> LockStatus {
         let current = self.window_of(now);
         let max = self.policy.max_attempts as i64;
-        let mut status = LockStatus {
-            failures: 0,
-            locked_until: None,
-            stale: Vec::new(),
-        };
+        let mut status = LockStatus::empty(current);
+        let counters = counters_in(item);
         if num(item, "expires_at").is_some_and(|e| e <= now) {
             // Expired but not yet deleted by TTL: as good as absent.
-            status.stale = windows_in(item);
+            status.stale = counters.iter().map(|c| (c.window, c.generation)).collect();
             return status;
         }
-        for w in windows_in(item) {
-            let count = num(item, &format!("c{w}")).unwrap_or(0);
-            let last = num(item, &format!("t{w}")).unwrap_or(0);
-            if w == current {
-                status.failures = count.clamp(0, u32::MAX as i64) as u32;
-            }
-            if count >= max && last + self.lock_secs() > now {
-                let until = last + self.lock_secs();
+        for c in &counters {
+            if c.count >= max && c.last + self.lock_secs() > now {
+                let until = c.last + self.lock_secs();
                 status.locked_until = Some(status.locked_until.map_or(until, |u| u.max(until)));
             }
-            if w < current - self.lookback() {
-                status.stale.push(w);
+            if c.window < current - self.lookback() {
+                status.stale.push((c.window, c.generation));
+            }
+            match status.latest.iter_mut().find(|(w, _)| *w == c.window) {
+                Some(entry) => entry.1 = entry.1.max(c.generation),
+                None => status.latest.push((c.window, c.generation)),
+            }
+        }
+        if let Some(&(_, g)) = status.latest.iter().find(|(w, _)| *w == current) {
+            let latest = counters
+                .iter()
+                .find(|c| c.window == current && c.generation == g);
+            let (count, last) = latest.map_or((0, 0), |c| (c.count, c.last));
+            if count >= max && last + self.lock_secs() <= now {
+                // That lock has run out: counting starts again.
+                status.generation = g + 1;
+            } else {
+                status.generation = g;
+                status.failures = count.clamp(0, u32::MAX as i64) as u32;
             }
         }
         status
@@ -193,11 +224,7 @@ impl LockoutStore {
         Ok(out
             .item
             .map(|item| self.status_of(&item, now))
-            .unwrap_or(LockStatus {
-                failures: 0,
-                locked_until: None,
-                stale: Vec::new(),
-            }))
+            .unwrap_or_else(|| LockStatus::empty(self.window_of(now))))
     }
 
     /// Request 2 of 2 after a failed attempt: one conditional `UpdateItem`.
@@ -208,10 +235,13 @@ impl LockoutStore {
     ) -> Result<Failure, LockoutError> {
         let now = self.now();
         let w = self.window_of(now);
+        // Normally the window we read in; if time moved into a new window meanwhile, its
+        // first generation.
+        let generation = if w == seen.window { seen.generation } else { 0 };
         let max = self.policy.max_attempts as i64;
         let mut names = HashMap::from([
-            ("#c".to_string(), format!("c{w}")),
-            ("#t".to_string(), format!("t{w}")),
+            ("#c".to_string(), counter_name(w, generation)),
+            ("#t".to_string(), time_name(w, generation)),
         ]);
         let mut values = HashMap::from([
             (":one".to_string(), AttributeValue::N("1".into())),
@@ -221,38 +251,46 @@ impl LockoutStore {
                 ":exp".to_string(),
                 AttributeValue::N((now + self.window_secs() + self.lock_secs()).to_string()),
             ),
-            (
-                ":lockcut".to_string(),
-                AttributeValue::N((now - self.lock_secs()).to_string()),
-            ),
         ]);
-        // Not counted when this window is full, or an earlier window's lock still runs.
+        // Not counted when this generation is full (a lock engaged since we read), or when a
+        // lock of an earlier window still runs.
         let mut condition = vec!["(attribute_not_exists(#c) OR #c < :max)".to_string()];
-        for back in 1..=self.lookback() {
-            let (c, t) = (format!("#c{back}"), format!("#t{back}"));
-            names.insert(c.clone(), format!("c{}", w - back));
-            names.insert(t.clone(), format!("t{}", w - back));
+        let earlier: Vec<(i64, u32)> = seen
+            .latest
+            .iter()
+            .copied()
+            .filter(|(pw, _)| *pw < w && *pw >= w - self.lookback())
+            .collect();
+        for (i, (pw, pg)) in earlier.iter().enumerate() {
+            let (c, t) = (format!("#pc{i}"), format!("#pt{i}"));
+            names.insert(c.clone(), counter_name(*pw, *pg));
+            names.insert(t.clone(), time_name(*pw, *pg));
             condition.push(format!(
                 "(attribute_not_exists({c}) OR {c} < :max OR {t} <= :lockcut)"
             ));
         }
+        if !earlier.is_empty() {
+            values.insert(
+                ":lockcut".to_string(),
+                AttributeValue::N((now - self.lock_secs()).to_string()),
+            );
+        }
         let mut update = "ADD #c :one SET #t = :now, expires_at = :exp".to_string();
-        let stale: Vec<i64> = seen
+        let stale: Vec<(i64, u32)> = seen
             .stale
             .iter()
             .copied()
-            .filter(|s| *s < w - self.lookback())
+            .filter(|(sw, _)| *sw < w - self.lookback())
             .collect();
         if !stale.is_empty() {
             let mut removes = Vec::new();
-            for (i, s) in stale.iter().enumerate() {
-                names.insert(format!("#sc{i}"), format!("c{s}"));
-                names.insert(format!("#st{i}"), format!("t{s}"));
+            for (i, (sw, sg)) in stale.iter().enumerate() {
+                names.insert(format!("#sc{i}"), counter_name(*sw, *sg));
+                names.insert(format!("#st{i}"), time_name(*sw, *sg));
                 removes.push(format!("#sc{i}, #st{i}"));
             }
             update.push_str(&format!(" REMOVE {}", removes.join(", ")));
         }
-        values.retain(|k, _| k != ":lockcut" || self.lookback() > 0);
         let result = self
             .client
             .update_item()
@@ -268,7 +306,7 @@ impl LockoutStore {
         match result {
             Ok(out) => {
                 let attrs = out.attributes.unwrap_or_default();
-                let failures = num(&attrs, &format!("c{w}")).unwrap_or(1);
+                let failures = num(&attrs, &counter_name(w, generation)).unwrap_or(1);
                 let locked_until = (failures >= max).then_some(now + self.lock_secs());
                 Ok(Failure::Counted {
                     failures: failures.clamp(0, u32::MAX as i64) as u32,
@@ -318,11 +356,7 @@ impl LockoutStore {
                     continue;
                 };
                 let status = self.status_of(item, now);
-                let last_failure = windows_in(item)
-                    .iter()
-                    .filter_map(|w| num(item, &format!("t{w}")))
-                    .max()
-                    .unwrap_or(0);
+                let last_failure = counters_in(item).iter().map(|c| c.last).max().unwrap_or(0);
                 if status.failures > 0 || status.locked_until.is_some() {
                     entries.push(LockoutEntry {
                         username: username.clone(),
@@ -342,13 +376,36 @@ impl LockoutStore {
     }
 }
 
-/// The window numbers that have a counter attribute in this item.
-fn windows_in(item: &HashMap<String, AttributeValue>) -> Vec<i64> {
-    let mut ws: Vec<i64> = item
+/// One counter of an item: failures counted in a window and lock generation.
+struct Counter {
+    window: i64,
+    generation: u32,
+    count: i64,
+    last: i64,
+}
+
+fn counter_name(window: i64, generation: u32) -> String {
+    format!("c{window}g{generation}")
+}
+
+fn time_name(window: i64, generation: u32) -> String {
+    format!("t{window}g{generation}")
+}
+
+/// The counters in an item (attributes `c<window>g<generation>` with their `t…` twins).
+fn counters_in(item: &HashMap<String, AttributeValue>) -> Vec<Counter> {
+    let mut counters: Vec<Counter> = item
         .keys()
         .filter_map(|k| k.strip_prefix('c'))
-        .filter_map(|w| w.parse().ok())
+        .filter_map(|rest| rest.split_once('g'))
+        .filter_map(|(w, g)| Some((w.parse::<i64>().ok()?, g.parse::<u32>().ok()?)))
+        .map(|(window, generation)| Counter {
+            window,
+            generation,
+            count: num(item, &counter_name(window, generation)).unwrap_or(0),
+            last: num(item, &time_name(window, generation)).unwrap_or(0),
+        })
         .collect();
-    ws.sort_unstable();
-    ws
+    counters.sort_by_key(|c| (c.window, c.generation));
+    counters
 }

@@ -23,6 +23,9 @@ fn Admin() -> impl IntoView {
                     match data.await {
                         Ok(d) => view! {
                             <p>"Administration console. Signed in as " <strong>{d.viewer}</strong> "."</p>
+                            <ul>
+                                <li><a href="/admin/lockouts">"Locked accounts and recent failed sign-ins"</a></li>
+                            </ul>
                         }.into_any(),
                         Err(e) => view! { <div class="alert" role="alert">{e.to_string()}</div> }.into_any(),
                     }

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod dashboard;
 pub mod forbidden;
 pub mod home;
+pub mod lockouts;
 pub mod login;
 pub mod not_found;
 pub mod reports;

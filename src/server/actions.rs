@@ -8,7 +8,10 @@ use crate::access::Area;
 use crate::auth::redirect::sanitize_next;
 use crate::auth::session::{self, current_user, AuthSession};
 use crate::auth::signin::normalize_username;
-use crate::model::{AdminData, ApiError, FormState, ReportsData, SessionInfo, UserView};
+use crate::model::{
+    AdminData, ApiError, FormState, LockoutRow, LockoutsData, ReportsData, SessionInfo, UserView,
+};
+use crate::pages::lockouts::FORM as UNLOCK_FORM;
 use crate::pages::login::FORM as LOGIN_FORM;
 use crate::server::error::AppError;
 
@@ -149,4 +152,108 @@ pub async fn reports_data() -> Result<ReportsData, ApiError> {
 pub async fn admin_data() -> Result<AdminData, ApiError> {
     let user = require(Area::Admin).await?;
     Ok(AdminData { viewer: user.email })
+}
+
+pub async fn list_lockouts() -> Result<LockoutsData, ApiError> {
+    require(Area::Admin).await?;
+    let state = app_state()?;
+    let store = state.svc.sign_in.lockout();
+    let entries = store.list().await.map_err(|e| {
+        tracing::error!(error = %e, "could not list lockouts");
+        unavailable()
+    })?;
+    let now = store.now();
+    let rows = entries
+        .into_iter()
+        .map(|e| LockoutRow {
+            username: e.username,
+            failures: e.failures,
+            last_failure: format_time(e.last_failure, true),
+            unlocks_at: e.locked_until.map(|until| {
+                format!(
+                    "{} (in {} min)",
+                    format_time(until, false),
+                    ((until - now) + 59) / 60
+                )
+            }),
+        })
+        .collect();
+    let policy = store.policy();
+    Ok(LockoutsData {
+        rows,
+        policy: format!(
+            "{} failed sign-ins within {} lock an account for {}.",
+            policy.max_attempts,
+            minutes(policy.window.as_secs()),
+            minutes(policy.lock_duration.as_secs())
+        ),
+    })
+}
+
+pub async fn unlock_account(username: String, csrf: String) -> Result<FormState, ApiError> {
+    let admin = require(Area::Admin).await?;
+    let state = app_state()?;
+    let form = FormState::new(UNLOCK_FORM);
+    if !csrf_valid(&state, &csrf) {
+        tracing::warn!(admin = %admin.email, "unlock refused: CSRF token missing or wrong");
+        return finish_form(form.with_error(FORM_EXPIRED, 403), "/admin/lockouts");
+    }
+    let username = normalize_username(&username);
+    if username.is_empty() {
+        return finish_form(
+            form.with_error("Choose an account to unlock.", 422),
+            "/admin/lockouts",
+        );
+    }
+    match state.svc.sign_in.lockout().reset(&username).await {
+        Ok(()) => {
+            tracing::warn!(
+                admin = %admin.email,
+                admin_sub = %admin.sub,
+                user = %crate::auth::signin::log_name(&username),
+                "account unlocked by an admin"
+            );
+            finish_form(
+                form.with_notice(format!("Unlocked {username}.")),
+                "/admin/lockouts",
+            )
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "unlock failed");
+            finish_form(
+                form.with_error(
+                    "The lockout table is unavailable right now. Please try again.",
+                    503,
+                ),
+                "/admin/lockouts",
+            )
+        }
+    }
+}
+
+fn minutes(secs: u64) -> String {
+    match secs {
+        60 => "1 minute".into(),
+        s if s % 60 == 0 => format!("{} minutes", s / 60),
+        s => format!("{s} seconds"),
+    }
+}
+
+/// "2026-11-22 08:31 UTC" (with the date) or "08:31 UTC".
+fn format_time(epoch: i64, with_date: bool) -> String {
+    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(epoch) else {
+        return "unknown".into();
+    };
+    if with_date {
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute()
+        )
+    } else {
+        format!("{:02}:{:02}:{:02} UTC", t.hour(), t.minute(), t.second())
+    }
 }

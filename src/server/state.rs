@@ -51,23 +51,11 @@ impl AppState {
         leptos_options: LeptosOptions,
         clock: Clock,
     ) -> AppState {
-        let shared = aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(config.region.clone()))
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(2))
-                    .operation_timeout(Duration::from_secs(8))
-                    .build(),
-            )
-            .retry_config(RetryConfig::standard().with_max_attempts(2))
-            .load()
-            .await;
-        let mut cognito = aws_sdk_cognitoidentityprovider::config::Builder::from(&shared);
-        cognito.set_endpoint_url(config.cognito_endpoint.clone());
-        let cognito = aws_sdk_cognitoidentityprovider::Client::from_conf(cognito.build());
-        let mut dynamo = aws_sdk_dynamodb::config::Builder::from(&shared);
-        dynamo.set_endpoint_url(config.dynamodb_endpoint.clone());
-        let dynamo = aws_sdk_dynamodb::Client::from_conf(dynamo.build());
+        let shared = aws_sdk_config(&config).await;
+        let cognito = aws_sdk_cognitoidentityprovider::Client::from_conf(
+            cognito_config(&shared, &config).build(),
+        );
+        let dynamo = aws_sdk_dynamodb::Client::from_conf(dynamodb_config(&shared, &config).build());
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
             .timeout(Duration::from_secs(5))
@@ -112,4 +100,40 @@ impl AppState {
             }),
         }
     }
+}
+
+/// The AWS SDK's shared settings: region, short timeouts (a dead dependency must give a quick
+/// 503, not a hung request), two attempts; credentials from the default chain.
+pub async fn aws_sdk_config(config: &Config) -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(config.region.clone()))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(2))
+                .operation_timeout(Duration::from_secs(8))
+                .build(),
+        )
+        .retry_config(RetryConfig::standard().with_max_attempts(2))
+        .load()
+        .await
+}
+
+/// The Cognito client settings, with the endpoint override of the local stack if set.
+pub fn cognito_config(
+    shared: &aws_config::SdkConfig,
+    config: &Config,
+) -> aws_sdk_cognitoidentityprovider::config::Builder {
+    let mut builder = aws_sdk_cognitoidentityprovider::config::Builder::from(shared);
+    builder.set_endpoint_url(config.cognito_endpoint.clone());
+    builder
+}
+
+/// The DynamoDB client settings, with the endpoint override of the local stack if set.
+pub fn dynamodb_config(
+    shared: &aws_config::SdkConfig,
+    config: &Config,
+) -> aws_sdk_dynamodb::config::Builder {
+    let mut builder = aws_sdk_dynamodb::config::Builder::from(shared);
+    builder.set_endpoint_url(config.dynamodb_endpoint.clone());
+    builder
 }

@@ -1,0 +1,107 @@
+//! `/admin/lockouts` (group `admins`): account names with recent failed sign-ins or a running
+//! lock, each with an Unlock button (a CSRF-protected POST, checked again on the server).
+
+use super::{set_http_status, FormAlert, Gate};
+use crate::access::Area;
+use crate::api::{list_lockouts, UnlockAccount};
+use crate::app::use_session;
+use crate::model::{FormState, LockoutRow};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+pub const FORM: &str = "unlock";
+
+#[component]
+pub fn LockoutsPage() -> impl IntoView {
+    view! {
+        <Title text="Lockouts"/>
+        <Gate area=Area::Admin children=|_user| view! { <Lockouts/> }/>
+    }
+}
+
+#[component]
+fn Lockouts() -> impl IntoView {
+    let info = use_session();
+    let unlock = ServerAction::<UnlockAccount>::new();
+    // Re-read after every unlock.
+    let data = Resource::new_blocking(move || unlock.version().get(), |_| list_lockouts());
+    view! {
+        <section class="card">
+            <p class="breadcrumb"><a href="/admin">"Admin"</a> " / Lockouts"</p>
+            <h1>"Locked accounts"</h1>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    let session = info.get().and_then(Result::ok).unwrap_or_default();
+                    let state = match unlock.value().get() {
+                        Some(Ok(state)) => state,
+                        Some(Err(e)) => FormState::from_api_error(FORM, &e),
+                        None => session.flash.clone().filter(|f| f.form == FORM).unwrap_or_default(),
+                    };
+                    if state.status >= 400 {
+                        set_http_status(state.status);
+                    }
+                    let csrf = session.csrf.clone();
+                    data.get().map(|result| match result {
+                        Err(e) => view! { <div class="alert" role="alert">{e.to_string()}</div> }.into_any(),
+                        Ok(d) => view! {
+                            <p class="muted">{d.policy}</p>
+                            {state.notice.clone().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+                            <FormAlert state=state.clone()/>
+                            <LockoutTable rows=d.rows unlock csrf/>
+                        }.into_any(),
+                    })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn LockoutTable(
+    rows: Vec<LockoutRow>,
+    unlock: ServerAction<UnlockAccount>,
+    csrf: String,
+) -> impl IntoView {
+    if rows.is_empty() {
+        return view! { <p data-testid="no-lockouts">"No locked accounts and no recent failed sign-ins."</p> }.into_any();
+    }
+    view! {
+        <div class="table-wrap">
+            <table class="data">
+                <caption class="visually-hidden">"Accounts with recent failed sign-ins"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Account"</th>
+                        <th scope="col">"Failures"</th>
+                        <th scope="col">"Last failure"</th>
+                        <th scope="col">"Unlocks at"</th>
+                        <th scope="col"><span class="visually-hidden">"Action"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows.into_iter().map(|row| {
+                        let csrf = csrf.clone();
+                        let label = format!("Unlock {}", row.username);
+                        let name = row.username.clone();
+                        let shown = row.username.clone();
+                        view! {
+                            <tr data-testid="lockout-row" data-username=name>
+                                <th scope="row">{shown}</th>
+                                <td>{row.failures}</td>
+                                <td>{row.last_failure}</td>
+                                <td>{row.unlocks_at.unwrap_or_else(|| "not locked".into())}</td>
+                                <td>
+                                    <ActionForm action=unlock attr:class="inline">
+                                        <input type="hidden" name="csrf" value=csrf/>
+                                        <input type="hidden" name="username" value=row.username/>
+                                        <button type="submit" class="button small" aria-label=label>"Unlock"</button>
+                                    </ActionForm>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }.into_any()
+}
