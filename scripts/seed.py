@@ -376,6 +376,14 @@ def write_stack_env(pool_id: str, client_id: str) -> None:
         "SESSIONS_TABLE": SESSIONS_TABLE,
         "LOCKOUT_TABLE": LOCKOUT_TABLE,
         "APP_SECRET": app_secret,
+        # The Hosted UI on the emulator: its OAuth2 endpoints have no pool prefix, it reads
+        # client_id from the token request body, it has no /logout endpoint, and its ID tokens
+        # carry no nonce (hence the dev-only relaxation, which the app refuses off localhost).
+        "COGNITO_DOMAIN": COGNITO_ISSUER_BASE,
+        "OAUTH_CLIENT_AUTH": "body",
+        "OAUTH_LOGOUT_ENABLED": "false",
+        "DEV_RELAX_NONCE": "true",
+        "GOOGLE_SIGN_IN_ENABLED": "true",
     }
     text = "# Written by scripts/seed.py; local emulators only. APP_SECRET is kept across re-seeds.\n"
     text += "".join(f"{k}={v}\n" for k, v in values.items())

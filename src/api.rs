@@ -22,8 +22,8 @@ pub async fn sign_in(
     crate::server::actions::sign_in(email, password, next, csrf).await
 }
 
-/// Ends the session (a POST with a CSRF token, never a link).
-#[server(endpoint = "sign_out")]
+/// Ends the session: `POST /logout` (with a CSRF token, never a link).
+#[server(prefix = "", endpoint = "logout")]
 pub async fn sign_out(csrf: String) -> Result<FormState, ApiError> {
     crate::server::actions::sign_out(csrf).await
 }

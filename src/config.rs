@@ -33,6 +33,34 @@ pub enum ConfigError {
     Invalid { name: &'static str, reason: String },
 }
 
+/// How the app authenticates to the token endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// HTTP Basic (`client_id:client_secret`), as Cognito documents for confidential clients.
+    Basic,
+    /// `client_id` (and secret) in the form body (what the local emulator reads).
+    Body,
+}
+
+/// The Cognito Hosted UI (OIDC authorization-code flow with PKCE). Present when
+/// `COGNITO_DOMAIN` is set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostedUi {
+    /// e.g. `https://gatehouse.auth.eu-west-1.amazoncognito.com`; the endpoints are built from
+    /// it as Cognito documents them (`/oauth2/authorize`, `/oauth2/token`, `/logout`).
+    pub domain: String,
+    /// Where Cognito sends the browser back: `{PUBLIC_URL}/auth/callback` by default.
+    pub redirect_url: String,
+    pub client_auth: ClientAuth,
+    /// Show "Continue with Google" (`identity_provider=Google`).
+    pub google: bool,
+    /// After sign-out of a hosted session, send the browser to Cognito's `/logout`.
+    pub logout_redirect: bool,
+    /// Dev only: accept ID tokens without a `nonce` (the emulator omits it). Refused unless
+    /// the issuer is on localhost.
+    pub relax_nonce: bool,
+}
+
 /// The lockout policy (see [`crate::auth::lockout`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LockoutPolicy {
@@ -64,6 +92,17 @@ pub struct Config {
     /// Keys the CSRF and flash-cookie MACs; shared by every instance.
     pub app_secret: Secret,
     pub lockout: LockoutPolicy,
+    pub hosted: Option<HostedUi>,
+}
+
+/// Whether a URL's host is this machine (for dev-only settings).
+pub fn is_local_url(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .unwrap_or("");
+    let host = rest.split(['/', ':']).next().unwrap_or("");
+    matches!(host, "localhost" | "127.0.0.1") || rest.starts_with("[::1]")
 }
 
 impl Config {
@@ -162,7 +201,57 @@ impl Config {
             });
         }
 
+        let flag = |name: &'static str, default: bool| -> Result<bool, ConfigError> {
+            match get(name).map(|v| v.to_ascii_lowercase()) {
+                None => Ok(default),
+                Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => Ok(true),
+                Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => Ok(false),
+                Some(v) => Err(ConfigError::Invalid {
+                    name,
+                    reason: format!("expected true or false, got {v:?}"),
+                }),
+            }
+        };
+        let hosted = match get("COGNITO_DOMAIN") {
+            None => None,
+            Some(domain) => {
+                let domain = url("COGNITO_DOMAIN", domain)?;
+                let redirect_url = match get("OAUTH_REDIRECT_URL") {
+                    Some(v) => url("OAUTH_REDIRECT_URL", v)?,
+                    None => format!("{public_url}/auth/callback"),
+                };
+                let client_auth = match get("OAUTH_CLIENT_AUTH").as_deref() {
+                    None | Some("basic") => ClientAuth::Basic,
+                    Some("body") => ClientAuth::Body,
+                    Some(other) => {
+                        return Err(ConfigError::Invalid {
+                            name: "OAUTH_CLIENT_AUTH",
+                            reason: format!("expected basic or body, got {other:?}"),
+                        })
+                    }
+                };
+                let relax_nonce = flag("DEV_RELAX_NONCE", false)?;
+                if relax_nonce && !is_local_url(&issuer) {
+                    return Err(ConfigError::Invalid {
+                        name: "DEV_RELAX_NONCE",
+                        reason: format!(
+                            "is a development setting and the issuer {issuer} is not on localhost"
+                        ),
+                    });
+                }
+                Some(HostedUi {
+                    domain,
+                    redirect_url,
+                    client_auth,
+                    google: flag("GOOGLE_SIGN_IN_ENABLED", false)?,
+                    logout_redirect: flag("OAUTH_LOGOUT_ENABLED", true)?,
+                    relax_nonce,
+                })
+            }
+        };
+
         Ok(Config {
+            hosted,
             region,
             user_pool_id,
             client_id,
@@ -269,6 +358,71 @@ mod tests {
                 other => panic!("{name}={value}: expected Invalid, got {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn hosted_ui_is_configured_from_the_domain_and_relaxed_nonce_is_local_only() {
+        assert!(
+            load(&base()).unwrap().hosted.is_none(),
+            "off without a domain"
+        );
+        let mut vars = base();
+        vars.insert(
+            "COGNITO_DOMAIN",
+            "https://gate.auth.us-east-1.amazoncognito.com/",
+        );
+        vars.insert("PUBLIC_URL", "https://gate.example.com");
+        let h = load(&vars).unwrap().hosted.unwrap();
+        assert_eq!(h.domain, "https://gate.auth.us-east-1.amazoncognito.com");
+        assert_eq!(h.redirect_url, "https://gate.example.com/auth/callback");
+        assert_eq!(h.client_auth, ClientAuth::Basic);
+        assert!(!h.google && h.logout_redirect && !h.relax_nonce);
+
+        vars.insert("DEV_RELAX_NONCE", "true");
+        assert!(
+            matches!(
+                load(&vars),
+                Err(ConfigError::Invalid {
+                    name: "DEV_RELAX_NONCE",
+                    ..
+                })
+            ),
+            "relaxed nonce with an AWS issuer"
+        );
+        vars.insert("COGNITO_ISSUER", "http://localhost:9229/us-east-1_Example1");
+        vars.insert("OAUTH_CLIENT_AUTH", "body");
+        vars.insert("GOOGLE_SIGN_IN_ENABLED", "yes");
+        let h = load(&vars).unwrap().hosted.unwrap();
+        assert!(h.relax_nonce && h.google);
+        assert_eq!(h.client_auth, ClientAuth::Body);
+        vars.insert("OAUTH_CLIENT_AUTH", "digest");
+        assert!(matches!(
+            load(&vars),
+            Err(ConfigError::Invalid {
+                name: "OAUTH_CLIENT_AUTH",
+                ..
+            })
+        ));
+        vars.insert("OAUTH_CLIENT_AUTH", "body");
+        vars.insert("GOOGLE_SIGN_IN_ENABLED", "maybe");
+        assert!(matches!(
+            load(&vars),
+            Err(ConfigError::Invalid {
+                name: "GOOGLE_SIGN_IN_ENABLED",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn local_urls_are_recognised() {
+        assert!(is_local_url("http://localhost:9229/pool"));
+        assert!(is_local_url("http://127.0.0.1:9229"));
+        assert!(is_local_url("http://[::1]:9229/x"));
+        assert!(!is_local_url(
+            "https://cognito-idp.us-east-1.amazonaws.com/pool"
+        ));
+        assert!(!is_local_url("http://localhost.evil.example/pool"));
     }
 
     #[test]

@@ -9,8 +9,10 @@ pub use server_fn_error::ApiError;
 pub struct UserView {
     pub email: String,
     pub groups: Vec<String>,
-    /// How this session signed in, e.g. "password".
+    /// How this session signed in, e.g. "email and password".
     pub method: String,
+    /// For federated users: their identity provider, e.g. "Google".
+    pub provider: Option<String>,
 }
 
 /// What every page knows about the current visitor.
@@ -23,6 +25,9 @@ pub struct SessionInfo {
     pub flash: Option<FormState>,
     /// A one-off notice for the page (e.g. "You have signed out.").
     pub notice: Option<String>,
+    /// Whether the hosted sign-in page and the Google button are offered.
+    pub hosted: bool,
+    pub google: bool,
 }
 
 /// The outcome of a form submission: what to show next to the form and its fields, and the

@@ -262,7 +262,7 @@ async fn sign_out_destroys_the_server_session() {
     let old = app.cookie("gh_session").unwrap();
     let csrf = extract_input(&app.get("/dashboard").await.text().await.unwrap(), "csrf").unwrap();
     let res = app
-        .post_form("/api/sign_out", &[("csrf", &csrf)], "/dashboard")
+        .post_form("/logout", &[("csrf", &csrf)], "/dashboard")
         .await;
     assert_eq!(location(&res).as_deref(), Some("/login?signed_out=1"));
     assert!(app.cookie("gh_session").is_none(), "cookie cleared");
@@ -280,7 +280,7 @@ async fn sign_out_needs_a_csrf_token() {
     let app = spawn().start().await;
     app.sign_in(USER, PASSWORD, None).await;
     let res = app
-        .post_form("/api/sign_out", &[("csrf", "nope")], "/dashboard")
+        .post_form("/logout", &[("csrf", "nope")], "/dashboard")
         .await;
     assert_eq!(location(&res).as_deref(), Some("/dashboard"));
     assert_eq!(

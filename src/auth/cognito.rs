@@ -71,6 +71,11 @@ pub trait IdentityProvider: Send + Sync + 'static {
         username: &str,
         password: &str,
     ) -> Result<PasswordAuth, CognitoError>;
+
+    /// `RevokeToken`: the refresh token (and the tokens issued from it) stop working.
+    async fn revoke_refresh_token(&self, _refresh_token: &str) -> Result<(), CognitoError> {
+        Ok(())
+    }
 }
 
 /// The real client: `aws-sdk-cognitoidentityprovider`, pointed at AWS or at the emulator.
@@ -108,6 +113,18 @@ pub fn secret_hash(secret: &Secret, username: &str, client_id: &str) -> String {
 
 #[async_trait]
 impl IdentityProvider for CognitoClient {
+    async fn revoke_refresh_token(&self, refresh_token: &str) -> Result<(), CognitoError> {
+        self.client
+            .revoke_token()
+            .token(refresh_token)
+            .client_id(&self.client_id)
+            .set_client_secret(self.client_secret.as_ref().map(|s| s.expose().to_string()))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
     async fn password_auth(
         &self,
         username: &str,

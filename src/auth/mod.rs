@@ -6,11 +6,13 @@
 //! - [`signing`]: HMAC signatures for the CSRF token and the flash cookie.
 //! - [`redirect`]: the `next=` sanitiser (local paths only).
 //! - [`lockout`]: failed-attempt counting and locks on a shared DynamoDB table.
+//! - [`oidc`]: the Hosted UI authorization-code flow (PKCE, state, nonce).
 //! - [`signin`]: the password sign-in service (lockout check, Cognito, token verification).
 
 pub mod cognito;
 pub mod jwks;
 pub mod lockout;
+pub mod oidc;
 pub mod redirect;
 pub mod session;
 pub mod signin;

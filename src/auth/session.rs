@@ -204,6 +204,9 @@ pub struct AuthSession {
     pub username: String,
     pub groups: Vec<String>,
     pub method: SignInMethod,
+    /// For federated users: the identity provider named in the `identities` claim ("Google").
+    #[serde(default)]
+    pub identity_provider: Option<String>,
     pub id_token: String,
     pub access_token: String,
     pub refresh_token: Option<String>,
@@ -313,6 +316,7 @@ mod tests {
             username: "u".into(),
             groups: vec![],
             method: SignInMethod::Password,
+            identity_provider: None,
             id_token: "id".into(),
             access_token: "at".into(),
             refresh_token: None,

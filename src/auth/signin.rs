@@ -97,6 +97,10 @@ impl SignInService {
         &self.lockout
     }
 
+    pub fn identity_provider(&self) -> &dyn IdentityProvider {
+        self.idp.as_ref()
+    }
+
     /// Email/password sign-in (`USER_PASSWORD_AUTH`). Two DynamoDB requests at most (see
     /// [`super::lockout`]): the lock check before Cognito, then the failure count or reset.
     pub async fn password(&self, email: &str, password: &str) -> Result<AuthSession, SignInError> {
@@ -180,7 +184,23 @@ impl SignInService {
             )));
         }
         let now = (self.clock)();
+        // Federated users carry `identities: [{"providerName": "Google", ...}]`.
+        let identity_provider = id
+            .identities
+            .as_ref()
+            .and_then(|v| v.as_array())
+            .and_then(|a| a.first())
+            .and_then(|i| i.get("providerName"))
+            .and_then(|n| n.as_str())
+            .map(str::to_string);
+        let method = match (&identity_provider, method) {
+            (Some(p), SignInMethod::Hosted) if p.eq_ignore_ascii_case("google") => {
+                SignInMethod::Google
+            }
+            _ => method,
+        };
         Ok(AuthSession {
+            identity_provider,
             email: id.email.clone().unwrap_or_default(),
             username: id
                 .username

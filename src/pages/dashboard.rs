@@ -34,7 +34,11 @@ fn Dashboard(user: UserView) -> impl IntoView {
                     }}
                 </dd>
                 <dt>"Signed in with"</dt>
-                <dd>{user.method.clone()}</dd>
+                <dd data-testid="sign-in-method">{user.method.clone()}</dd>
+                {user.provider.clone().map(|p| view! {
+                    <dt>"Account from"</dt>
+                    <dd data-testid="identity-provider">{p}</dd>
+                })}
             </dl>
         </section>
     }

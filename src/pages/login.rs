@@ -39,7 +39,8 @@ pub fn LoginPage() -> impl IntoView {
                     view! {
                         {signed_out.then(|| view! { <p class="notice" role="status">"You have signed out."</p> })}
                         {info.notice.clone().map(|n| view! { <p class="notice" role="status">{n}</p> })}
-                        <LoginForm action csrf=info.csrf.clone() next state/>
+                        <LoginForm action csrf=info.csrf.clone() next=next.clone() state/>
+                        <OtherWays hosted=info.hosted google=info.google next/>
                     }
                 }}
             </Suspense>
@@ -83,4 +84,25 @@ fn LoginForm(
             </button>
         </ActionForm>
     }
+}
+
+/// Links into the Cognito hosted page (and straight to Google), keeping `next`.
+#[component]
+fn OtherWays(hosted: bool, google: bool, next: String) -> impl IntoView {
+    let query = if next.is_empty() {
+        String::new()
+    } else {
+        format!("?next={}", super::urlencode(&next))
+    };
+    hosted.then(|| {
+        view! {
+            <div class="other-ways">
+                <p class="divider"><span>"or"</span></p>
+                <a class="button secondary" href=format!("/auth/hosted{query}") rel="external">"Sign in with the hosted page"</a>
+                {google.then(|| view! {
+                    <a class="button secondary google" href=format!("/auth/google{query}") rel="external">"Continue with Google"</a>
+                })}
+            </div>
+        }
+    })
 }

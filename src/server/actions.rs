@@ -6,7 +6,7 @@ use super::render::{
 };
 use crate::access::Area;
 use crate::auth::redirect::sanitize_next;
-use crate::auth::session::{self, current_user, AuthSession};
+use crate::auth::session::{self, current_user, AuthSession, SignInMethod};
 use crate::auth::signin::normalize_username;
 use crate::model::{
     AdminData, ApiError, FormState, LockoutRow, LockoutsData, ReportsData, SessionInfo, UserView,
@@ -22,6 +22,7 @@ fn user_view(auth: &AuthSession) -> UserView {
         email: auth.email.clone(),
         groups: auth.groups.clone(),
         method: auth.method.label().to_string(),
+        provider: auth.identity_provider.clone(),
     }
 }
 
@@ -44,6 +45,12 @@ pub async fn session_info() -> Result<SessionInfo, ApiError> {
         csrf,
         flash,
         notice: None,
+        hosted: state.svc.hosted.is_some(),
+        google: state
+            .svc
+            .hosted
+            .as_ref()
+            .is_some_and(|h| h.settings().google),
     })
 }
 
@@ -108,11 +115,35 @@ pub async fn sign_out(csrf: String) -> Result<FormState, ApiError> {
         return finish_form(form.with_error(FORM_EXPIRED, 403), "/");
     }
     let session = session().await?;
+    let auth: Option<AuthSession> = session.get(session::AUTH_KEY).await.unwrap_or(None);
     if let Err(e) = session::end(&session).await {
         AppError::from(e).log();
         return Err(unavailable());
     }
-    leptos_axum::redirect("/login?signed_out=1");
+    let mut target = "/login?signed_out=1".to_string();
+    if let Some(auth) = auth {
+        // The refresh token stops working too (best effort: the session is already gone).
+        if let Some(refresh) = auth.refresh_token.as_deref() {
+            if let Err(e) = state
+                .svc
+                .sign_in
+                .identity_provider()
+                .revoke_refresh_token(refresh)
+                .await
+            {
+                tracing::warn!(error = %e, "could not revoke the refresh token");
+            }
+        }
+        // A hosted session also ends Cognito's own session, so that the next hosted sign-in
+        // asks for credentials again.
+        if let Some(flow) = state.svc.hosted.as_ref() {
+            if auth.method != SignInMethod::Password && flow.settings().logout_redirect {
+                target = flow.logout_url(&format!("{}/", state.svc.config.public_url));
+            }
+        }
+        tracing::info!(sub = %auth.sub, "signed out");
+    }
+    leptos_axum::redirect(&target);
     Ok(form)
 }
 

@@ -72,7 +72,8 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
          <title>{title} · gatehouse</title><link rel=\"stylesheet\" href=\"/pkg/gatehouse.css\"></head>\
          <body><header class=\"site-header\"><a class=\"brand\" href=\"/\">gatehouse</a></header>\
          <main id=\"main\"><section class=\"card\"><h1>{title}</h1><p>{message}</p>\
-         <p><a href=\"/\">Go to the home page</a></p></section></main></body></html>",
+         <p><a href=\"/login\">Back to sign in</a> · <a href=\"/\">Home page</a></p>\
+         </section></main></body></html>",
         title = escape(title),
         message = escape(message),
     );

@@ -6,12 +6,14 @@
 //! - [`render`]: request-scoped helpers for server functions (status, cookies, flash).
 //! - [`middleware`]: request log, page guard, security headers, friendly error pages.
 //! - [`health`]: `/healthz` and `/readyz`.
+//! - [`hosted`]: `/auth/hosted`, `/auth/google`, `/auth/callback` (the Hosted UI flow).
 //! - [`error`]: the app-level error: one page and status per kind, the chain logged once.
 //! - [`telemetry`]: structured logs.
 
 pub mod actions;
 pub mod error;
 pub mod health;
+pub mod hosted;
 pub mod middleware;
 pub mod render;
 pub mod state;
@@ -66,6 +68,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/auth/hosted", get(hosted::start_hosted))
+        .route("/auth/google", get(hosted::start_google))
+        .route("/auth/callback", get(hosted::callback))
         .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,

@@ -3,6 +3,7 @@
 use crate::auth::cognito::CognitoClient;
 use crate::auth::jwks::JwksCache;
 use crate::auth::lockout::LockoutStore;
+use crate::auth::oidc::HostedFlow;
 use crate::auth::session::{system_clock, Clock, DynamoSessionStore, SessionPolicy};
 use crate::auth::signin::SignInService;
 use crate::auth::signing::Signer;
@@ -35,6 +36,8 @@ pub struct Services {
     pub sessions: DynamoSessionStore,
     pub session_policy: SessionPolicy,
     pub clock: Clock,
+    /// The Hosted UI flow, when `COGNITO_DOMAIN` is configured.
+    pub hosted: Option<HostedFlow>,
 }
 
 impl AppState {
@@ -86,9 +89,18 @@ impl AppState {
             idle: config.session_idle_timeout,
             absolute: config.session_absolute_timeout,
         };
+        let hosted = config.hosted.as_ref().and_then(|h| {
+            if h.relax_nonce {
+                tracing::warn!("DEV_RELAX_NONCE is on: ID tokens without a nonce are accepted (local development only)");
+            }
+            HostedFlow::new(h, &config.client_id, config.client_secret.as_ref())
+                .map_err(|e| tracing::error!(error = %e, "hosted sign-in disabled"))
+                .ok()
+        });
         AppState {
             leptos_options,
             svc: Arc::new(Services {
+                hosted,
                 signer: Signer::new(config.app_secret.clone()),
                 config,
                 sign_in,

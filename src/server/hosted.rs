@@ -1,0 +1,168 @@
+//! `/auth/hosted`, `/auth/google` and `/auth/callback`: the Hosted UI flow's HTTP side.
+//! Plain axum handlers (they answer with redirects and, on failure, a page), see
+//! [`crate::auth::oidc`] for the flow itself.
+
+use super::error::{error_page, AppError};
+use super::AppState;
+use crate::auth::oidc::{check_state, OidcError, PendingLogin, Provider, PENDING_KEY};
+use crate::auth::redirect::sanitize_next;
+use crate::auth::session::{self, SignInMethod};
+use crate::auth::signin::SignInError;
+use crate::auth::tokens::TokenError;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+#[derive(Deserialize)]
+pub struct StartQuery {
+    next: Option<String>,
+}
+
+pub async fn start_hosted(
+    state: State<AppState>,
+    session: Session,
+    Query(q): Query<StartQuery>,
+) -> Response {
+    start(state, session, q, Provider::Hosted).await
+}
+
+pub async fn start_google(
+    state: State<AppState>,
+    session: Session,
+    Query(q): Query<StartQuery>,
+) -> Response {
+    start(state, session, q, Provider::Google).await
+}
+
+fn not_offered() -> Response {
+    error_page(
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        "This way of signing in is not offered here.",
+    )
+}
+
+async fn start(
+    State(state): State<AppState>,
+    session: Session,
+    q: StartQuery,
+    provider: Provider,
+) -> Response {
+    let Some(flow) = state.svc.hosted.as_ref() else {
+        return not_offered();
+    };
+    if provider == Provider::Google && !flow.settings().google {
+        return not_offered();
+    }
+    let now = (state.svc.clock)();
+    let (url, pending) = flow.authorize(provider, sanitize_next(q.next.as_deref()), now);
+    // Bound to this browser's (pre-login) session; a new start replaces an older one.
+    if let Err(e) = session.insert(PENDING_KEY, &pending).await {
+        return AppError::Session(e.into()).into_response();
+    }
+    Redirect::to(&url).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+fn failed(status: StatusCode, message: &str) -> Response {
+    error_page(status, "Sign-in failed", message)
+}
+
+const START_AGAIN: &str =
+    "This sign-in attempt has expired or was already used. Please start again from the sign-in page.";
+
+pub async fn callback(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<CallbackQuery>,
+) -> Response {
+    let Some(flow) = state.svc.hosted.as_ref() else {
+        return not_offered();
+    };
+    // Taken out of the session whatever happens next: a state is good for one callback.
+    let pending: Option<PendingLogin> = match session.remove(PENDING_KEY).await {
+        Ok(p) => p,
+        Err(e) => return AppError::Session(e.into()).into_response(),
+    };
+    if let Some(error) = q.error.as_deref() {
+        tracing::info!(error, "hosted sign-in returned an error");
+        return if error == "access_denied" {
+            error_page(
+                StatusCode::BAD_REQUEST,
+                "Sign-in cancelled",
+                "You cancelled signing in, so you are not signed in. You can try again whenever you like.",
+            )
+        } else {
+            failed(
+                StatusCode::BAD_REQUEST,
+                "The sign-in page reported a problem. Please try again.",
+            )
+        };
+    }
+    let now = (state.svc.clock)();
+    let pending = match check_state(pending, q.state.as_deref(), now) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(reason = %e, "hosted sign-in callback refused");
+            return failed(StatusCode::BAD_REQUEST, START_AGAIN);
+        }
+    };
+    let Some(code) = q.code.as_deref().filter(|c| !c.is_empty()) else {
+        return failed(StatusCode::BAD_REQUEST, START_AGAIN);
+    };
+    let tokens = match flow.exchange(code, &pending).await {
+        Ok(t) => t,
+        Err(e) => {
+            let status = match e {
+                OidcError::Unreachable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::BAD_GATEWAY,
+            };
+            tracing::error!(error = %e, "hosted sign-in: code exchange failed");
+            return failed(
+                status,
+                "We could not complete signing you in with Cognito. Please try again.",
+            );
+        }
+    };
+    let method = match pending.provider {
+        Provider::Hosted => SignInMethod::Hosted,
+        Provider::Google => SignInMethod::Google,
+    };
+    let sign_in = &state.svc.sign_in;
+    let mut verified = sign_in
+        .session_from_tokens(tokens.clone(), method, Some(&pending.nonce))
+        .await;
+    if flow.settings().relax_nonce
+        && matches!(
+            verified,
+            Err(SignInError::BadToken(TokenError::MissingNonce))
+        )
+    {
+        tracing::warn!("accepting an ID token without a nonce (DEV_RELAX_NONCE)");
+        verified = sign_in.session_from_tokens(tokens, method, None).await;
+    }
+    let auth = match verified {
+        Ok(a) => a,
+        Err(e) => {
+            let (message, status) = e.user_message();
+            AppError::SignIn(e).log();
+            return failed(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
+                &message,
+            );
+        }
+    };
+    if let Err(e) = session::establish(&session, &auth).await {
+        return AppError::Session(e).into_response();
+    }
+    tracing::info!(sub = %auth.sub, method = ?auth.method, "sign-in succeeded");
+    Redirect::to(&pending.next).into_response()
+}
