@@ -220,6 +220,25 @@ impl SignInService {
     }
 }
 
+/// The identity provider of a federated user, from the verified `identities` claim
+/// (`[{"providerName": "Google", "userId": "…", …}]`); `None` for pool users.
+pub fn identity_provider(identities: Option<&serde_json::Value>) -> Option<String> {
+    identities?
+        .as_array()?
+        .first()?
+        .get("providerName")?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// A hosted sign-in by a Google-federated user counts as a Google sign-in.
+pub fn federated_method(provider: Option<&str>, method: SignInMethod) -> SignInMethod {
+    match (provider, method) {
+        (Some(p), SignInMethod::Hosted) if p.eq_ignore_ascii_case("google") => SignInMethod::Google,
+        _ => method,
+    }
+}
+
 /// How a username appears in logs: enough to correlate, not the address itself.
 pub fn log_name(username: &str) -> String {
     use sha2::{Digest, Sha256};
@@ -228,4 +247,60 @@ pub fn log_name(username: &str) -> String {
         "u:{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
         digest[0], digest[1], digest[2], digest[3], digest[4], digest[5]
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn federated_users_are_shown_with_their_provider() {
+        let google =
+            json!([{"providerName": "Google", "providerType": "Google", "userId": "1234"}]);
+        assert_eq!(identity_provider(Some(&google)).as_deref(), Some("Google"));
+        assert_eq!(identity_provider(None), None);
+        assert_eq!(identity_provider(Some(&json!([]))), None);
+        assert_eq!(identity_provider(Some(&json!("Google"))), None);
+        assert_eq!(
+            federated_method(Some("Google"), SignInMethod::Hosted),
+            SignInMethod::Google
+        );
+        assert_eq!(
+            federated_method(None, SignInMethod::Hosted),
+            SignInMethod::Hosted
+        );
+        assert_eq!(
+            federated_method(Some("Google"), SignInMethod::Password),
+            SignInMethod::Password
+        );
+        assert_eq!(SignInMethod::Google.label(), "Google");
+    }
+
+    #[test]
+    fn one_message_for_unknown_user_wrong_password_and_unconfirmed() {
+        let messages: Vec<_> = [
+            CognitoError::InvalidCredentials {
+                code: "NotAuthorizedException".into(),
+            },
+            CognitoError::InvalidCredentials {
+                code: "UserNotFoundException".into(),
+            },
+            CognitoError::NotConfirmed,
+        ]
+        .into_iter()
+        .map(|e| SignInError::InvalidCredentials(e).user_message())
+        .collect();
+        assert!(messages
+            .iter()
+            .all(|m| m == &(INVALID_CREDENTIALS.to_string(), 401)));
+        assert_eq!(
+            locked_message(14),
+            "Too many failed attempts. Try again in 14 minutes."
+        );
+        assert_eq!(
+            locked_message(1),
+            "Too many failed attempts. Try again in 1 minute."
+        );
+    }
 }
