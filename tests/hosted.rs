@@ -146,10 +146,7 @@ async fn a_callback_state_is_good_once_and_must_match() {
     let path = callback.replace(&other.base, "");
     assert!(other.get(&path).await.status().is_redirection());
     assert_eq!(other.get("/dashboard").await.status(), StatusCode::OK);
-    let csrf = extract_input(&other.get("/dashboard").await.text().await.unwrap(), "csrf").unwrap();
-    other
-        .post_form("/logout", &[("csrf", &csrf)], "/dashboard")
-        .await;
+    other.sign_out().await;
     let replay = other.get(&path).await;
     assert_eq!(replay.status(), StatusCode::BAD_REQUEST);
     assert!(
@@ -198,10 +195,7 @@ async fn sign_out_after_a_hosted_sign_in_ends_the_session() {
     let callback = through_the_hosted_page(&app, "/auth/hosted", ADMIN).await;
     app.get(&callback.replace(&app.base, "")).await;
     let old = app.cookie("gh_session").unwrap();
-    let csrf = extract_input(&app.get("/dashboard").await.text().await.unwrap(), "csrf").unwrap();
-    let res = app
-        .post_form("/logout", &[("csrf", &csrf)], "/dashboard")
-        .await;
+    let res = app.sign_out().await;
     // Cognito's /logout is configured off for the emulator (it has none).
     assert_eq!(location(&res).as_deref(), Some("/login?signed_out=1"));
     app.jar.add_cookie_str(
@@ -220,10 +214,7 @@ async fn with_the_logout_endpoint_on_sign_out_goes_through_cognito() {
         .await;
     let callback = through_the_hosted_page(&app, "/auth/hosted", USER).await;
     app.get(&callback.replace(&app.base, "")).await;
-    let csrf = extract_input(&app.get("/dashboard").await.text().await.unwrap(), "csrf").unwrap();
-    let res = app
-        .post_form("/logout", &[("csrf", &csrf)], "/dashboard")
-        .await;
+    let res = app.sign_out().await;
     let to = location(&res).unwrap();
     assert!(to.starts_with("http://localhost:9229/logout?"), "{to}");
     let q = query(&to);
@@ -231,10 +222,7 @@ async fn with_the_logout_endpoint_on_sign_out_goes_through_cognito() {
     assert_eq!(q["logout_uri"], format!("{}/", app.base));
     // A password session signs out locally only.
     app.sign_in(USER, PASSWORD, None).await;
-    let csrf = extract_input(&app.get("/dashboard").await.text().await.unwrap(), "csrf").unwrap();
-    let res = app
-        .post_form("/logout", &[("csrf", &csrf)], "/dashboard")
-        .await;
+    let res = app.sign_out().await;
     assert_eq!(location(&res).as_deref(), Some("/login?signed_out=1"));
 }
 

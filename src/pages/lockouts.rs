@@ -1,11 +1,11 @@
 //! `/admin/lockouts` (group `admins`): account names with recent failed sign-ins or a running
 //! lock, each with an Unlock button (a CSRF-protected POST, checked again on the server).
 
-use super::{set_http_status, FormAlert, Gate};
+use super::{latest_form_state, FormAlert, Gate};
 use crate::access::Area;
 use crate::api::{list_lockouts, UnlockAccount};
 use crate::app::use_session;
-use crate::model::{FormState, LockoutRow};
+use crate::model::LockoutRow;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -32,14 +32,7 @@ fn Lockouts() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || {
                     let session = info.get().and_then(Result::ok).unwrap_or_default();
-                    let state = match unlock.value().get() {
-                        Some(Ok(state)) => state,
-                        Some(Err(e)) => FormState::from_api_error(FORM, &e),
-                        None => session.flash.clone().filter(|f| f.form == FORM).unwrap_or_default(),
-                    };
-                    if state.status >= 400 {
-                        set_http_status(state.status);
-                    }
+                    let state = latest_form_state(unlock.value().get(), &session, FORM);
                     let csrf = session.csrf.clone();
                     data.get().map(|result| match result {
                         Err(e) => view! { <div class="alert" role="alert">{e.to_string()}</div> }.into_any(),

@@ -2,7 +2,7 @@
 //! page updates in place; without it, it is a plain POST and the answer comes back as a
 //! redirect to this page carrying a one-time flash.
 
-use super::{set_http_status, FieldError, FormAlert};
+use super::{latest_form_state, FieldError, FormAlert};
 use crate::api::SignIn;
 use crate::app::use_session;
 use crate::model::FormState;
@@ -25,16 +25,7 @@ pub fn LoginPage() -> impl IntoView {
                 {move || {
                     let info = info.get().and_then(Result::ok).unwrap_or_default();
                     let next = query.read().get("next").unwrap_or_default();
-                    // The latest answer: from this page's action (JavaScript) or the flash
-                    // left by a plain form post.
-                    let state = match action.value().get() {
-                        Some(Ok(state)) => state,
-                        Some(Err(e)) => FormState::from_api_error(FORM, &e),
-                        None => info.flash.clone().filter(|f| f.form == FORM).unwrap_or_default(),
-                    };
-                    if state.status >= 400 {
-                        set_http_status(state.status);
-                    }
+                    let state = latest_form_state(action.value().get(), &info, FORM);
                     let signed_out = query.read().get("signed_out").is_some();
                     view! {
                         {signed_out.then(|| view! { <p class="notice" role="status">"You have signed out."</p> })}

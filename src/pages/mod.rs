@@ -11,7 +11,7 @@ pub mod reports;
 
 use crate::access::Area;
 use crate::app::use_session;
-use crate::model::{FormState, UserView};
+use crate::model::{ApiError, FormState, SessionInfo, UserView};
 use leptos::prelude::*;
 use leptos_router::{components::Redirect, hooks::use_location};
 
@@ -74,6 +74,28 @@ pub fn urlencode(s: &str) -> String {
         }
     }
     out
+}
+
+/// The latest answer to a form: its action's result (JavaScript), else the one-time flash a
+/// plain form post left (no JavaScript). An error status also becomes the page's status.
+pub fn latest_form_state(
+    value: Option<Result<FormState, ApiError>>,
+    info: &SessionInfo,
+    form: &str,
+) -> FormState {
+    let state = match value {
+        Some(Ok(state)) => state,
+        Some(Err(e)) => FormState::from_api_error(form, &e),
+        None => info
+            .flash
+            .clone()
+            .filter(|f| f.form == form)
+            .unwrap_or_default(),
+    };
+    if state.status >= 400 {
+        set_http_status(state.status);
+    }
+    state
 }
 
 /// The message for the whole form, announced to screen readers.

@@ -220,6 +220,16 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Signs out with the CSRF token of the signed-in page; returns the response.
+    pub async fn sign_out(&self) -> reqwest::Response {
+        let page = self.get("/dashboard").await.text().await.unwrap();
+        let csrf = extract_input(&page, "csrf").expect("signed-in pages carry a csrf field");
+        self.post_form("/logout", &[("csrf", &csrf)], "/dashboard")
+            .await
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(s) = self.stop.take() {
