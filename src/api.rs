@@ -2,7 +2,9 @@
 //! server build and delegates to [`crate::server::actions`], where every function checks
 //! authorization and CSRF itself (a direct HTTP call gets the same checks as the page).
 
-use crate::model::{AdminData, ApiError, FormState, LockoutsData, ReportsData, SessionInfo};
+use crate::model::{
+    AdminData, ApiError, FormState, LockoutsData, PasswordPolicy, ReportsData, SessionInfo,
+};
 use leptos::prelude::*;
 
 /// Who is signed in, the CSRF token for forms, and any pending flash message.
@@ -50,4 +52,55 @@ pub async fn list_lockouts() -> Result<LockoutsData, ApiError> {
 #[server(endpoint = "unlock_account")]
 pub async fn unlock_account(username: String, csrf: String) -> Result<FormState, ApiError> {
     crate::server::actions::unlock_account(username, csrf).await
+}
+
+/// The user pool's password policy (for the sign-up and reset forms).
+#[server(endpoint = "password_policy")]
+pub async fn get_password_policy() -> Result<PasswordPolicy, ApiError> {
+    crate::server::account::password_policy().await
+}
+
+/// `/signup`: creates the account; Cognito emails a confirmation code.
+#[server(endpoint = "sign_up")]
+pub async fn sign_up(
+    email: String,
+    password: String,
+    confirm: String,
+    csrf: String,
+) -> Result<FormState, ApiError> {
+    crate::server::account::sign_up(email, password, confirm, csrf).await
+}
+
+/// `/confirm`: the emailed code confirms the account.
+#[server(endpoint = "confirm_account")]
+pub async fn confirm_account(
+    email: String,
+    code: String,
+    csrf: String,
+) -> Result<FormState, ApiError> {
+    crate::server::account::confirm_account(email, code, csrf).await
+}
+
+/// `/confirm`: asks Cognito to send the code again.
+#[server(endpoint = "resend_code")]
+pub async fn resend_code(email: String, csrf: String) -> Result<FormState, ApiError> {
+    crate::server::account::resend_code(email, csrf).await
+}
+
+/// `/forgot`: asks Cognito to email a reset code (same answer for unknown emails).
+#[server(endpoint = "forgot_password")]
+pub async fn forgot_password(email: String, csrf: String) -> Result<FormState, ApiError> {
+    crate::server::account::forgot_password(email, csrf).await
+}
+
+/// `/reset`: the code and a new password.
+#[server(endpoint = "reset_password")]
+pub async fn reset_password(
+    email: String,
+    code: String,
+    password: String,
+    confirm: String,
+    csrf: String,
+) -> Result<FormState, ApiError> {
+    crate::server::account::reset_password(email, code, password, confirm, csrf).await
 }

@@ -4,8 +4,15 @@ use crate::access::Area;
 use crate::api::{get_session_info, SignOut};
 use crate::model::{ApiError, SessionInfo, UserView};
 use crate::pages::{
-    admin::AdminPage, dashboard::DashboardPage, forbidden::Forbidden, home::HomePage,
-    lockouts::LockoutsPage, login::LoginPage, not_found::NotFound, reports::ReportsPage,
+    account::{ConfirmPage, ForgotPage, ResetPage, SignupPage},
+    admin::AdminPage,
+    dashboard::DashboardPage,
+    forbidden::Forbidden,
+    home::HomePage,
+    lockouts::LockoutsPage,
+    login::LoginPage,
+    not_found::NotFound,
+    reports::ReportsPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -58,6 +65,10 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=NotFound>
                         <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
                         <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                        <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async/>
+                        <Route path=path!("/confirm") view=ConfirmPage ssr=SsrMode::Async/>
+                        <Route path=path!("/forgot") view=ForgotPage ssr=SsrMode::Async/>
+                        <Route path=path!("/reset") view=ResetPage ssr=SsrMode::Async/>
                         <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
                         <Route path=path!("/reports") view=ReportsPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>

@@ -97,6 +97,101 @@ impl FormState {
     }
 }
 
+/// Names of the account forms, shared by the pages and the server functions that answer them.
+pub mod forms {
+    pub const SIGN_UP: &str = "sign_up";
+    pub const CONFIRM: &str = "confirm";
+    pub const RESEND: &str = "resend";
+    pub const FORGOT: &str = "forgot";
+    pub const RESET: &str = "reset";
+}
+
+/// The user pool's password policy, read from Cognito (`DescribeUserPool`), never restated by
+/// hand. Shared with the browser for live feedback; the server checks it before calling Cognito.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordPolicy {
+    pub min_length: u32,
+    pub require_uppercase: bool,
+    pub require_lowercase: bool,
+    pub require_numbers: bool,
+    pub require_symbols: bool,
+}
+
+impl Default for PasswordPolicy {
+    /// Cognito's own default policy.
+    fn default() -> Self {
+        PasswordPolicy {
+            min_length: 8,
+            require_uppercase: true,
+            require_lowercase: true,
+            require_numbers: true,
+            require_symbols: true,
+        }
+    }
+}
+
+impl PasswordPolicy {
+    /// Each rule in words, with whether `password` meets it.
+    pub fn rules(&self, password: &str) -> Vec<(String, bool)> {
+        let mut rules = vec![(
+            format!("At least {} characters", self.min_length),
+            password.chars().count() >= self.min_length as usize,
+        )];
+        let has = |f: fn(&char) -> bool| password.chars().any(|c| f(&c));
+        if self.require_uppercase {
+            rules.push(("An uppercase letter".into(), has(|c| c.is_uppercase())));
+        }
+        if self.require_lowercase {
+            rules.push(("A lowercase letter".into(), has(|c| c.is_lowercase())));
+        }
+        if self.require_numbers {
+            rules.push(("A number".into(), has(|c| c.is_ascii_digit())));
+        }
+        if self.require_symbols {
+            rules.push((
+                "A symbol, such as ! or #".into(),
+                has(|c| c.is_ascii_punctuation() || *c == ' '),
+            ));
+        }
+        rules
+    }
+
+    /// The rules `password` does not meet (empty when it is acceptable).
+    pub fn unmet(&self, password: &str) -> Vec<String> {
+        self.rules(password)
+            .into_iter()
+            .filter(|(_, ok)| !ok)
+            .map(|(rule, _)| rule)
+            .collect()
+    }
+
+    /// A rough strength from 0 to 4 for the meter: the policy is the floor, length and variety
+    /// beyond it add.
+    pub fn strength(&self, password: &str) -> u8 {
+        if password.is_empty() {
+            return 0;
+        }
+        if !self.unmet(password).is_empty() {
+            return 1;
+        }
+        let len = password.chars().count();
+        let classes = [
+            password.chars().any(char::is_uppercase),
+            password.chars().any(char::is_lowercase),
+            password.chars().any(|c| c.is_ascii_digit()),
+            password.chars().any(|c| !c.is_alphanumeric()),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
+        match (len, classes) {
+            (l, c) if l >= 16 && c >= 3 => 4,
+            (l, c) if l >= 12 && c >= 3 => 3,
+            _ => 2,
+        }
+    }
+}
+
 /// Data of the reports page (placeholder figures until the data pages land).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReportsData {
@@ -126,6 +221,45 @@ pub struct LockoutsData {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminData {
     pub viewer: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_policy_names_each_unmet_rule() {
+        let p = PasswordPolicy::default();
+        assert!(p.unmet("Demo-Passw0rd!").is_empty());
+        assert_eq!(
+            p.unmet("short"),
+            vec![
+                "At least 8 characters".to_string(),
+                "An uppercase letter".to_string(),
+                "A number".to_string(),
+                "A symbol, such as ! or #".to_string(),
+            ]
+        );
+        let lax = PasswordPolicy {
+            min_length: 6,
+            require_uppercase: false,
+            require_lowercase: true,
+            require_numbers: false,
+            require_symbols: false,
+        };
+        assert!(lax.unmet("abcdef").is_empty());
+        assert_eq!(lax.rules("abcdef").len(), 2);
+    }
+
+    #[test]
+    fn strength_grows_past_the_policy() {
+        let p = PasswordPolicy::default();
+        assert_eq!(p.strength(""), 0);
+        assert_eq!(p.strength("weak"), 1);
+        assert_eq!(p.strength("Demo-Pa1"), 2);
+        assert_eq!(p.strength("Demo-Passw0rd!"), 3);
+        assert_eq!(p.strength("Correct-Horse-Battery-9"), 4);
+    }
 }
 
 mod server_fn_error {

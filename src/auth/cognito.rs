@@ -3,6 +3,7 @@
 //! the user may be told.
 
 use crate::config::Secret;
+use crate::model::PasswordPolicy;
 use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider as cip;
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
@@ -47,6 +48,18 @@ pub enum CognitoError {
     NotConfirmed,
     #[error("user must reset their password")]
     PasswordResetRequired,
+    #[error("an account with this username exists")]
+    UsernameExists,
+    #[error("the password does not meet the pool's policy: {0}")]
+    PasswordPolicy(String),
+    #[error("the code does not match")]
+    CodeMismatch,
+    #[error("the code has expired")]
+    CodeExpired,
+    #[error("Cognito rejected a parameter: {0}")]
+    InvalidParameter(String),
+    #[error("this Cognito endpoint does not support the operation ({0})")]
+    Unsupported(String),
     #[error("Cognito is throttling requests ({code})")]
     Throttled { code: String },
     #[error("Cognito is unreachable or failing: {0}")]
@@ -76,6 +89,45 @@ pub trait IdentityProvider: Send + Sync + 'static {
     async fn revoke_refresh_token(&self, _refresh_token: &str) -> Result<(), CognitoError> {
         Ok(())
     }
+
+    /// The pool's password policy (`DescribeUserPool`).
+    async fn password_policy(&self) -> Result<PasswordPolicy, CognitoError> {
+        Err(not_offered("DescribeUserPool"))
+    }
+
+    /// `SignUp` with the email as username; Cognito sends a confirmation code.
+    async fn sign_up(&self, _email: &str, _password: &str) -> Result<(), CognitoError> {
+        Err(not_offered("SignUp"))
+    }
+
+    /// `ConfirmSignUp` with the emailed code.
+    async fn confirm_sign_up(&self, _email: &str, _code: &str) -> Result<(), CognitoError> {
+        Err(not_offered("ConfirmSignUp"))
+    }
+
+    /// `ResendConfirmationCode`.
+    async fn resend_confirmation_code(&self, _email: &str) -> Result<(), CognitoError> {
+        Err(not_offered("ResendConfirmationCode"))
+    }
+
+    /// `ForgotPassword`: Cognito sends a reset code.
+    async fn forgot_password(&self, _email: &str) -> Result<(), CognitoError> {
+        Err(not_offered("ForgotPassword"))
+    }
+
+    /// `ConfirmForgotPassword`: the code and the new password.
+    async fn confirm_forgot_password(
+        &self,
+        _email: &str,
+        _code: &str,
+        _new_password: &str,
+    ) -> Result<(), CognitoError> {
+        Err(not_offered("ConfirmForgotPassword"))
+    }
+}
+
+fn not_offered(op: &str) -> CognitoError {
+    CognitoError::Unsupported(op.to_string())
 }
 
 /// The real client: `aws-sdk-cognitoidentityprovider`, pointed at AWS or at the emulator.
@@ -84,6 +136,7 @@ pub struct CognitoClient {
     client: cip::Client,
     client_id: String,
     client_secret: Option<Secret>,
+    user_pool_id: String,
 }
 
 impl CognitoClient {
@@ -92,7 +145,14 @@ impl CognitoClient {
             client,
             client_id,
             client_secret,
+            user_pool_id: String::new(),
         }
+    }
+
+    /// The pool to read the password policy from.
+    pub fn with_user_pool(mut self, user_pool_id: String) -> Self {
+        self.user_pool_id = user_pool_id;
+        self
     }
 
     fn secret_hash(&self, username: &str) -> Option<String> {
@@ -113,6 +173,117 @@ pub fn secret_hash(secret: &Secret, username: &str, client_id: &str) -> String {
 
 #[async_trait]
 impl IdentityProvider for CognitoClient {
+    async fn password_policy(&self) -> Result<PasswordPolicy, CognitoError> {
+        let out = self
+            .client
+            .describe_user_pool()
+            .user_pool_id(&self.user_pool_id)
+            .send()
+            .await
+            .map_err(classify)?;
+        let policy = out
+            .user_pool()
+            .and_then(|p| p.policies())
+            .and_then(|p| p.password_policy());
+        Ok(match policy {
+            None => PasswordPolicy::default(),
+            Some(p) => PasswordPolicy {
+                min_length: p.minimum_length().unwrap_or(8).max(1) as u32,
+                require_uppercase: p.require_uppercase(),
+                require_lowercase: p.require_lowercase(),
+                require_numbers: p.require_numbers(),
+                require_symbols: p.require_symbols(),
+            },
+        })
+    }
+
+    async fn sign_up(&self, email: &str, password: &str) -> Result<(), CognitoError> {
+        self.client
+            .sign_up()
+            .client_id(&self.client_id)
+            .set_secret_hash(self.secret_hash(email))
+            .username(email)
+            .password(password)
+            .user_attributes(
+                cip::types::AttributeType::builder()
+                    .name("email")
+                    .value(email)
+                    .build()
+                    .map_err(|e| CognitoError::InvalidParameter(e.to_string()))?,
+            )
+            .send()
+            .await
+            .map_err(|e| match classify(e) {
+                // In SignUp this code means the pool's password policy.
+                CognitoError::InvalidCredentials { .. } => {
+                    CognitoError::PasswordPolicy("InvalidPasswordException".into())
+                }
+                other => other,
+            })?;
+        Ok(())
+    }
+
+    async fn confirm_sign_up(&self, email: &str, code: &str) -> Result<(), CognitoError> {
+        self.client
+            .confirm_sign_up()
+            .client_id(&self.client_id)
+            .set_secret_hash(self.secret_hash(email))
+            .username(email)
+            .confirmation_code(code)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn resend_confirmation_code(&self, email: &str) -> Result<(), CognitoError> {
+        self.client
+            .resend_confirmation_code()
+            .client_id(&self.client_id)
+            .set_secret_hash(self.secret_hash(email))
+            .username(email)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn forgot_password(&self, email: &str) -> Result<(), CognitoError> {
+        self.client
+            .forgot_password()
+            .client_id(&self.client_id)
+            .set_secret_hash(self.secret_hash(email))
+            .username(email)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn confirm_forgot_password(
+        &self,
+        email: &str,
+        code: &str,
+        new_password: &str,
+    ) -> Result<(), CognitoError> {
+        self.client
+            .confirm_forgot_password()
+            .client_id(&self.client_id)
+            .set_secret_hash(self.secret_hash(email))
+            .username(email)
+            .confirmation_code(code)
+            .password(new_password)
+            .send()
+            .await
+            .map_err(|e| match classify(e) {
+                CognitoError::InvalidCredentials { code } if code == "InvalidPasswordException" => {
+                    CognitoError::PasswordPolicy(code)
+                }
+                other => other,
+            })?;
+        Ok(())
+    }
+
     async fn revoke_refresh_token(&self, refresh_token: &str) -> Result<(), CognitoError> {
         self.client
             .revoke_token()
@@ -195,6 +366,17 @@ pub fn classify_code(code: &str, message: &str) -> CognitoError {
             CognitoError::InvalidCredentials { code: code.into() }
         }
         "UserNotConfirmedException" => CognitoError::NotConfirmed,
+        "UsernameExistsException" | "AliasExistsException" => CognitoError::UsernameExists,
+        "CodeMismatchException" => CognitoError::CodeMismatch,
+        "ExpiredCodeException" => CognitoError::CodeExpired,
+        "InvalidParameterException" => CognitoError::InvalidParameter(message.into()),
+        // cognito-local answers `CognitoLocal#Unsupported`; the SDK drops the namespace.
+        c if c == "Unsupported"
+            || c.ends_with("#Unsupported")
+            || c == "UnsupportedOperationException" =>
+        {
+            CognitoError::Unsupported(format!("{c}: {message}"))
+        }
         "PasswordResetRequiredException" => CognitoError::PasswordResetRequired,
         "TooManyRequestsException"
         | "LimitExceededException"
@@ -247,6 +429,10 @@ mod tests {
         ));
         assert!(!classify_code("TooManyRequestsException", "").is_credentials());
         assert!(!classify_code("CognitoLocal#Unsupported", "").is_credentials());
+        assert!(matches!(
+            classify_code("Unsupported", ""),
+            CognitoError::Unsupported(_)
+        ));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Authentication, server side: everything between a submitted form and a trusted identity.
 //!
+//! - [`account`]: sign-up, confirmation, forgot/reset password.
 //! - [`cognito`]: the Cognito user-pool client behind the [`cognito::IdentityProvider`] seam.
 //! - [`jwks`] and [`tokens`]: ID/access token verification against the pool's cached JWKS.
 //! - [`session`]: the DynamoDB-backed `tower-sessions` store and the signed-in session data.
@@ -9,6 +10,7 @@
 //! - [`oidc`]: the Hosted UI authorization-code flow (PKCE, state, nonce).
 //! - [`signin`]: the password sign-in service (lockout check, Cognito, token verification).
 
+pub mod account;
 pub mod cognito;
 pub mod jwks;
 pub mod lockout;

@@ -26,9 +26,17 @@ pub fn LoginPage() -> impl IntoView {
                     let info = info.get().and_then(Result::ok).unwrap_or_default();
                     let next = query.read().get("next").unwrap_or_default();
                     let state = latest_form_state(action.value().get(), &info, FORM);
-                    let signed_out = query.read().get("signed_out").is_some();
+                    let notice = if query.read().get("signed_out").is_some() {
+                        Some("You have signed out.")
+                    } else {
+                        match query.read().get("notice").as_deref() {
+                            Some("confirmed") => Some("Your account is confirmed. You can sign in now."),
+                            Some("password_reset") => Some("Your password has been changed. Sign in with your new password."),
+                            _ => None,
+                        }
+                    };
                     view! {
-                        {signed_out.then(|| view! { <p class="notice" role="status">"You have signed out."</p> })}
+                        {notice.map(|n| view! { <p class="notice" role="status">{n}</p> })}
                         {info.notice.clone().map(|n| view! { <p class="notice" role="status">{n}</p> })}
                         <LoginForm action csrf=info.csrf.clone() next=next.clone() state/>
                         <OtherWays hosted=info.hosted google=info.google next/>
@@ -73,6 +81,10 @@ fn LoginForm(
             <button type="submit" class="button" disabled=move || pending.get()>
                 {move || if pending.get() { "Signing in…" } else { "Sign in" }}
             </button>
+            <p class="form-links">
+                <a href="/forgot">"Forgot your password?"</a>
+                <a href="/signup">"Create an account"</a>
+            </p>
         </ActionForm>
     }
 }

@@ -1,5 +1,6 @@
 //! One file per page, plus the small pieces the pages share.
 
+pub mod account;
 pub mod admin;
 pub mod dashboard;
 pub mod forbidden;
@@ -108,6 +109,31 @@ pub fn FormAlert(state: FormState) -> impl IntoView {
             </div>
         }
     })
+}
+
+/// A labelled input with its error message (linked by `aria-describedby`), the value put back.
+#[component]
+pub fn TextField(
+    id: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    autocomplete: &'static str,
+    #[prop(optional)] value: String,
+    error: Option<String>,
+    #[prop(optional)] inputmode: Option<&'static str>,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let invalid = error.is_some();
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input id=id name=id type=kind autocomplete=autocomplete required value=value
+                inputmode=inputmode
+                aria-invalid=invalid.then_some("true")
+                aria-describedby=invalid.then_some(error_id.clone())/>
+            {error.map(|m| view! { <p class="field-error" id=error_id>{m}</p> })}
+        </div>
+    }
 }
 
 /// A field's error message, linked to the input by `aria-describedby`.

@@ -2,7 +2,7 @@
 //! Leptos app, and runs it with graceful shutdown.
 //!
 //! - [`state`]: clients and services built once at start-up.
-//! - [`actions`]: the bodies of the server functions declared in [`crate::api`].
+//! - [`actions`] and [`account`]: the bodies of the server functions declared in [`crate::api`].
 //! - [`render`]: request-scoped helpers for server functions (status, cookies, flash).
 //! - [`middleware`]: request log, page guard, security headers, friendly error pages.
 //! - [`health`]: `/healthz` and `/readyz`.
@@ -10,6 +10,7 @@
 //! - [`error`]: the app-level error: one page and status per kind, the chain logged once.
 //! - [`telemetry`]: structured logs.
 
+pub mod account;
 pub mod actions;
 pub mod error;
 pub mod health;

@@ -1,6 +1,7 @@
 //! Application state: every client and service is built once at start-up and shared.
 
-use crate::auth::cognito::CognitoClient;
+use crate::auth::account::AccountService;
+use crate::auth::cognito::{CognitoClient, IdentityProvider};
 use crate::auth::jwks::JwksCache;
 use crate::auth::lockout::LockoutStore;
 use crate::auth::oidc::HostedFlow;
@@ -31,6 +32,7 @@ pub struct Services {
     pub config: Config,
     pub signer: Signer,
     pub sign_in: SignInService,
+    pub accounts: AccountService,
     pub jwks: Arc<JwksCache>,
     pub dynamo: aws_sdk_dynamodb::Client,
     pub sessions: DynamoSessionStore,
@@ -70,11 +72,15 @@ impl AppState {
             config.client_id.clone(),
             jwks.clone(),
         ));
-        let idp = Arc::new(CognitoClient::new(
-            cognito,
-            config.client_id.clone(),
-            config.client_secret.clone(),
-        ));
+        let idp: Arc<dyn IdentityProvider> = Arc::new(
+            CognitoClient::new(
+                cognito,
+                config.client_id.clone(),
+                config.client_secret.clone(),
+            )
+            .with_user_pool(config.user_pool_id.clone()),
+        );
+        let accounts = AccountService::new(idp.clone());
         let lockout = LockoutStore::new(
             dynamo.clone(),
             config.lockout_table.clone(),
@@ -104,6 +110,7 @@ impl AppState {
                 signer: Signer::new(config.app_secret.clone()),
                 config,
                 sign_in,
+                accounts,
                 jwks,
                 dynamo,
                 sessions,

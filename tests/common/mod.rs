@@ -265,3 +265,27 @@ pub fn unique_name(prefix: &str) -> String {
         rand::thread_rng().gen::<u32>()
     )
 }
+
+/// The latest confirmation or reset code the Cognito stand-in "emailed" to `email` (it keeps
+/// it in its data file, `.local/cognito/.cognito/db/<pool>.json`).
+pub fn emulator_code(email: &str) -> Option<String> {
+    let pool = stack_env().get("COGNITO_USER_POOL_ID")?.clone();
+    let path = format!(
+        "{}/.local/cognito/.cognito/db/{pool}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let db: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    db["Users"].as_object()?.values().find_map(|user| {
+        let is_them = user["Username"].as_str() == Some(email)
+            || user["Attributes"].as_array().is_some_and(|attrs| {
+                attrs
+                    .iter()
+                    .any(|a| a["Name"] == "email" && a["Value"].as_str() == Some(email))
+            });
+        if is_them {
+            user["ConfirmationCode"].as_str().map(str::to_string)
+        } else {
+            None
+        }
+    })
+}

@@ -1,0 +1,300 @@
+//! The account lifecycle over HTTP against the Cognito stand-in: sign-up, confirmation,
+//! resend, forgot and reset password; and at the seam where the stand-in falls short.
+#![cfg(feature = "ssr")]
+
+mod common;
+use async_trait::async_trait;
+use common::*;
+use gatehouse::auth::account::{AccountError, AccountService};
+use gatehouse::auth::cognito::{CognitoError, IdentityProvider, PasswordAuth};
+use gatehouse::model::PasswordPolicy;
+use gatehouse::pages::urlencode;
+use reqwest::StatusCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+const NEW_PASSWORD: &str = "Fresh-Passw0rd!";
+
+async fn sign_up(app: &TestApp, email: &str, password: &str, confirm: &str) -> reqwest::Response {
+    let csrf = extract_input(&app.get("/signup").await.text().await.unwrap(), "csrf").unwrap();
+    app.post_form(
+        "/api/sign_up",
+        &[
+            ("email", email),
+            ("password", password),
+            ("confirm", confirm),
+            ("csrf", &csrf),
+        ],
+        "/signup",
+    )
+    .await
+}
+
+async fn confirm(app: &TestApp, email: &str, code: &str) -> reqwest::Response {
+    let csrf = app.csrf().await;
+    let referer = format!("/confirm?email={email}");
+    app.post_form(
+        "/api/confirm_account",
+        &[("email", email), ("code", code), ("csrf", &csrf)],
+        &referer,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn sign_up_confirm_and_sign_in() {
+    let app = spawn().start().await;
+    let email = unique_name("signup");
+    let res = sign_up(&app, &email, PASSWORD, PASSWORD).await;
+    assert_eq!(
+        location(&res).as_deref(),
+        Some(format!("/confirm?email={}&sent=1", urlencode(&email)).as_str())
+    );
+    let page = app
+        .get(&format!("/confirm?email={email}&sent=1"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("We sent a 6-digit code to"));
+    assert!(
+        app.sign_in(&email, PASSWORD, None)
+            .await
+            .headers()
+            .get("location")
+            .unwrap()
+            == "/login"
+    );
+    let html = app.get("/login").await.text().await.unwrap();
+    assert!(
+        html.contains("Incorrect email or password."),
+        "unconfirmed looks like wrong password"
+    );
+
+    let code = emulator_code(&email).expect("the stand-in recorded a code");
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let res = confirm(&app, &email, wrong).await;
+    assert!(location(&res).unwrap().starts_with("/confirm"));
+    let html = app
+        .get(&format!("/confirm?email={email}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("That code is not right."));
+    let res = confirm(&app, &email, &code).await;
+    assert_eq!(location(&res).as_deref(), Some("/login?notice=confirmed"));
+    assert!(app
+        .get("/login?notice=confirmed")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Your account is confirmed"));
+    let res = app.sign_in(&email, PASSWORD, None).await;
+    assert_eq!(location(&res).as_deref(), Some("/dashboard"));
+}
+
+#[tokio::test]
+async fn sign_up_checks_the_pools_policy_before_cognito_and_keeps_the_email() {
+    let app = spawn().start().await;
+    // The policy is read from the pool (the seed sets 8 characters and all four classes).
+    let policy = app.state.svc.accounts.policy().await.unwrap();
+    assert_eq!(policy, PasswordPolicy::default());
+
+    let email = unique_name("weak");
+    sign_up(&app, &email, "short", "short").await;
+    let html = app.get("/signup").await.text().await.unwrap();
+    assert!(html.contains("Your password still needs: at least 8 characters, an uppercase letter, a number, a symbol, such as ! or #."), "{html}");
+    assert!(html.contains(&format!("value=\"{email}\"")), "email kept");
+    assert!(emulator_code(&email).is_none(), "Cognito was asked");
+
+    sign_up(&app, &email, PASSWORD, "Other-Passw0rd!").await;
+    assert!(app
+        .get("/signup")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("The two passwords do not match."));
+    sign_up(&app, "not-an-email", PASSWORD, PASSWORD).await;
+    assert!(app
+        .get("/signup")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Enter an email address like name@example.com."));
+
+    sign_up(&app, USER, PASSWORD, PASSWORD).await;
+    let page = app.get("/signup").await;
+    assert_eq!(page.status(), StatusCode::CONFLICT);
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("An account with this email already exists."));
+}
+
+#[tokio::test]
+async fn resend_reports_the_stand_ins_gap_clearly() {
+    let app = spawn().start().await;
+    let email = unique_name("resend");
+    sign_up(&app, &email, PASSWORD, PASSWORD).await;
+    let csrf = app.csrf().await;
+    let referer = format!("/confirm?email={email}");
+    let res = app
+        .post_form(
+            "/api/resend_code",
+            &[("email", &email), ("csrf", &csrf)],
+            &referer,
+        )
+        .await;
+    assert_eq!(location(&res).as_deref(), Some(referer.as_str()));
+    let page = app.get(&referer).await;
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("We cannot send a new code right now."));
+}
+
+#[tokio::test]
+async fn forgot_and_reset_password() {
+    let app = spawn().start().await;
+    let email = unique_name("reset");
+    sign_up(&app, &email, PASSWORD, PASSWORD).await;
+    confirm(&app, &email, &emulator_code(&email).unwrap()).await;
+    let signup_code = emulator_code(&email);
+
+    let csrf = app.csrf().await;
+    let res = app
+        .post_form(
+            "/api/forgot_password",
+            &[("email", &email), ("csrf", &csrf)],
+            "/forgot",
+        )
+        .await;
+    assert_eq!(
+        location(&res).as_deref(),
+        Some(format!("/reset?email={}&sent=1", urlencode(&email)).as_str())
+    );
+    // Unknown emails get exactly the same answer.
+    let unknown = unique_name("nobody");
+    let res2 = app
+        .post_form(
+            "/api/forgot_password",
+            &[("email", &unknown), ("csrf", &csrf)],
+            "/forgot",
+        )
+        .await;
+    assert_eq!(
+        location(&res2).as_deref(),
+        Some(format!("/reset?email={}&sent=1", urlencode(&unknown)).as_str())
+    );
+    assert_eq!(res.status(), res2.status());
+
+    let code = emulator_code(&email).expect("reset code");
+    assert_ne!(Some(code.clone()), signup_code, "a new code was issued");
+    let reset = |code: String, password: &'static str| {
+        let app = &app;
+        let email = email.clone();
+        async move {
+            let csrf = app.csrf().await;
+            app.post_form(
+                "/api/reset_password",
+                &[
+                    ("email", &email),
+                    ("code", &code),
+                    ("password", password),
+                    ("confirm", password),
+                    ("csrf", &csrf),
+                ],
+                "/reset",
+            )
+            .await
+        }
+    };
+    let res = reset(code.clone(), "weak").await;
+    assert_eq!(location(&res).as_deref(), Some("/reset"));
+    assert!(app
+        .get("/reset")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Your password still needs"));
+    let res = reset(code, NEW_PASSWORD).await;
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/login?notice=password_reset")
+    );
+    assert_eq!(
+        location(&app.sign_in(&email, PASSWORD, None).await).as_deref(),
+        Some("/login")
+    );
+    assert_eq!(
+        location(&app.sign_in(&email, NEW_PASSWORD, None).await).as_deref(),
+        Some("/dashboard")
+    );
+}
+
+#[tokio::test]
+async fn account_forms_need_a_csrf_token() {
+    let app = spawn().start().await;
+    let email = unique_name("csrf");
+    let res = app
+        .post_form(
+            "/api/sign_up",
+            &[
+                ("email", email.as_str()),
+                ("password", PASSWORD),
+                ("confirm", PASSWORD),
+                ("csrf", "forged"),
+            ],
+            "/signup",
+        )
+        .await;
+    assert_eq!(location(&res).as_deref(), Some("/signup"));
+    assert!(emulator_code(&email).is_none(), "an account was created");
+    assert!(app
+        .get("/signup")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("This form has expired"));
+}
+
+/// A provider where resend works, to test the path the stand-in cannot take.
+struct ResendWorks(Arc<AtomicUsize>);
+
+#[async_trait]
+impl IdentityProvider for ResendWorks {
+    async fn password_auth(&self, _: &str, _: &str) -> Result<PasswordAuth, CognitoError> {
+        Err(CognitoError::Unavailable("not used".into()))
+    }
+    async fn resend_confirmation_code(&self, email: &str) -> Result<(), CognitoError> {
+        assert_eq!(email, "someone@example.com", "normalised before Cognito");
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn resend_at_the_seam() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let accounts = AccountService::new(Arc::new(ResendWorks(calls.clone())));
+    accounts.resend("  Someone@Example.com ").await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert!(matches!(
+        accounts.resend("nope").await,
+        Err(AccountError::BadEmail)
+    ));
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "bad input reached Cognito");
+    // The real client against the stand-in: unsupported, said plainly.
+    let app = spawn().start().await;
+    let err = app.state.svc.accounts.resend(USER).await.unwrap_err();
+    assert!(matches!(err, AccountError::Unsupported(_)), "{err:?}");
+}
