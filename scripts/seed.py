@@ -199,6 +199,19 @@ def ensure_client(idp, pool_id: str) -> str:
     return client_id
 
 
+def ensure_mfa(idp, pool_id: str) -> None:
+    # Optional authenticator (TOTP) MFA: users turn it on from /account/mfa. Idempotent.
+    cfg = idp.get_user_pool_mfa_config(UserPoolId=pool_id)
+    if cfg.get("MfaConfiguration") == "OPTIONAL" and (cfg.get("SoftwareTokenMfaConfiguration") or {}).get("Enabled"):
+        return
+    idp.set_user_pool_mfa_config(
+        UserPoolId=pool_id,
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        MfaConfiguration="OPTIONAL",
+    )
+    say("cognito: optional TOTP MFA enabled on the pool")
+
+
 def ensure_groups(idp, pool_id: str) -> None:
     # ListGroups, not GetGroup: in a pool without any group yet, cognito-local answers GetGroup with
     # HTTP 500 instead of ResourceNotFoundException.
@@ -402,6 +415,7 @@ def main() -> None:
     try:
         pool_id = ensure_pool(idp)
         client_id = ensure_client(idp, pool_id)
+        ensure_mfa(idp, pool_id)
         ensure_groups(idp, pool_id)
         for email, groups in {**DEMO_USERS, **TEST_USERS}.items():
             ensure_user(idp, pool_id, email, groups)

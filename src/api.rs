@@ -3,7 +3,8 @@
 //! authorization and CSRF itself (a direct HTTP call gets the same checks as the page).
 
 use crate::model::{
-    AdminData, ApiError, FormState, LockoutsData, PasswordPolicy, ReportsData, SessionInfo,
+    AccountData, AdminData, ApiError, FormState, LockoutsData, MfaData, PasswordPolicy,
+    ReportsData, SessionInfo,
 };
 use leptos::prelude::*;
 
@@ -103,4 +104,61 @@ pub async fn reset_password(
     csrf: String,
 ) -> Result<FormState, ApiError> {
     crate::server::account::reset_password(email, code, password, confirm, csrf).await
+}
+
+/// `/login/mfa`: the code from the authenticator app (the challenge stays on the server).
+#[server(endpoint = "answer_mfa")]
+pub async fn answer_mfa(code: String, csrf: String) -> Result<FormState, ApiError> {
+    crate::server::profile::answer_mfa(code, csrf).await
+}
+
+/// `/login/new-password`: replaces a temporary password, then signs in.
+#[server(endpoint = "set_new_password")]
+pub async fn set_new_password(
+    password: String,
+    confirm: String,
+    csrf: String,
+) -> Result<FormState, ApiError> {
+    crate::server::profile::set_new_password(password, confirm, csrf).await
+}
+
+/// `/account` (any signed-in user).
+#[server(endpoint = "account_data")]
+pub async fn load_account() -> Result<AccountData, ApiError> {
+    crate::server::profile::account_data().await
+}
+
+/// `/account/password`: current password, new password; other sessions are signed out.
+#[server(endpoint = "change_password")]
+pub async fn change_password(
+    current: String,
+    password: String,
+    confirm: String,
+    csrf: String,
+) -> Result<FormState, ApiError> {
+    crate::server::profile::change_password(current, password, confirm, csrf).await
+}
+
+/// `/account/mfa`: whether the authenticator is on, and the set-up in progress.
+#[server(endpoint = "mfa_data")]
+pub async fn load_mfa() -> Result<MfaData, ApiError> {
+    crate::server::profile::mfa_data().await
+}
+
+/// `/account/mfa`: starts the authenticator set-up.
+#[server(endpoint = "start_mfa")]
+pub async fn start_mfa(csrf: String) -> Result<FormState, ApiError> {
+    crate::server::profile::start_mfa(csrf).await
+}
+
+/// `/account/mfa`: the first code turns two-step verification on.
+#[server(endpoint = "verify_mfa")]
+pub async fn verify_mfa(code: String, csrf: String) -> Result<FormState, ApiError> {
+    crate::server::profile::verify_mfa(code, csrf).await
+}
+
+/// `/account/mfa`: a current code turns two-step verification off.
+#[server(endpoint = "disable_mfa")]
+pub async fn disable_mfa(code: String, csrf: String) -> Result<FormState, ApiError> {
+    crate::server::profile::disable_mfa(code, csrf).await
 }

@@ -6,12 +6,14 @@ use crate::model::{ApiError, SessionInfo, UserView};
 use crate::pages::{
     account::{ConfirmPage, ForgotPage, ResetPage, SignupPage},
     admin::AdminPage,
+    challenge::{MfaChallengePage, NewPasswordPage},
     dashboard::DashboardPage,
     forbidden::Forbidden,
     home::HomePage,
     lockouts::LockoutsPage,
     login::LoginPage,
     not_found::NotFound,
+    profile::{AccountPage, ChangePasswordPage, MfaPage},
     reports::ReportsPage,
 };
 use leptos::prelude::*;
@@ -65,11 +67,16 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=NotFound>
                         <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
                         <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                        <Route path=path!("/login/mfa") view=MfaChallengePage ssr=SsrMode::Async/>
+                        <Route path=path!("/login/new-password") view=NewPasswordPage ssr=SsrMode::Async/>
                         <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async/>
                         <Route path=path!("/confirm") view=ConfirmPage ssr=SsrMode::Async/>
                         <Route path=path!("/forgot") view=ForgotPage ssr=SsrMode::Async/>
                         <Route path=path!("/reset") view=ResetPage ssr=SsrMode::Async/>
                         <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
+                        <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                        <Route path=path!("/account/password") view=ChangePasswordPage ssr=SsrMode::Async/>
+                        <Route path=path!("/account/mfa") view=MfaPage ssr=SsrMode::Async/>
                         <Route path=path!("/reports") view=ReportsPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/lockouts") view=LockoutsPage ssr=SsrMode::Async/>
@@ -131,7 +138,7 @@ fn SignedInNav(user: UserView, csrf: String) -> impl IntoView {
             <A href="/dashboard">"Dashboard"</A>
             {reports.then(|| view! { <A href="/reports">"Reports"</A> })}
             {admin.then(|| view! { <A href="/admin">"Admin"</A> })}
-            <span class="who" title="Signed in">{user.email}</span>
+            <A href="/account" attr:class="who" attr:title="Your account">{user.email}</A>
             <ActionForm action=sign_out attr:class="inline">
                 <input type="hidden" name="csrf" value=csrf/>
                 <button type="submit" class="link-button">"Sign out"</button>

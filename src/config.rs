@@ -93,6 +93,12 @@ pub struct Config {
     pub app_secret: Secret,
     pub lockout: LockoutPolicy,
     pub hosted: Option<HostedUi>,
+    /// A request that has not answered after this long gets the "temporarily unavailable"
+    /// page instead of hanging (`REQUEST_TIMEOUT_SECS`, default 30).
+    pub request_timeout: Duration,
+    /// Access tokens closer than this to expiry are refreshed (`REFRESH_TOKEN_AUTH`) before
+    /// the request is served (`TOKEN_REFRESH_MARGIN_SECS`, default 300).
+    pub token_refresh_margin: Duration,
 }
 
 /// Whether a URL's host is this machine (for dev-only settings).
@@ -271,6 +277,8 @@ impl Config {
                 window: secs("LOCKOUT_WINDOW_SECS", 15 * 60)?,
                 lock_duration: secs("LOCKOUT_DURATION_SECS", 15 * 60)?,
             },
+            request_timeout: secs("REQUEST_TIMEOUT_SECS", 30)?,
+            token_refresh_margin: secs("TOKEN_REFRESH_MARGIN_SECS", 5 * 60)?,
         })
     }
 

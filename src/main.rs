@@ -3,8 +3,36 @@
 use gatehouse::config::Config;
 use std::process::ExitCode;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // At least four worker threads, whatever the core count: Leptos 0.8's async rendering has
+    // been seen to stall a page whose resources wait on I/O when only one worker polls
+    // (leptos-rs/leptos#4647, and our own CI on a single-threaded test runtime). Idle workers
+    // cost nothing; `TOKIO_WORKER_THREADS` still overrides.
+    let workers = std::env::var("TOKIO_WORKER_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+                .max(4)
+        });
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("gatehouse: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(serve())
+}
+
+async fn serve() -> ExitCode {
     gatehouse::server::telemetry::init();
     let config = match Config::from_env() {
         Ok(config) => config,

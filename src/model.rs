@@ -28,6 +28,36 @@ pub struct SessionInfo {
     /// Whether the hosted sign-in page and the Google button are offered.
     pub hosted: bool,
     pub google: bool,
+    /// A sign-in waiting for its second step: "totp" or "new_password".
+    pub pending: Option<String>,
+}
+
+/// `/account`: who is signed in and what they can change.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccountData {
+    pub user: UserView,
+    /// `None` when Cognito could not be asked (shown as "unknown").
+    pub mfa_enabled: Option<bool>,
+    /// Pool users can change their password and set up MFA here; federated users do that
+    /// at their identity provider.
+    pub manages_password: bool,
+}
+
+/// `/account/mfa`: the state of the authenticator set-up.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MfaData {
+    pub enabled: bool,
+    /// Present between "Set up" and the first verified code.
+    pub setup: Option<MfaSetup>,
+}
+
+/// What the authenticator app needs: the QR code (SVG, rendered on the server from the
+/// `otpauth://` URI) and the same key as text.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MfaSetup {
+    pub svg: String,
+    pub secret: String,
+    pub uri: String,
 }
 
 /// The outcome of a form submission: what to show next to the form and its fields, and the
@@ -104,6 +134,12 @@ pub mod forms {
     pub const RESEND: &str = "resend";
     pub const FORGOT: &str = "forgot";
     pub const RESET: &str = "reset";
+    pub const MFA_CODE: &str = "mfa_code";
+    pub const NEW_PASSWORD: &str = "new_password";
+    pub const CHANGE_PASSWORD: &str = "change_password";
+    pub const MFA_START: &str = "mfa_start";
+    pub const MFA_VERIFY: &str = "mfa_verify";
+    pub const MFA_DISABLE: &str = "mfa_disable";
 }
 
 /// The user pool's password policy, read from Cognito (`DescribeUserPool`), never restated by

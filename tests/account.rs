@@ -6,7 +6,7 @@ mod common;
 use async_trait::async_trait;
 use common::*;
 use gatehouse::auth::account::{AccountError, AccountService};
-use gatehouse::auth::cognito::{CognitoError, IdentityProvider, PasswordAuth};
+use gatehouse::auth::cognito::{AccountApi, CognitoError, IdentityProvider, PasswordAuth};
 use gatehouse::model::PasswordPolicy;
 use gatehouse::pages::urlencode;
 use reqwest::StatusCode;
@@ -41,7 +41,7 @@ async fn confirm(app: &TestApp, email: &str, code: &str) -> reqwest::Response {
     .await
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sign_up_confirm_and_sign_in() {
     let app = spawn().start().await;
     let email = unique_name("signup");
@@ -95,7 +95,7 @@ async fn sign_up_confirm_and_sign_in() {
     assert_eq!(location(&res).as_deref(), Some("/dashboard"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sign_up_checks_the_pools_policy_before_cognito_and_keeps_the_email() {
     let app = spawn().start().await;
     // The policy is read from the pool (the seed sets 8 characters and all four classes).
@@ -136,7 +136,7 @@ async fn sign_up_checks_the_pools_policy_before_cognito_and_keeps_the_email() {
         .contains("An account with this email already exists."));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn resend_reports_the_stand_ins_gap_clearly() {
     let app = spawn().start().await;
     let email = unique_name("resend");
@@ -160,7 +160,7 @@ async fn resend_reports_the_stand_ins_gap_clearly() {
         .contains("We cannot send a new code right now."));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn forgot_and_reset_password() {
     let app = spawn().start().await;
     let email = unique_name("reset");
@@ -240,7 +240,7 @@ async fn forgot_and_reset_password() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn account_forms_need_a_csrf_token() {
     let app = spawn().start().await;
     let email = unique_name("csrf");
@@ -270,6 +270,8 @@ async fn account_forms_need_a_csrf_token() {
 /// A provider where resend works, to test the path the stand-in cannot take.
 struct ResendWorks(Arc<AtomicUsize>);
 
+impl AccountApi for ResendWorks {}
+
 #[async_trait]
 impl IdentityProvider for ResendWorks {
     async fn password_auth(&self, _: &str, _: &str) -> Result<PasswordAuth, CognitoError> {
@@ -282,7 +284,7 @@ impl IdentityProvider for ResendWorks {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn resend_at_the_seam() {
     let calls = Arc::new(AtomicUsize::new(0));
     let accounts = AccountService::new(Arc::new(ResendWorks(calls.clone())));

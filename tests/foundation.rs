@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::SessionStore;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn probes_report_process_and_dependencies() {
     let app = spawn().start().await;
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
@@ -20,7 +20,7 @@ async fn probes_report_process_and_dependencies() {
     assert_eq!(body["jwks"], "ok");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn readyz_fails_when_dynamodb_is_down() {
     let app = spawn()
         .env("DYNAMODB_ENDPOINT", "http://127.0.0.1:9")
@@ -32,7 +32,7 @@ async fn readyz_fails_when_dynamodb_is_down() {
     assert_eq!(body["dynamodb"], "unavailable");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sign_in_without_javascript_redirects_and_sets_an_opaque_http_only_cookie() {
     let app = spawn().start().await;
     let res = app.sign_in(ADMIN, PASSWORD, None).await;
@@ -68,7 +68,7 @@ async fn sign_in_without_javascript_redirects_and_sets_an_opaque_http_only_cooki
     assert!(!html.contains("eyJ"), "a token leaked into the page");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn wrong_password_unknown_user_and_bad_input_get_clear_messages_and_no_session() {
     let app = spawn().start().await;
     for (email, password) in [
@@ -102,7 +102,7 @@ async fn wrong_password_unknown_user_and_bad_input_get_clear_messages_and_no_ses
     assert!(html.contains("value=\"not-an-email\""));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sign_in_without_a_valid_csrf_token_is_refused() {
     let app = spawn().start().await;
     let _ = app.csrf().await; // the cookie exists; the form field is what is missing or forged
@@ -140,7 +140,7 @@ async fn sign_in_without_a_valid_csrf_token_is_refused() {
     assert!(app.cookie("gh_session").is_none());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn session_id_is_rotated_at_sign_in() {
     let app = spawn().start().await;
     // A pre-login session planted in the store (and in the browser), as an attacker would.
@@ -170,7 +170,7 @@ async fn session_id_is_rotated_at_sign_in() {
     assert_eq!(app.get("/dashboard").await.status(), StatusCode::OK);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn each_group_gets_exactly_its_pages() {
     let cases = [
         (USER, [200, 403, 403]),
@@ -194,7 +194,7 @@ async fn each_group_gets_exactly_its_pages() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn server_functions_check_groups_themselves() {
     let app = spawn().start().await;
     let call = |path: &'static str| {
@@ -235,7 +235,7 @@ async fn server_functions_check_groups_themselves() {
     assert!(res.text().await.unwrap().contains("admin@example.com"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn anonymous_deep_link_goes_to_login_and_back() {
     let app = spawn().start().await;
     let res = app.get("/reports").await;
@@ -255,7 +255,7 @@ async fn anonymous_deep_link_goes_to_login_and_back() {
     assert_eq!(location(&res).as_deref(), Some("/dashboard"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sign_out_destroys_the_server_session() {
     let app = spawn().start().await;
     app.sign_in(USER, PASSWORD, None).await;
@@ -272,7 +272,7 @@ async fn sign_out_destroys_the_server_session() {
     assert!(res.status().is_redirection(), "old session still valid");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sign_out_needs_a_csrf_token() {
     let app = spawn().start().await;
     app.sign_in(USER, PASSWORD, None).await;
@@ -287,7 +287,7 @@ async fn sign_out_needs_a_csrf_token() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sessions_survive_a_restart_and_are_shared_between_instances() {
     let first = spawn().start().await;
     first.sign_in(ANALYST, PASSWORD, None).await;
@@ -303,7 +303,7 @@ async fn sessions_survive_a_restart_and_are_shared_between_instances() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn idle_and_absolute_timeouts_are_enforced_on_read() {
     let clock = TestClock::now_real();
     let app = spawn()
@@ -343,7 +343,7 @@ async fn idle_and_absolute_timeouts_are_enforced_on_read() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cognito_down_gives_a_clear_503_not_a_crash() {
     let app = spawn()
         .env("COGNITO_ENDPOINT", "http://127.0.0.1:9")
@@ -360,7 +360,7 @@ async fn cognito_down_gives_a_clear_503_not_a_crash() {
         .contains("Sign-in is temporarily unavailable"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn dynamodb_down_gives_a_clear_503_page() {
     let healthy = spawn().start().await;
     healthy.sign_in(USER, PASSWORD, None).await;
@@ -392,7 +392,7 @@ async fn dynamodb_down_gives_a_clear_503_page() {
         .contains("Sign-in is temporarily unavailable"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn unknown_pages_get_a_404_page() {
     let app = spawn().start().await;
     let res = app.get("/no/such/page").await;
@@ -400,7 +400,7 @@ async fn unknown_pages_get_a_404_page() {
     assert!(res.text().await.unwrap().contains("Page not found"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn expired_session_records_are_refused_before_ttl_deletes_them() {
     let app = spawn().start().await;
     let svc = &app.state.svc;
@@ -433,7 +433,7 @@ async fn expired_session_records_are_refused_before_ttl_deletes_them() {
     assert!(raw.item.is_some());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn pages_are_complete_without_javascript() {
     // No page may send a "Loading…" placeholder that only JavaScript could replace.
     let anonymous = spawn().start().await;

@@ -31,6 +31,7 @@ async fn through_the_hosted_page(app: &TestApp, start: &str, email: &str) -> Str
     let authorize = location(&res).unwrap();
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(45))
         .build()
         .unwrap();
     let form_page = browser.get(&authorize).send().await.unwrap();
@@ -71,7 +72,7 @@ async fn through_the_hosted_page(app: &TestApp, start: &str, email: &str) -> Str
     back.replace("http://localhost:3100", &app.base)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_authorize_request_carries_pkce_state_nonce_and_the_callback() {
     let app = hosted_app().await;
     let res = app.get("/auth/hosted?next=/reports").await;
@@ -96,7 +97,7 @@ async fn the_authorize_request_carries_pkce_state_nonce_and_the_callback() {
     assert_eq!(query(&google)["identity_provider"], "Google");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hosted_sign_in_lands_on_next_with_verified_groups() {
     let app = hosted_app().await;
     let pre_login = {
@@ -119,7 +120,7 @@ async fn a_hosted_sign_in_lands_on_next_with_verified_groups() {
     assert!(html.contains("the hosted sign-in page"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_callback_state_is_good_once_and_must_match() {
     let app = hosted_app().await;
     let callback = through_the_hosted_page(&app, "/auth/hosted", USER).await;
@@ -161,7 +162,7 @@ async fn a_callback_state_is_good_once_and_must_match() {
     assert!(stranger.cookie("gh_session").is_none());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_cancelled_sign_in_gets_a_friendly_page() {
     let app = hosted_app().await;
     app.get("/auth/hosted").await;
@@ -174,7 +175,7 @@ async fn a_cancelled_sign_in_gets_a_friendly_page() {
     assert!(!html.contains("User cancelled"), "raw provider text echoed");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_nonce_is_enforced_unless_relaxed_for_the_emulator() {
     // The emulator's ID tokens carry no nonce: without the dev-only relaxation they are refused.
     let strict = spawn()
@@ -189,7 +190,7 @@ async fn the_nonce_is_enforced_unless_relaxed_for_the_emulator() {
     assert!(strict.get("/dashboard").await.status().is_redirection());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sign_out_after_a_hosted_sign_in_ends_the_session() {
     let app = hosted_app().await;
     let callback = through_the_hosted_page(&app, "/auth/hosted", ADMIN).await;
@@ -205,7 +206,7 @@ async fn sign_out_after_a_hosted_sign_in_ends_the_session() {
     assert!(app.get("/dashboard").await.status().is_redirection());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn with_the_logout_endpoint_on_sign_out_goes_through_cognito() {
     let app = spawn()
         .env("OAUTH_REDIRECT_URL", CALLBACK)
@@ -226,7 +227,7 @@ async fn with_the_logout_endpoint_on_sign_out_goes_through_cognito() {
     assert_eq!(location(&res).as_deref(), Some("/login?signed_out=1"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_login_page_offers_the_hosted_page_and_google() {
     let app = hosted_app().await;
     let html = app.get("/login?next=/reports").await.text().await.unwrap();

@@ -7,10 +7,12 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use common::*;
-use gatehouse::auth::cognito::{CognitoClient, CognitoError, IdentityProvider, PasswordAuth};
+use gatehouse::auth::cognito::{
+    AccountApi, CognitoClient, CognitoError, IdentityProvider, PasswordAuth,
+};
 use gatehouse::auth::jwks::JwksCache;
 use gatehouse::auth::lockout::{Failure, LockoutStore};
-use gatehouse::auth::signin::{SignInError, SignInService};
+use gatehouse::auth::signin::{SignInError, SignInOutcome, SignInService};
 use gatehouse::auth::tokens::TokenVerifier;
 use gatehouse::config::{Config, LockoutPolicy};
 use gatehouse::server::state::{aws_sdk_config, cognito_config, dynamodb_config};
@@ -104,6 +106,19 @@ impl IdentityProvider for CountingIdp {
     }
 }
 
+#[async_trait]
+impl AccountApi for CountingIdp {
+    async fn answer_totp(
+        &self,
+        username: &str,
+        session: &str,
+        code: &str,
+    ) -> Result<PasswordAuth, CognitoError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.inner.answer_totp(username, session, code).await
+    }
+}
+
 /// An identity provider that is down: its failures must not count.
 struct DownIdp;
 
@@ -113,6 +128,8 @@ impl IdentityProvider for DownIdp {
         Err(CognitoError::Unavailable("connection refused".into()))
     }
 }
+
+impl AccountApi for DownIdp {}
 
 struct Service {
     sign_in: SignInService,
@@ -144,7 +161,7 @@ async fn service(cfg: &Config, policy: LockoutPolicy, clock: &TestClock) -> Serv
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_lock_engages_exactly_at_the_threshold() {
     let cfg = config(&[]);
     let clock = window_start_clock();
@@ -176,7 +193,7 @@ async fn the_lock_engages_exactly_at_the_threshold() {
     assert_eq!(after.minutes_left(now), Some(15));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn failures_expire_with_their_window_and_locks_with_their_duration() {
     let cfg = config(&[]);
     let clock = window_start_clock();
@@ -221,7 +238,7 @@ async fn failures_expire_with_their_window_and_locks_with_their_duration() {
     ));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_failures_from_two_instances_count_exactly_and_lock_once() {
     let cfg = config(&[]);
     let clock = window_start_clock();
@@ -296,7 +313,7 @@ async fn concurrent_failures_from_two_instances_count_exactly_and_lock_once() {
     assert_eq!(state.locked_until, Some(until), "the lock was extended");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_locked_name_is_refused_before_cognito_and_the_lock_is_not_extended() {
     let cfg = config(&[]);
     let clock = window_start_clock();
@@ -304,7 +321,11 @@ async fn a_locked_name_is_refused_before_cognito_and_the_lock_is_not_extended() 
     // An unknown name: counted exactly like a known one.
     let name = unique_name("unknown");
     for attempt in 1..=5 {
-        let err = s.sign_in.password(&name, "whatever").await.unwrap_err();
+        let err = s
+            .sign_in
+            .password(&name, "whatever", "/")
+            .await
+            .unwrap_err();
         if attempt < 5 {
             assert!(
                 matches!(err, SignInError::InvalidCredentials(_)),
@@ -320,7 +341,11 @@ async fn a_locked_name_is_refused_before_cognito_and_the_lock_is_not_extended() 
     assert_eq!(s.cognito_calls.load(Ordering::SeqCst), 5);
     let until = s.sign_in.lockout().check(&name).await.unwrap().locked_until;
     clock.advance(120);
-    let err = s.sign_in.password(&name, "whatever").await.unwrap_err();
+    let err = s
+        .sign_in
+        .password(&name, "whatever", "/")
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, SignInError::Locked { minutes: 13 }),
         "{err:?}"
@@ -341,7 +366,7 @@ async fn a_locked_name_is_refused_before_cognito_and_the_lock_is_not_extended() 
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_successful_sign_in_resets_the_count_and_each_attempt_costs_two_requests_at_most() {
     let cfg = config(&[]);
     let clock = window_start_clock();
@@ -350,14 +375,21 @@ async fn a_successful_sign_in_resets_the_count_and_each_attempt_costs_two_reques
     s.sign_in.lockout().reset(ADMIN).await.unwrap();
     s.dynamo_requests.take();
 
-    s.sign_in.password(ADMIN, "wrong").await.unwrap_err();
+    s.sign_in.password(ADMIN, "wrong", "/").await.unwrap_err();
     assert_eq!(s.dynamo_requests.take(), 2, "failure: GetItem + UpdateItem");
-    s.sign_in.password(ADMIN, "wrong").await.unwrap_err();
+    s.sign_in.password(ADMIN, "wrong", "/").await.unwrap_err();
     assert_eq!(s.dynamo_requests.take(), 2);
     assert!(s.sign_in.lockout().check(ADMIN).await.unwrap().failures >= 2);
     s.dynamo_requests.take();
 
-    let session = s.sign_in.password(ADMIN, PASSWORD).await.expect("sign-in");
+    let outcome = s
+        .sign_in
+        .password(ADMIN, PASSWORD, "/")
+        .await
+        .expect("sign-in");
+    let SignInOutcome::SignedIn(session) = outcome else {
+        panic!("a challenge for the demo admin: {outcome:?}");
+    };
     assert_eq!(session.email, ADMIN);
     assert_eq!(
         s.dynamo_requests.take(),
@@ -371,7 +403,10 @@ async fn a_successful_sign_in_resets_the_count_and_each_attempt_costs_two_reques
     );
     s.dynamo_requests.take();
 
-    s.sign_in.password(ADMIN, PASSWORD).await.expect("sign-in");
+    s.sign_in
+        .password(ADMIN, PASSWORD, "/")
+        .await
+        .expect("sign-in");
     assert_eq!(
         s.dynamo_requests.take(),
         1,
@@ -381,19 +416,19 @@ async fn a_successful_sign_in_resets_the_count_and_each_attempt_costs_two_reques
     // While locked: the check alone.
     let name = unique_name("count");
     let strict = service(&cfg, policy(1), &clock).await;
-    strict.sign_in.password(&name, "x").await.unwrap_err();
+    strict.sign_in.password(&name, "x", "/").await.unwrap_err();
     strict.dynamo_requests.take();
-    let err = strict.sign_in.password(&name, "x").await.unwrap_err();
+    let err = strict.sign_in.password(&name, "x", "/").await.unwrap_err();
     assert!(matches!(err, SignInError::Locked { .. }));
     assert_eq!(strict.dynamo_requests.take(), 1, "refusal: GetItem only");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn dynamodb_down_fails_closed_without_asking_cognito() {
     let cfg = config(&[("DYNAMODB_ENDPOINT", "http://127.0.0.1:9")]);
     let clock = TestClock::now_real();
     let s = service(&cfg, policy(5), &clock).await;
-    let err = s.sign_in.password(USER, PASSWORD).await.unwrap_err();
+    let err = s.sign_in.password(USER, PASSWORD, "/").await.unwrap_err();
     assert!(matches!(err, SignInError::LockoutUnavailable(_)), "{err:?}");
     assert_eq!(err.user_message().1, 503);
     assert_eq!(
@@ -403,7 +438,7 @@ async fn dynamodb_down_fails_closed_without_asking_cognito() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn outages_and_throttling_are_not_counted() {
     let cfg = config(&[]);
     let clock = window_start_clock();
@@ -417,27 +452,27 @@ async fn outages_and_throttling_are_not_counted() {
     let s = SignInService::new(Arc::new(DownIdp), verifier, lockout.clone(), clock.clock());
     let name = unique_name("outage");
     for _ in 0..6 {
-        let err = s.password(&name, "x").await.unwrap_err();
+        let err = s.password(&name, "x", "/").await.unwrap_err();
         assert!(matches!(err, SignInError::Unavailable(_)), "{err:?}");
     }
     assert_eq!(lockout.check(&name).await.unwrap().failures, 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn names_are_normalised_before_counting() {
     let cfg = config(&[]);
     let clock = window_start_clock();
     let s = service(&cfg, policy(5), &clock).await;
     let name = unique_name("case");
     s.sign_in
-        .password(&format!("  {}  ", name.to_uppercase()), "x")
+        .password(&format!("  {}  ", name.to_uppercase()), "x", "/")
         .await
         .unwrap_err();
-    s.sign_in.password(&name, "x").await.unwrap_err();
+    s.sign_in.password(&name, "x", "/").await.unwrap_err();
     assert_eq!(s.sign_in.lockout().check(&name).await.unwrap().failures, 2);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn counting_starts_again_after_a_lock_that_ends_inside_its_window() {
     // A lock shorter than the window: after it runs out, failures must count (and lock) again
     // rather than stick at a full counter.

@@ -25,6 +25,10 @@ pub enum AccountError {
     CodeMismatch,
     #[error("the code has expired")]
     CodeExpired,
+    #[error("the current password is wrong")]
+    WrongCurrentPassword,
+    #[error("the new password is the current one")]
+    SamePassword,
     #[error("Cognito cannot do this here")]
     Unsupported(#[source] CognitoError),
     #[error("Cognito is unavailable or throttling")]
@@ -93,7 +97,11 @@ impl AccountService {
             .map_err(AccountError::from)
     }
 
-    async fn check_new_password(&self, password: &str, confirm: &str) -> Result<(), AccountError> {
+    pub async fn check_new_password(
+        &self,
+        password: &str,
+        confirm: &str,
+    ) -> Result<(), AccountError> {
         let unmet = self.policy().await?.unmet(password);
         if !unmet.is_empty() {
             return Err(AccountError::WeakPassword(unmet));
@@ -178,6 +186,102 @@ impl AccountService {
     }
 }
 
+/// The signed-in user's own account: password change, sign-out everywhere, authenticator MFA.
+/// Every call is authorised by the user's access token, which never leaves the server.
+impl AccountService {
+    pub async fn change_password(
+        &self,
+        access_token: &str,
+        current: &str,
+        password: &str,
+        confirm: &str,
+    ) -> Result<(), AccountError> {
+        if current.is_empty() {
+            return Err(AccountError::WrongCurrentPassword);
+        }
+        self.check_new_password(password, confirm).await?;
+        if password == current {
+            return Err(AccountError::SamePassword);
+        }
+        match self
+            .idp
+            .change_password(access_token, current, password)
+            .await
+        {
+            // Cognito answers a wrong current password with NotAuthorizedException; the
+            // emulator with InvalidPasswordException. The new password has passed the pool's
+            // policy above, so either means the current one.
+            Err(CognitoError::InvalidCredentials { .. }) => Err(AccountError::WrongCurrentPassword),
+            other => Ok(other?),
+        }
+    }
+
+    /// `GlobalSignOut`: the user's refresh tokens stop working everywhere.
+    pub async fn sign_out_everywhere(&self, access_token: &str) -> Result<(), AccountError> {
+        Ok(self.idp.global_sign_out(access_token).await?)
+    }
+
+    pub async fn mfa_enabled(&self, access_token: &str) -> Result<bool, AccountError> {
+        Ok(self.idp.mfa_status(access_token).await?.totp_enabled)
+    }
+
+    /// Starts the authenticator set-up: a new secret, not active until a code verifies it.
+    pub async fn start_totp(&self, access_token: &str) -> Result<String, AccountError> {
+        Ok(self.idp.associate_totp(access_token).await?)
+    }
+
+    /// The first code from the app: verifies the secret and turns MFA on.
+    pub async fn enable_totp(&self, access_token: &str, code: &str) -> Result<(), AccountError> {
+        let code = normalize_code(code).ok_or(AccountError::BadCode)?;
+        self.idp.verify_totp(access_token, &code).await?;
+        Ok(self.idp.set_totp(access_token, true).await?)
+    }
+
+    /// Turns MFA off after a current code proves the user still holds the authenticator.
+    pub async fn disable_totp(&self, access_token: &str, code: &str) -> Result<(), AccountError> {
+        let code = normalize_code(code).ok_or(AccountError::BadCode)?;
+        self.idp.verify_totp(access_token, &code).await?;
+        Ok(self.idp.set_totp(access_token, false).await?)
+    }
+}
+
+/// The `otpauth://` URI authenticator apps read from the QR code.
+pub fn otpauth_uri(issuer: &str, account: &str, secret: &str) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'@' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    format!(
+        "otpauth://totp/{}:{}?secret={}&issuer={}&algorithm=SHA1&digits=6&period=30",
+        enc(issuer),
+        enc(account),
+        secret,
+        enc(issuer)
+    )
+}
+
+/// The QR code of `data` as an SVG document (dark modules on white, with a quiet zone).
+pub fn qr_svg(data: &str) -> Option<String> {
+    use qrcode::render::svg;
+    let code = qrcode::QrCode::new(data.as_bytes()).ok()?;
+    let document = code
+        .render::<svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .dark_color(svg::Color("#111827"))
+        .light_color(svg::Color("#ffffff"))
+        .quiet_zone(true)
+        .build();
+    // Inline in HTML: the element only, without the XML declaration.
+    let start = document.find("<svg")?;
+    Some(document[start..].to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,5 +296,17 @@ mod tests {
         for bad in ["12345", "1234567", "12345a", ""] {
             assert_eq!(normalize_code(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn the_authenticator_uri_and_qr_code() {
+        let uri = otpauth_uri("gatehouse", "ann+1@example.com", "JBSWY3DPEHPK3PXP");
+        assert_eq!(
+            uri,
+            "otpauth://totp/gatehouse:ann%2B1@example.com?secret=JBSWY3DPEHPK3PXP&issuer=gatehouse&algorithm=SHA1&digits=6&period=30"
+        );
+        let svg = qr_svg(&uri).expect("svg");
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"), "{svg}");
+        assert!(svg.contains("#111827"));
     }
 }

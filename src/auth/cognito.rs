@@ -32,10 +32,20 @@ impl fmt::Debug for TokenSet {
 #[derive(Debug)]
 pub enum PasswordAuth {
     Tokens(TokenSet),
-    /// Cognito wants another step (MFA, new password, ...).
+    /// Cognito wants another step (MFA, new password, ...). `session` is Cognito's
+    /// challenge session: it stays on the server, never in a page.
     Challenge {
         name: String,
+        session: Option<String>,
+        /// `USER_ID_FOR_SRP`: the pool's username for the challenge answer.
+        user_id: Option<String>,
     },
+}
+
+/// Which second steps the user has turned on (`GetUser`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MfaStatus {
+    pub totp_enabled: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,7 +87,7 @@ impl CognitoError {
 
 /// The user-pool operations gatehouse uses.
 #[async_trait]
-pub trait IdentityProvider: Send + Sync + 'static {
+pub trait IdentityProvider: AccountApi + Send + Sync + 'static {
     /// `InitiateAuth` with `USER_PASSWORD_AUTH`.
     async fn password_auth(
         &self,
@@ -123,6 +133,77 @@ pub trait IdentityProvider: Send + Sync + 'static {
         _new_password: &str,
     ) -> Result<(), CognitoError> {
         Err(not_offered("ConfirmForgotPassword"))
+    }
+}
+
+/// The signed-in user's own operations, authorised by their access token, plus the answers to
+/// sign-in challenges and the token refresh. Split from [`IdentityProvider`] only to keep each
+/// trait readable; [`CognitoClient`] implements both.
+#[async_trait]
+pub trait AccountApi: Send + Sync + 'static {
+    /// `RespondToAuthChallenge` `NEW_PASSWORD_REQUIRED`.
+    async fn answer_new_password(
+        &self,
+        _username: &str,
+        _session: &str,
+        _new_password: &str,
+    ) -> Result<PasswordAuth, CognitoError> {
+        Err(not_offered("RespondToAuthChallenge"))
+    }
+
+    /// `RespondToAuthChallenge` `SOFTWARE_TOKEN_MFA`.
+    async fn answer_totp(
+        &self,
+        _username: &str,
+        _session: &str,
+        _code: &str,
+    ) -> Result<PasswordAuth, CognitoError> {
+        Err(not_offered("RespondToAuthChallenge"))
+    }
+
+    /// `InitiateAuth` `REFRESH_TOKEN_AUTH`: new ID and access tokens (the refresh token is
+    /// kept: Cognito does not rotate it unless configured to).
+    async fn refresh(
+        &self,
+        _username: &str,
+        _refresh_token: &str,
+    ) -> Result<TokenSet, CognitoError> {
+        Err(not_offered("InitiateAuth REFRESH_TOKEN_AUTH"))
+    }
+
+    /// `ChangePassword`.
+    async fn change_password(
+        &self,
+        _access_token: &str,
+        _current: &str,
+        _new_password: &str,
+    ) -> Result<(), CognitoError> {
+        Err(not_offered("ChangePassword"))
+    }
+
+    /// `GlobalSignOut`: every refresh token of the user stops working.
+    async fn global_sign_out(&self, _access_token: &str) -> Result<(), CognitoError> {
+        Err(not_offered("GlobalSignOut"))
+    }
+
+    /// `GetUser`: the MFA settings.
+    async fn mfa_status(&self, _access_token: &str) -> Result<MfaStatus, CognitoError> {
+        Err(not_offered("GetUser"))
+    }
+
+    /// `AssociateSoftwareToken`: a new TOTP secret (base32).
+    async fn associate_totp(&self, _access_token: &str) -> Result<String, CognitoError> {
+        Err(not_offered("AssociateSoftwareToken"))
+    }
+
+    /// `VerifySoftwareToken` with a code from the authenticator app.
+    async fn verify_totp(&self, _access_token: &str, _code: &str) -> Result<(), CognitoError> {
+        Err(not_offered("VerifySoftwareToken"))
+    }
+
+    /// `SetUserMFAPreference`: TOTP on (and preferred) or off.
+    async fn set_totp(&self, _access_token: &str, _enabled: bool) -> Result<(), CognitoError> {
+        Err(not_offered("SetUserMFAPreference"))
     }
 }
 
@@ -313,27 +394,235 @@ impl IdentityProvider for CognitoClient {
         }
         let out = req.send().await.map_err(classify)?;
         if let Some(result) = out.authentication_result() {
-            match (result.id_token(), result.access_token()) {
-                (Some(id), Some(access)) => Ok(PasswordAuth::Tokens(TokenSet {
-                    id_token: id.to_string(),
-                    access_token: access.to_string(),
-                    refresh_token: result.refresh_token().map(str::to_string),
-                })),
-                _ => Err(CognitoError::Unexpected {
-                    code: "MissingTokens".into(),
-                    message: "authentication result without ID or access token".into(),
-                }),
-            }
-        } else if let Some(name) = out.challenge_name() {
-            Ok(PasswordAuth::Challenge {
-                name: name.as_str().to_string(),
-            })
+            Ok(PasswordAuth::Tokens(token_set(result, None)?))
         } else {
-            Err(CognitoError::Unexpected {
-                code: "EmptyResult".into(),
-                message: "neither tokens nor a challenge".into(),
-            })
+            challenge_outcome(
+                out.challenge_name().map(|n| n.as_str()),
+                out.session(),
+                out.challenge_parameters(),
+            )
         }
+    }
+}
+
+/// Tokens from an authentication result, or the error saying what is missing.
+fn token_set(
+    result: &cip::types::AuthenticationResultType,
+    keep_refresh: Option<&str>,
+) -> Result<TokenSet, CognitoError> {
+    match (result.id_token(), result.access_token()) {
+        (Some(id), Some(access)) => Ok(TokenSet {
+            id_token: id.to_string(),
+            access_token: access.to_string(),
+            refresh_token: result.refresh_token().or(keep_refresh).map(str::to_string),
+        }),
+        _ => Err(CognitoError::Unexpected {
+            code: "MissingTokens".into(),
+            message: "authentication result without ID or access token".into(),
+        }),
+    }
+}
+
+fn challenge_outcome(
+    name: Option<&str>,
+    session: Option<&str>,
+    params: Option<&std::collections::HashMap<String, String>>,
+) -> Result<PasswordAuth, CognitoError> {
+    match name {
+        Some(name) => Ok(PasswordAuth::Challenge {
+            name: name.to_string(),
+            session: session.map(str::to_string),
+            user_id: params
+                .and_then(|p| p.get("USER_ID_FOR_SRP"))
+                .map(|s| s.to_string()),
+        }),
+        None => Err(CognitoError::Unexpected {
+            code: "EmptyResult".into(),
+            message: "neither tokens nor a challenge".into(),
+        }),
+    }
+}
+
+#[async_trait]
+impl AccountApi for CognitoClient {
+    async fn answer_new_password(
+        &self,
+        username: &str,
+        session: &str,
+        new_password: &str,
+    ) -> Result<PasswordAuth, CognitoError> {
+        let mut req = self
+            .client
+            .respond_to_auth_challenge()
+            .client_id(&self.client_id)
+            .challenge_name(cip::types::ChallengeNameType::NewPasswordRequired)
+            .session(session)
+            .challenge_responses("USERNAME", username)
+            .challenge_responses("NEW_PASSWORD", new_password);
+        if let Some(hash) = self.secret_hash(username) {
+            req = req.challenge_responses("SECRET_HASH", hash);
+        }
+        let out = req.send().await.map_err(|e| match classify(e) {
+            // Here this code is the pool's password policy, not a wrong password.
+            CognitoError::InvalidCredentials { code } if code == "InvalidPasswordException" => {
+                CognitoError::PasswordPolicy(code)
+            }
+            other => other,
+        })?;
+        match out.authentication_result() {
+            Some(result) => Ok(PasswordAuth::Tokens(token_set(result, None)?)),
+            None => challenge_outcome(
+                out.challenge_name().map(|n| n.as_str()),
+                out.session(),
+                out.challenge_parameters(),
+            ),
+        }
+    }
+
+    async fn answer_totp(
+        &self,
+        username: &str,
+        session: &str,
+        code: &str,
+    ) -> Result<PasswordAuth, CognitoError> {
+        let mut req = self
+            .client
+            .respond_to_auth_challenge()
+            .client_id(&self.client_id)
+            .challenge_name(cip::types::ChallengeNameType::SoftwareTokenMfa)
+            .session(session)
+            .challenge_responses("USERNAME", username)
+            .challenge_responses("SOFTWARE_TOKEN_MFA_CODE", code);
+        if let Some(hash) = self.secret_hash(username) {
+            req = req.challenge_responses("SECRET_HASH", hash);
+        }
+        let out = req.send().await.map_err(classify)?;
+        match out.authentication_result() {
+            Some(result) => Ok(PasswordAuth::Tokens(token_set(result, None)?)),
+            None => challenge_outcome(
+                out.challenge_name().map(|n| n.as_str()),
+                out.session(),
+                out.challenge_parameters(),
+            ),
+        }
+    }
+
+    async fn refresh(&self, username: &str, refresh_token: &str) -> Result<TokenSet, CognitoError> {
+        let mut req = self
+            .client
+            .initiate_auth()
+            .client_id(&self.client_id)
+            .auth_flow(AuthFlowType::RefreshTokenAuth)
+            .auth_parameters("REFRESH_TOKEN", refresh_token);
+        if let Some(hash) = self.secret_hash(username) {
+            req = req.auth_parameters("SECRET_HASH", hash);
+        }
+        let out = req.send().await.map_err(classify)?;
+        match out.authentication_result() {
+            Some(result) => token_set(result, Some(refresh_token)),
+            None => Err(CognitoError::Unexpected {
+                code: "EmptyResult".into(),
+                message: "refresh returned no tokens".into(),
+            }),
+        }
+    }
+
+    async fn change_password(
+        &self,
+        access_token: &str,
+        current: &str,
+        new_password: &str,
+    ) -> Result<(), CognitoError> {
+        self.client
+            .change_password()
+            .access_token(access_token)
+            .previous_password(current)
+            .proposed_password(new_password)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn global_sign_out(&self, access_token: &str) -> Result<(), CognitoError> {
+        self.client
+            .global_sign_out()
+            .access_token(access_token)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn mfa_status(&self, access_token: &str) -> Result<MfaStatus, CognitoError> {
+        let out = self
+            .client
+            .get_user()
+            .access_token(access_token)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(MfaStatus {
+            totp_enabled: out
+                .user_mfa_setting_list()
+                .iter()
+                .any(|m| m == "SOFTWARE_TOKEN_MFA"),
+        })
+    }
+
+    async fn associate_totp(&self, access_token: &str) -> Result<String, CognitoError> {
+        let out = self
+            .client
+            .associate_software_token()
+            .access_token(access_token)
+            .send()
+            .await
+            .map_err(classify)?;
+        out.secret_code()
+            .map(str::to_string)
+            .ok_or_else(|| CognitoError::Unexpected {
+                code: "EmptyResult".into(),
+                message: "AssociateSoftwareToken returned no secret".into(),
+            })
+    }
+
+    async fn verify_totp(&self, access_token: &str, code: &str) -> Result<(), CognitoError> {
+        let out = self
+            .client
+            .verify_software_token()
+            .access_token(access_token)
+            .user_code(code)
+            .friendly_device_name("gatehouse")
+            .send()
+            .await
+            .map_err(|e| match classify(e) {
+                // Cognito answers a wrong first code with EnableSoftwareTokenMFAException.
+                CognitoError::Unexpected { code, .. }
+                    if code == "EnableSoftwareTokenMFAException" =>
+                {
+                    CognitoError::CodeMismatch
+                }
+                other => other,
+            })?;
+        match out.status() {
+            Some(cip::types::VerifySoftwareTokenResponseType::Success) | None => Ok(()),
+            Some(_) => Err(CognitoError::CodeMismatch),
+        }
+    }
+
+    async fn set_totp(&self, access_token: &str, enabled: bool) -> Result<(), CognitoError> {
+        let settings = cip::types::SoftwareTokenMfaSettingsType::builder()
+            .enabled(enabled)
+            .preferred_mfa(enabled)
+            .build();
+        self.client
+            .set_user_mfa_preference()
+            .access_token(access_token)
+            .software_token_mfa_settings(settings)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
     }
 }
 

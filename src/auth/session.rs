@@ -90,6 +90,54 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
     out
 }
 
+impl DynamoSessionStore {
+    fn user_marker(sub: &str) -> AttributeValue {
+        // Not a session id (those are base64 without '#'), so no cookie can load it.
+        AttributeValue::S(format!("user#{sub}"))
+    }
+
+    /// Every session of `sub` signed in before `not_before` is ended on its next check (the
+    /// "sign out other sessions" after a password change). One item per user in the sessions
+    /// table, kept as long as a session can live.
+    pub async fn revoke_sessions_before(
+        &self,
+        sub: &str,
+        not_before: i64,
+        keep_for: Duration,
+    ) -> Result<(), SessionError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("id", Self::user_marker(sub))
+            .item("not_before", AttributeValue::N(not_before.to_string()))
+            .item(
+                "expires_at",
+                AttributeValue::N((not_before + keep_for.as_secs() as i64).to_string()),
+            )
+            .send()
+            .await
+            .map_err(|e| SessionError::Backend(format!("PutItem: {}", error_chain(&e))))?;
+        Ok(())
+    }
+
+    /// The latest `not_before` set for `sub`, if any.
+    pub async fn sessions_revoked_before(&self, sub: &str) -> Result<Option<i64>, SessionError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("id", Self::user_marker(sub))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| SessionError::Backend(format!("GetItem: {}", error_chain(&e))))?;
+        Ok(out.item.and_then(|item| match item.get("not_before") {
+            Some(AttributeValue::N(n)) => n.parse::<i64>().ok(),
+            _ => None,
+        }))
+    }
+}
+
 #[async_trait]
 impl SessionStore for DynamoSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
@@ -266,29 +314,104 @@ pub fn check_timeouts(auth: &AuthSession, policy: &SessionPolicy, now: i64) -> R
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("session store failed: {0}")]
-pub struct SessionError(#[from] pub tower_sessions::session::Error);
+pub enum SessionError {
+    #[error("session store failed: {0}")]
+    Store(#[from] tower_sessions::session::Error),
+    #[error("session table: {0}")]
+    Backend(String),
+    /// The access token expired and could not be refreshed for now.
+    #[error("token refresh unavailable: {0}")]
+    RefreshUnavailable(String),
+}
 
-/// The signed-in user of this request, enforcing the idle and absolute timeouts on read.
-/// An expired session is destroyed (record deleted, cookie cleared).
-pub async fn current_user(
+/// A one-time message for the next page, kept in the session (e.g. why it ended).
+pub const NOTICE_KEY: &str = "notice";
+
+/// Why a session ended without the user signing out: the sign-in page says so.
+pub mod notices {
+    pub const EXPIRED: &str = "Your session has expired. Please sign in again.";
+    pub const REFRESH_FAILED: &str =
+        "Your sign-in could not be renewed, so you have been signed out. Please sign in again.";
+    pub const PASSWORD_CHANGED: &str =
+        "Your password was changed, so this session was signed out. Please sign in with the new password.";
+}
+
+/// Reads the signed-in user of a request: timeouts, "signed out elsewhere", token refresh.
+pub struct SessionKeeper {
+    pub policy: SessionPolicy,
+    pub store: DynamoSessionStore,
+    pub refresher: super::refresh::Refresher,
+}
+
+impl SessionKeeper {
+    /// The signed-in user of this request. On every read: the idle and absolute timeouts.
+    /// At most once per touch interval (≤ 1 min): whether the user's sessions were revoked (a
+    /// password change elsewhere). When the access token is within the refresh margin: new
+    /// tokens (single flight). A session that must end is destroyed and leaves a notice for
+    /// the sign-in page.
+    pub async fn current_user(
+        &self,
+        session: &Session,
+        now: i64,
+    ) -> Result<Option<AuthSession>, SessionError> {
+        let Some(mut auth) = session.get::<AuthSession>(AUTH_KEY).await? else {
+            return Ok(None);
+        };
+        if let Err(why) = check_timeouts(&auth, &self.policy, now) {
+            tracing::info!(reason = ?why, "session expired");
+            return end_with_notice(session, notices::EXPIRED).await;
+        }
+        let mut changed = false;
+        if now - auth.last_seen >= self.policy.touch_interval() {
+            if let Some(not_before) = self.store.sessions_revoked_before(&auth.sub).await? {
+                if auth.authenticated_at < not_before {
+                    tracing::info!(sub = %auth.sub, "session revoked by a password change");
+                    return end_with_notice(session, notices::PASSWORD_CHANGED).await;
+                }
+            }
+            auth.last_seen = now;
+            changed = true;
+        }
+        if self.refresher.due(&auth, now) {
+            match self.refresher.refresh(&auth, now).await {
+                Ok(fresh) => {
+                    auth = AuthSession {
+                        last_seen: auth.last_seen,
+                        ..fresh
+                    };
+                    changed = true;
+                }
+                Err(super::refresh::RefreshError::Rejected(why)) => {
+                    tracing::info!(sub = %auth.sub, reason = %why, "token refresh rejected; session ended");
+                    return end_with_notice(session, notices::REFRESH_FAILED).await;
+                }
+                Err(super::refresh::RefreshError::Unavailable(why)) => {
+                    if auth.access_expires_at <= now {
+                        return Err(SessionError::RefreshUnavailable(why));
+                    }
+                    tracing::warn!(sub = %auth.sub, reason = %why, "token refresh failed; retrying on a later request");
+                }
+            }
+        }
+        if changed {
+            session.insert(AUTH_KEY, &auth).await?;
+        }
+        Ok(Some(auth))
+    }
+}
+
+async fn end_with_notice(
     session: &Session,
-    policy: &SessionPolicy,
-    now: i64,
+    notice: &str,
 ) -> Result<Option<AuthSession>, SessionError> {
-    let Some(mut auth) = session.get::<AuthSession>(AUTH_KEY).await? else {
-        return Ok(None);
-    };
-    if let Err(why) = check_timeouts(&auth, policy, now) {
-        tracing::info!(reason = ?why, "session expired");
-        session.flush().await?;
-        return Ok(None);
-    }
-    if now - auth.last_seen >= policy.touch_interval() {
-        auth.last_seen = now;
-        session.insert(AUTH_KEY, &auth).await?;
-    }
-    Ok(Some(auth))
+    session.flush().await?;
+    session.insert(NOTICE_KEY, notice).await?;
+    Ok(None)
+}
+
+/// Takes the one-time notice, if any.
+pub async fn take_notice(session: &Session) -> Option<String> {
+    session.remove::<String>(NOTICE_KEY).await.ok().flatten()
 }
 
 /// Starts the signed-in session: a new session id (the pre-login id is discarded, so a

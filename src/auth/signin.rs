@@ -6,6 +6,8 @@ use super::cognito::{CognitoError, IdentityProvider, PasswordAuth, TokenSet};
 use super::lockout::{Failure, LockoutError, LockoutStore};
 use super::session::{AuthSession, Clock, SignInMethod};
 use super::tokens::{TokenError, TokenVerifier};
+use serde::{Deserialize, Serialize};
+use std::fmt;
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +35,15 @@ pub enum SignInError {
     /// The lockout table cannot be read: fail closed, Cognito is not asked.
     #[error("lockout check unavailable")]
     LockoutUnavailable(#[source] LockoutError),
+    /// A wrong authenticator code (counted as a failed attempt).
+    #[error("wrong MFA code")]
+    WrongCode(#[source] CognitoError),
+    /// The challenge session is gone or expired: start again.
+    #[error("sign-in challenge expired")]
+    ChallengeExpired(#[source] Option<CognitoError>),
+    /// The new password does not meet the pool's policy.
+    #[error("new password rejected by the pool's policy")]
+    WeakPassword(#[source] CognitoError),
 }
 
 impl SignInError {
@@ -52,6 +63,12 @@ impl SignInError {
                 "Sign-in failed because of a problem on our side. Please try again.".into(),
                 502,
             ),
+            SignInError::WrongCode(_) => (WRONG_CODE.into(), 401),
+            SignInError::ChallengeExpired(_) => (CHALLENGE_EXPIRED.into(), 401),
+            SignInError::WeakPassword(_) => (
+                "This password does not meet the requirements listed below.".into(),
+                422,
+            ),
         }
     }
 }
@@ -63,6 +80,83 @@ pub fn locked_message(minutes: i64) -> String {
     let unit = if minutes == 1 { "minute" } else { "minutes" };
     format!("Too many failed attempts. Try again in {minutes} {unit}.")
 }
+
+pub const WRONG_CODE: &str =
+    "That code is not right. Enter the current 6-digit code from your authenticator app.";
+pub const CHALLENGE_EXPIRED: &str =
+    "Your sign-in took too long and has expired. Please sign in again.";
+
+/// What a correct password led to: a session, or a second step.
+#[derive(Debug)]
+pub enum SignInOutcome {
+    SignedIn(Box<AuthSession>),
+    Challenge(PendingChallenge),
+}
+
+/// The second steps gatehouse can complete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChallengeKind {
+    /// `NEW_PASSWORD_REQUIRED`: an admin-created account with a temporary password.
+    NewPassword,
+    /// `SOFTWARE_TOKEN_MFA`: a code from the authenticator app.
+    Totp,
+}
+
+impl ChallengeKind {
+    pub fn from_cognito(name: &str) -> Option<Self> {
+        match name {
+            "NEW_PASSWORD_REQUIRED" => Some(ChallengeKind::NewPassword),
+            "SOFTWARE_TOKEN_MFA" => Some(ChallengeKind::Totp),
+            _ => None,
+        }
+    }
+
+    /// The page that answers this challenge.
+    pub fn path(self) -> &'static str {
+        match self {
+            ChallengeKind::NewPassword => "/login/new-password",
+            ChallengeKind::Totp => "/login/mfa",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChallengeKind::NewPassword => "new_password",
+            ChallengeKind::Totp => "totp",
+        }
+    }
+}
+
+/// A sign-in waiting for its second step. Kept in the (pre-login) server session only: the
+/// Cognito challenge session never reaches the browser.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct PendingChallenge {
+    pub kind: ChallengeKind,
+    /// The normalised email: the lockout key.
+    pub username: String,
+    /// The pool's username (`USER_ID_FOR_SRP`) for the answer.
+    pub user_id: String,
+    pub cognito_session: String,
+    /// Where to go once signed in (already sanitised).
+    pub next: String,
+    pub started_at: i64,
+}
+
+impl fmt::Debug for PendingChallenge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingChallenge")
+            .field("kind", &self.kind)
+            .field("started_at", &self.started_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Cognito's challenge sessions last three minutes; ours is dropped a little later.
+pub const CHALLENGE_TTL_SECS: i64 = 5 * 60;
+
+/// The session key of the [`PendingChallenge`].
+pub const CHALLENGE_KEY: &str = "challenge";
 
 pub const UNAVAILABLE: &str = "Sign-in is temporarily unavailable. Please try again in a moment.";
 
@@ -103,7 +197,12 @@ impl SignInService {
 
     /// Email/password sign-in (`USER_PASSWORD_AUTH`). Two DynamoDB requests at most (see
     /// [`super::lockout`]): the lock check before Cognito, then the failure count or reset.
-    pub async fn password(&self, email: &str, password: &str) -> Result<AuthSession, SignInError> {
+    pub async fn password(
+        &self,
+        email: &str,
+        password: &str,
+        next: &str,
+    ) -> Result<SignInOutcome, SignInError> {
         let username = normalize_username(email);
         let status = self
             .lockout
@@ -123,32 +222,167 @@ impl SignInService {
                         tracing::warn!(error = %e, "could not reset the failure count after a sign-in");
                     }
                 }
-                Ok(session)
+                Ok(SignInOutcome::SignedIn(Box::new(session)))
             }
-            Ok(PasswordAuth::Challenge { name }) => Err(SignInError::UnsupportedChallenge(name)),
+            Ok(PasswordAuth::Challenge {
+                name,
+                session,
+                user_id,
+            }) => self
+                .pending(&name, session, user_id, &username, next)
+                .map(SignInOutcome::Challenge),
             Err(e @ (CognitoError::InvalidCredentials { .. } | CognitoError::NotConfirmed)) => {
-                match self.lockout.record_failure(&username, &status).await {
-                    Ok(Failure::Counted {
-                        locked_until: Some(until),
-                        ..
-                    }) => {
-                        tracing::warn!(user = %log_name(&username), "account name locked");
-                        let now = self.lockout.now();
-                        Err(SignInError::Locked {
-                            minutes: ((until - now) + 59) / 60,
-                        })
-                    }
-                    Ok(Failure::AlreadyLocked) => {
-                        let minutes =
-                            (self.lockout.policy().lock_duration.as_secs() as i64 + 59) / 60;
-                        Err(SignInError::Locked { minutes })
-                    }
-                    Ok(Failure::Counted { .. }) => Err(SignInError::InvalidCredentials(e)),
-                    Err(le) => {
-                        tracing::error!(error = %le, "could not count a failed sign-in");
-                        Err(SignInError::InvalidCredentials(e))
+                Err(self
+                    .count_failure(&username, &status, SignInError::InvalidCredentials(e))
+                    .await)
+            }
+            Err(e @ (CognitoError::Throttled { .. } | CognitoError::Unavailable(_))) => {
+                Err(SignInError::Unavailable(e))
+            }
+            Err(e) => Err(SignInError::Unexpected(e)),
+        }
+    }
+
+    fn pending(
+        &self,
+        name: &str,
+        session: Option<String>,
+        user_id: Option<String>,
+        username: &str,
+        next: &str,
+    ) -> Result<PendingChallenge, SignInError> {
+        let kind = ChallengeKind::from_cognito(name)
+            .ok_or_else(|| SignInError::UnsupportedChallenge(name.to_string()))?;
+        let cognito_session = session.ok_or_else(|| {
+            SignInError::Unexpected(CognitoError::Unexpected {
+                code: "MissingSession".into(),
+                message: format!("challenge {name} without a session"),
+            })
+        })?;
+        Ok(PendingChallenge {
+            kind,
+            username: username.to_string(),
+            user_id: user_id.unwrap_or_else(|| username.to_string()),
+            cognito_session,
+            next: next.to_string(),
+            started_at: (self.clock)(),
+        })
+    }
+
+    /// Counts a failed attempt; the error to show is `fallback` unless the lock engaged.
+    async fn count_failure(
+        &self,
+        username: &str,
+        status: &super::lockout::LockStatus,
+        fallback: SignInError,
+    ) -> SignInError {
+        match self.lockout.record_failure(username, status).await {
+            Ok(Failure::Counted {
+                locked_until: Some(until),
+                ..
+            }) => {
+                tracing::warn!(user = %log_name(username), "account name locked");
+                let now = self.lockout.now();
+                SignInError::Locked {
+                    minutes: ((until - now) + 59) / 60,
+                }
+            }
+            Ok(Failure::AlreadyLocked) => {
+                let minutes = (self.lockout.policy().lock_duration.as_secs() as i64 + 59) / 60;
+                SignInError::Locked { minutes }
+            }
+            Ok(Failure::Counted { .. }) => fallback,
+            Err(le) => {
+                tracing::error!(error = %le, "could not count a failed sign-in");
+                fallback
+            }
+        }
+    }
+
+    /// The code from the authenticator app (`SOFTWARE_TOKEN_MFA`). A wrong code is a failed
+    /// attempt for the lockout, exactly like a wrong password; a lock refuses before Cognito.
+    pub async fn answer_totp(
+        &self,
+        pending: &PendingChallenge,
+        code: &str,
+    ) -> Result<SignInOutcome, SignInError> {
+        self.check_challenge_age(pending)?;
+        let status = self
+            .lockout
+            .check(&pending.username)
+            .await
+            .map_err(SignInError::LockoutUnavailable)?;
+        if let Some(minutes) = status.minutes_left(self.lockout.now()) {
+            return Err(SignInError::Locked { minutes });
+        }
+        let answer = self
+            .idp
+            .answer_totp(&pending.user_id, &pending.cognito_session, code)
+            .await;
+        match answer {
+            Err(e @ (CognitoError::CodeMismatch | CognitoError::CodeExpired)) => Err(self
+                .count_failure(&pending.username, &status, SignInError::WrongCode(e))
+                .await),
+            other => self.finish_challenge(pending, other, status.failures).await,
+        }
+    }
+
+    /// The new password for an account created with a temporary one (`NEW_PASSWORD_REQUIRED`).
+    /// The caller has checked it against the pool's policy.
+    pub async fn answer_new_password(
+        &self,
+        pending: &PendingChallenge,
+        new_password: &str,
+    ) -> Result<SignInOutcome, SignInError> {
+        self.check_challenge_age(pending)?;
+        let answer = self
+            .idp
+            .answer_new_password(&pending.user_id, &pending.cognito_session, new_password)
+            .await;
+        match answer {
+            Err(e @ CognitoError::PasswordPolicy(_)) => Err(SignInError::WeakPassword(e)),
+            other => self.finish_challenge(pending, other, 0).await,
+        }
+    }
+
+    fn check_challenge_age(&self, pending: &PendingChallenge) -> Result<(), SignInError> {
+        if (self.clock)() - pending.started_at > CHALLENGE_TTL_SECS {
+            return Err(SignInError::ChallengeExpired(None));
+        }
+        Ok(())
+    }
+
+    async fn finish_challenge(
+        &self,
+        pending: &PendingChallenge,
+        answer: Result<PasswordAuth, CognitoError>,
+        failures: u32,
+    ) -> Result<SignInOutcome, SignInError> {
+        match answer {
+            Ok(PasswordAuth::Tokens(tokens)) => {
+                let session = self
+                    .session_from_tokens(tokens, SignInMethod::Password, None)
+                    .await?;
+                if failures > 0 {
+                    if let Err(e) = self.lockout.reset(&pending.username).await {
+                        tracing::warn!(error = %e, "could not reset the failure count after a sign-in");
                     }
                 }
+                Ok(SignInOutcome::SignedIn(Box::new(session)))
+            }
+            Ok(PasswordAuth::Challenge {
+                name,
+                session,
+                user_id,
+            }) => {
+                let mut next =
+                    self.pending(&name, session, user_id, &pending.username, &pending.next)?;
+                next.user_id = pending.user_id.clone();
+                Ok(SignInOutcome::Challenge(next))
+            }
+            // Cognito: "Invalid session for the user, session is expired."
+            Err(e @ CognitoError::InvalidCredentials { .. }) => {
+                Err(SignInError::ChallengeExpired(Some(e)))
             }
             Err(e @ (CognitoError::Throttled { .. } | CognitoError::Unavailable(_))) => {
                 Err(SignInError::Unavailable(e))

@@ -21,7 +21,7 @@ fn email_from_query() -> Memo<String> {
 /// A new password with the policy's rules, ticked off live as the user types (with
 /// JavaScript), and a strength meter. Without JavaScript the rules are listed up front.
 #[component]
-fn NewPassword(
+pub(crate) fn NewPassword(
     policy: PasswordPolicy,
     error: Option<String>,
     confirm_error: Option<String>,

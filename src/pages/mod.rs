@@ -2,12 +2,14 @@
 
 pub mod account;
 pub mod admin;
+pub mod challenge;
 pub mod dashboard;
 pub mod forbidden;
 pub mod home;
 pub mod lockouts;
 pub mod login;
 pub mod not_found;
+pub mod profile;
 pub mod reports;
 
 use crate::access::Area;

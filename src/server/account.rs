@@ -7,10 +7,11 @@ use crate::auth::account::AccountError;
 use crate::model::{forms, ApiError, FormState, PasswordPolicy};
 use crate::pages::urlencode;
 
-const FORM_EXPIRED: &str = "This form has expired. Please reload the page and try again.";
+pub(crate) const FORM_EXPIRED: &str =
+    "This form has expired. Please reload the page and try again.";
 
 /// Puts an account error where the user will look for it.
-fn explain(form: FormState, e: AccountError) -> FormState {
+pub(crate) fn explain(form: FormState, e: AccountError) -> FormState {
     match e {
         AccountError::BadEmail => {
             form.with_field_error("email", "Enter an email address like name@example.com.")
@@ -36,6 +37,13 @@ fn explain(form: FormState, e: AccountError) -> FormState {
         AccountError::CodeExpired => {
             form.with_field_error("code", "That code has expired. Ask for a new one.")
         }
+        AccountError::WrongCurrentPassword => {
+            form.with_field_error("current", "Your current password is not right.")
+        }
+        AccountError::SamePassword => form.with_field_error(
+            "password",
+            "Choose a new password that is different from your current one.",
+        ),
         AccountError::Exists => form.with_error(
             "An account with this email already exists. Sign in, or reset your password if you have forgotten it.",
             409,

@@ -6,8 +6,10 @@ use super::render::{
 };
 use crate::access::Area;
 use crate::auth::redirect::sanitize_next;
-use crate::auth::session::{self, current_user, AuthSession, SignInMethod};
-use crate::auth::signin::normalize_username;
+use crate::auth::session::{self, AuthSession, SignInMethod};
+use crate::auth::signin::{
+    normalize_username, PendingChallenge, SignInOutcome, CHALLENGE_KEY, CHALLENGE_TTL_SECS,
+};
 use crate::model::{
     AdminData, ApiError, FormState, LockoutRow, LockoutsData, ReportsData, SessionInfo, UserView,
 };
@@ -17,7 +19,7 @@ use crate::server::error::AppError;
 
 const FORM_EXPIRED: &str = "This form has expired. Please reload the page and try again.";
 
-fn user_view(auth: &AuthSession) -> UserView {
+pub(crate) fn user_view(auth: &AuthSession) -> UserView {
     UserView {
         email: auth.email.clone(),
         groups: auth.groups.clone(),
@@ -32,7 +34,7 @@ pub async fn session_info() -> Result<SessionInfo, ApiError> {
     let flash = take_flash(&state);
     let session = session().await?;
     let now = (state.svc.clock)();
-    let user = match current_user(&session, &state.svc.session_policy, now).await {
+    let user = match state.svc.keeper.current_user(&session, now).await {
         Ok(user) => user,
         Err(e) => {
             // Pages still render (as signed out); gated pages get the 503 page from the guard.
@@ -40,11 +42,19 @@ pub async fn session_info() -> Result<SessionInfo, ApiError> {
             None
         }
     };
+    let notice = session::take_notice(&session).await;
+    let pending = match session.get::<PendingChallenge>(CHALLENGE_KEY).await {
+        Ok(Some(p)) if now - p.started_at <= CHALLENGE_TTL_SECS => {
+            Some(p.kind.as_str().to_string())
+        }
+        _ => None,
+    };
     Ok(SessionInfo {
         user: user.as_ref().map(user_view),
         csrf,
         flash,
-        notice: None,
+        notice,
+        pending,
         hosted: state.svc.hosted.is_some(),
         google: state
             .svc
@@ -79,30 +89,76 @@ pub async fn sign_in(
         return finish_form(form, "/login");
     }
 
-    match state.svc.sign_in.password(&email, &password).await {
-        Ok(auth) => {
-            let session = session().await?;
+    let next = sanitize_next(next.as_deref());
+    let outcome = state.svc.sign_in.password(&email, &password, &next).await;
+    finish_sign_in(outcome, form, &email, &next, "/login").await
+}
+
+/// After a password or a challenge answer: the session, the next challenge page, or the
+/// message on the form at `page`.
+pub(crate) async fn finish_sign_in(
+    outcome: Result<SignInOutcome, crate::auth::signin::SignInError>,
+    form: FormState,
+    email: &str,
+    next: &str,
+    page: &str,
+) -> Result<FormState, ApiError> {
+    let session = session().await?;
+    let form_name = form.form.clone();
+    match outcome {
+        Ok(SignInOutcome::SignedIn(auth)) => {
+            let _ = session.remove::<PendingChallenge>(CHALLENGE_KEY).await;
             if let Err(e) = session::establish(&session, &auth).await {
                 AppError::from(e).log();
                 let (msg, status) = (crate::auth::signin::UNAVAILABLE, 503);
-                return finish_form(form.with_error(msg, status), "/login");
+                return finish_form(form.with_error(msg, status), page);
             }
             tracing::info!(sub = %auth.sub, method = "password", "sign-in succeeded");
-            leptos_axum::redirect(&sanitize_next(next.as_deref()));
-            Ok(FormState::new(LOGIN_FORM))
+            leptos_axum::redirect(next);
+            Ok(FormState::new(&form_name))
+        }
+        Ok(SignInOutcome::Challenge(pending)) => {
+            let path = pending.kind.path();
+            // A new id for the pre-login session that now holds the challenge.
+            let stored = async {
+                session.cycle_id().await?;
+                session.insert(CHALLENGE_KEY, &pending).await
+            }
+            .await;
+            if let Err(e) = stored {
+                AppError::from(session::SessionError::from(e)).log();
+                return finish_form(form.with_error(crate::auth::signin::UNAVAILABLE, 503), page);
+            }
+            tracing::info!(user = %crate::auth::signin::log_name(&pending.username), challenge = pending.kind.as_str(), "sign-in needs a second step");
+            leptos_axum::redirect(path);
+            Ok(FormState::new(&form_name))
         }
         Err(e) => {
             let (msg, status) = e.user_message();
-            let username = normalize_username(&email);
             tracing::info!(
-                user = %crate::auth::signin::log_name(&username),
+                user = %crate::auth::signin::log_name(&normalize_username(email)),
                 reason = %crate::auth::session::error_chain(&e),
                 "sign-in failed"
             );
+            if matches!(
+                e,
+                crate::auth::signin::SignInError::ChallengeExpired(_)
+                    | crate::auth::signin::SignInError::Locked { .. }
+            ) {
+                // Start again from the password: the challenge is spent.
+                let _ = session.remove::<PendingChallenge>(CHALLENGE_KEY).await;
+            }
             if status >= 500 {
                 AppError::from(e).log();
             }
-            finish_form(form.with_error(msg, status), "/login")
+            let form = match (&form_name[..], status) {
+                (crate::model::forms::MFA_CODE, 401) if msg == crate::auth::signin::WRONG_CODE => {
+                    form.with_field_error("code", msg)
+                }
+                (crate::model::forms::NEW_PASSWORD, 422) => form.with_field_error("password", msg),
+                _ => form.with_error(msg, status),
+            };
+            finish_form(form, page)
         }
     }
 }
@@ -157,7 +213,7 @@ pub async fn require(area: Area) -> Result<AuthSession, ApiError> {
     let state = app_state()?;
     let session = session().await?;
     let now = (state.svc.clock)();
-    match current_user(&session, &state.svc.session_policy, now).await {
+    match state.svc.keeper.current_user(&session, now).await {
         Err(e) => {
             AppError::from(e).log();
             Err(unavailable())

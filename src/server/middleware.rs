@@ -1,10 +1,9 @@
 //! Middleware, outermost first: request log, panic catcher, friendly error pages, security
-//! headers, sessions, and the page guard.
+//! headers, deadline, sessions, and the page guard.
 
 use super::error::{error_page, AppError};
 use super::AppState;
 use crate::access::Area;
-use crate::auth::session::current_user;
 use crate::pages::urlencode;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -52,6 +51,25 @@ pub async fn friendly_errors(req: Request, next: Next) -> Response {
     res
 }
 
+/// A request that has not answered within the configured time gets the "temporarily
+/// unavailable" page: every dependency call has its own shorter timeout, so this only fires
+/// when something unforeseen stalls, and then the user sees a page instead of a spinner.
+pub async fn deadline(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let limit = state.svc.config.request_timeout;
+    let path = req.uri().path().to_string();
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => {
+            tracing::error!(%path, limit_secs = limit.as_secs(), "request timed out");
+            error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Temporarily unavailable",
+                "gatehouse took too long to answer. Please try again in a moment.",
+            )
+        }
+    }
+}
+
 /// Pages are private and must not be cached (the back button after sign-out must not show
 /// data); plus the usual hardening headers.
 pub async fn security_headers(req: Request, next: Next) -> Response {
@@ -88,7 +106,7 @@ pub async fn guard(
         return next.run(req).await;
     }
     let now = (state.svc.clock)();
-    match current_user(&session, &state.svc.session_policy, now).await {
+    match state.svc.keeper.current_user(&session, now).await {
         Err(e) => AppError::from(e).into_response(),
         Ok(None) => {
             let target = req

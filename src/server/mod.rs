@@ -2,7 +2,8 @@
 //! Leptos app, and runs it with graceful shutdown.
 //!
 //! - [`state`]: clients and services built once at start-up.
-//! - [`actions`] and [`account`]: the bodies of the server functions declared in [`crate::api`].
+//! - [`actions`], [`account`] and [`profile`]: the bodies of the server functions declared in
+//!   [`crate::api`].
 //! - [`render`]: request-scoped helpers for server functions (status, cookies, flash).
 //! - [`middleware`]: request log, page guard, security headers, friendly error pages.
 //! - [`health`]: `/healthz` and `/readyz`.
@@ -16,6 +17,7 @@ pub mod error;
 pub mod health;
 pub mod hosted;
 pub mod middleware;
+pub mod profile;
 pub mod render;
 pub mod state;
 pub mod telemetry;
@@ -79,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         >(context, shell))
         .layer(mw::from_fn_with_state(state.clone(), middleware::guard))
         .layer(sessions)
+        .layer(mw::from_fn_with_state(state.clone(), middleware::deadline))
         .layer(mw::from_fn(middleware::security_headers))
         .layer(mw::from_fn(middleware::friendly_errors))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())

@@ -5,7 +5,8 @@ use crate::auth::cognito::{CognitoClient, IdentityProvider};
 use crate::auth::jwks::JwksCache;
 use crate::auth::lockout::LockoutStore;
 use crate::auth::oidc::HostedFlow;
-use crate::auth::session::{system_clock, Clock, DynamoSessionStore, SessionPolicy};
+use crate::auth::refresh::Refresher;
+use crate::auth::session::{system_clock, Clock, DynamoSessionStore, SessionKeeper, SessionPolicy};
 use crate::auth::signin::SignInService;
 use crate::auth::signing::Signer;
 use crate::auth::tokens::TokenVerifier;
@@ -31,12 +32,14 @@ impl FromRef<AppState> for LeptosOptions {
 pub struct Services {
     pub config: Config,
     pub signer: Signer,
-    pub sign_in: SignInService,
+    pub sign_in: Arc<SignInService>,
     pub accounts: AccountService,
     pub jwks: Arc<JwksCache>,
     pub dynamo: aws_sdk_dynamodb::Client,
     pub sessions: DynamoSessionStore,
     pub session_policy: SessionPolicy,
+    /// Reads the signed-in user: timeouts, revocation, token refresh.
+    pub keeper: SessionKeeper,
     pub clock: Clock,
     /// The Hosted UI flow, when `COGNITO_DOMAIN` is configured.
     pub hosted: Option<HostedFlow>,
@@ -87,13 +90,18 @@ impl AppState {
             config.lockout.clone(),
             clock.clone(),
         );
-        let sign_in = SignInService::new(idp, verifier, lockout, clock.clone());
+        let sign_in = Arc::new(SignInService::new(idp, verifier, lockout, clock.clone()));
         // The store's expiry backstop uses real time, as tower-sessions does when it stamps
         // records; the idle/absolute policy runs on `clock`.
         let sessions = DynamoSessionStore::new(dynamo.clone(), config.sessions_table.clone());
         let session_policy = SessionPolicy {
             idle: config.session_idle_timeout,
             absolute: config.session_absolute_timeout,
+        };
+        let keeper = SessionKeeper {
+            policy: session_policy.clone(),
+            store: sessions.clone(),
+            refresher: Refresher::new(sign_in.clone(), config.token_refresh_margin),
         };
         let hosted = config.hosted.as_ref().and_then(|h| {
             if h.relax_nonce {
@@ -115,6 +123,7 @@ impl AppState {
                 dynamo,
                 sessions,
                 session_policy,
+                keeper,
                 clock,
             }),
         }

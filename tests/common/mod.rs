@@ -127,6 +127,8 @@ impl Spawn {
         let client = reqwest::Client::builder()
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
+            // A stalled server fails the test here instead of hanging the whole run.
+            .timeout(std::time::Duration::from_secs(45))
             .build()
             .unwrap();
         TestApp {

@@ -1,0 +1,466 @@
+//! The signed-in account lifecycle against the Cognito emulator: forced new password, TOTP MFA
+//! (set-up, the sign-in challenge, wrong codes counted by the lockout, turning it off),
+//! password change signing out other sessions, and token refresh (single flight, groups
+//! re-read, a failed refresh ending the session with a message).
+
+mod common;
+
+use aws_sdk_cognitoidentityprovider as cip;
+use common::*;
+use gatehouse::auth::refresh::Refresher;
+use gatehouse::auth::signin::SignInOutcome;
+use gatehouse::server::state::{aws_sdk_config, cognito_config};
+use hmac::{Hmac, Mac};
+use std::sync::Arc;
+
+/// The emulator's admin API, to create the users these tests need (never the demo users).
+async fn admin(app: &TestApp) -> (cip::Client, String) {
+    let cfg = &app.state.svc.config;
+    let shared = aws_sdk_config(cfg).await;
+    (
+        cip::Client::from_conf(cognito_config(&shared, cfg).build()),
+        cfg.user_pool_id.clone(),
+    )
+}
+
+/// A confirmed user with a permanent password (or, with `temporary`, one that must choose
+/// a new password at first sign-in).
+async fn create_user(app: &TestApp, email: &str, password: &str, temporary: bool) {
+    let (idp, pool) = admin(app).await;
+    let attr = |n: &str, v: &str| {
+        cip::types::AttributeType::builder()
+            .name(n)
+            .value(v)
+            .build()
+            .unwrap()
+    };
+    idp.admin_create_user()
+        .user_pool_id(&pool)
+        .username(email)
+        .user_attributes(attr("email", email))
+        .user_attributes(attr("email_verified", "true"))
+        .temporary_password(password)
+        .message_action(cip::types::MessageActionType::Suppress)
+        .send()
+        .await
+        .expect("AdminCreateUser");
+    if !temporary {
+        idp.admin_set_user_password()
+            .user_pool_id(&pool)
+            .username(email)
+            .password(password)
+            .permanent(true)
+            .send()
+            .await
+            .expect("AdminSetUserPassword");
+    }
+}
+
+/// RFC 6238 TOTP (SHA-1, 6 digits, 30 s) from a base32 secret, as an authenticator app does.
+fn totp(secret_b32: &str, unix: u64) -> String {
+    let mut bits = 0u64;
+    let mut n = 0;
+    let mut key = Vec::new();
+    for c in secret_b32.trim_end_matches('=').chars() {
+        let v = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+            .find(c.to_ascii_uppercase())
+            .expect("base32") as u64;
+        bits = (bits << 5) | v;
+        n += 5;
+        if n >= 8 {
+            key.push((bits >> (n - 8)) as u8);
+            n -= 8;
+        }
+    }
+    let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(&key).unwrap();
+    mac.update(&(unix / 30).to_be_bytes());
+    let h = mac.finalize().into_bytes();
+    let o = (h[19] & 0x0f) as usize;
+    let bin = (u32::from_be_bytes([h[o], h[o + 1], h[o + 2], h[o + 3]]) & 0x7fff_ffff) % 1_000_000;
+    format!("{bin:06}")
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[test]
+fn totp_matches_the_rfc_6238_test_vector() {
+    // RFC 6238 appendix B, SHA-1, T = 59 s: 94287082 (8 digits) → 287082 (6 digits).
+    let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"; // base32 of "12345678901234567890"
+    assert_eq!(totp(secret, 59), "287082");
+}
+
+/// The text of the element with `data-testid=ID`.
+fn testid_text(html: &str, id: &str) -> Option<String> {
+    let at = html.find(&format!("data-testid=\"{id}\""))?;
+    let start = at + html[at..].find('>')? + 1;
+    let end = start + html[start..].find('<')?;
+    Some(html[start..end].to_string())
+}
+
+async fn page_csrf(app: &TestApp, path: &str) -> String {
+    let html = app.get(path).await.text().await.unwrap();
+    extract_input(&html, "csrf").unwrap_or_else(|| panic!("{path} has a csrf field"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_temporary_password_must_be_replaced_then_the_user_is_signed_in() {
+    let app = spawn().start().await;
+    let email = unique_name("invited");
+    create_user(&app, &email, "Temp-Passw0rd!", true).await;
+
+    let res = app
+        .sign_in(&email, "Temp-Passw0rd!", Some("/reports"))
+        .await;
+    assert_eq!(location(&res).as_deref(), Some("/login/new-password"));
+    let html = app.get("/login/new-password").await.text().await.unwrap();
+    assert!(html.contains("Choose your password"), "{html}");
+    assert!(
+        !html.contains("Temp-Passw0rd"),
+        "nothing of the challenge in the page"
+    );
+
+    // Bad input: a clear message next to the field, and still waiting.
+    let csrf = page_csrf(&app, "/login/new-password").await;
+    let res = app
+        .post_form(
+            "/api/set_new_password",
+            &[("password", "short"), ("confirm", "short"), ("csrf", &csrf)],
+            "/login/new-password",
+        )
+        .await;
+    assert_eq!(location(&res).as_deref(), Some("/login/new-password"));
+    let html = app.get("/login/new-password").await.text().await.unwrap();
+    assert!(html.contains("Your password still needs"), "{html}");
+
+    let res = app
+        .post_form(
+            "/api/set_new_password",
+            &[
+                ("password", "Chosen-Passw0rd!"),
+                ("confirm", "Chosen-Passw0rd!"),
+                ("csrf", &csrf),
+            ],
+            "/login/new-password",
+        )
+        .await;
+    assert_eq!(location(&res).as_deref(), Some("/reports"), "back to next");
+    let html = app.get("/dashboard").await.text().await.unwrap();
+    assert!(html.contains(&email), "signed in: {html}");
+
+    // The new password works from now on; the temporary one is gone.
+    app.sign_out().await;
+    let res = app.sign_in(&email, "Chosen-Passw0rd!", None).await;
+    assert_eq!(location(&res).as_deref(), Some("/dashboard"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn totp_mfa_set_up_challenge_lockout_and_removal() {
+    let app = spawn().env("LOCKOUT_MAX_ATTEMPTS", "3").start().await;
+    let email = unique_name("mfa");
+    let password = "Mfa-Passw0rd!";
+    create_user(&app, &email, password, false).await;
+    app.sign_in(&email, password, None).await;
+
+    // Set up: the key is shown as text and as a server-rendered SVG QR code.
+    let html = app.get("/account").await.text().await.unwrap();
+    assert_eq!(
+        testid_text(&html, "account-mfa").as_deref(),
+        Some("Off"),
+        "{html}"
+    );
+    let csrf = page_csrf(&app, "/account/mfa").await;
+    app.post_form("/api/start_mfa", &[("csrf", &csrf)], "/account/mfa")
+        .await;
+    let html = app.get("/account/mfa").await.text().await.unwrap();
+    assert!(html.contains("<svg"), "QR code: {html}");
+    let secret = testid_text(&html, "totp-secret").unwrap_or_else(|| panic!("key: {html}"));
+
+    // A wrong first code is refused next to the field; the right one turns MFA on.
+    let res = app
+        .post_form(
+            "/api/verify_mfa",
+            &[("code", "000000"), ("csrf", &csrf)],
+            "/account/mfa",
+        )
+        .await;
+    assert_eq!(location(&res).as_deref(), Some("/account/mfa"));
+    let html = app.get("/account/mfa").await.text().await.unwrap();
+    assert!(html.contains("That code is not right"), "{html}");
+    app.post_form(
+        "/api/verify_mfa",
+        &[("code", &totp(&secret, now())), ("csrf", &csrf)],
+        "/account/mfa",
+    )
+    .await;
+    let html = app.get("/account").await.text().await.unwrap();
+    assert!(html.contains("On (authenticator app)"), "{html}");
+    app.sign_out().await;
+
+    // Sign-in now asks for a code; the Cognito session is not in the page.
+    let res = app.sign_in(&email, password, Some("/account")).await;
+    assert_eq!(location(&res).as_deref(), Some("/login/mfa"));
+    let html = app.get("/login/mfa").await.text().await.unwrap();
+    assert!(html.contains("Authentication code"), "{html}");
+    assert!(
+        app.get("/dashboard").await.status().is_redirection(),
+        "not signed in yet"
+    );
+
+    // Wrong codes count as failed attempts: two here, one left before the lock.
+    for _ in 0..2 {
+        let csrf = page_csrf(&app, "/login/mfa").await;
+        app.post_form(
+            "/api/answer_mfa",
+            &[("code", "123456"), ("csrf", &csrf)],
+            "/login/mfa",
+        )
+        .await;
+        let html = app.get("/login/mfa").await.text().await.unwrap();
+        assert!(html.contains("That code is not right"), "{html}");
+    }
+    let status = app.state.svc.sign_in.lockout().check(&email).await.unwrap();
+    assert_eq!(status.failures, 2, "wrong MFA codes are counted");
+
+    let csrf = page_csrf(&app, "/login/mfa").await;
+    let res = app
+        .post_form(
+            "/api/answer_mfa",
+            &[("code", &totp(&secret, now())), ("csrf", &csrf)],
+            "/login/mfa",
+        )
+        .await;
+    assert_eq!(location(&res).as_deref(), Some("/account"), "back to next");
+    assert_eq!(
+        app.state
+            .svc
+            .sign_in
+            .lockout()
+            .check(&email)
+            .await
+            .unwrap()
+            .failures,
+        0,
+        "a completed sign-in resets the count"
+    );
+
+    // Turning it off needs a current code.
+    let csrf = page_csrf(&app, "/account/mfa").await;
+    app.post_form(
+        "/api/disable_mfa",
+        &[("code", "12"), ("csrf", &csrf)],
+        "/account/mfa",
+    )
+    .await;
+    let html = app.get("/account/mfa").await.text().await.unwrap();
+    assert!(
+        html.contains("Enter the 6-digit code from your authenticator app"),
+        "{html}"
+    );
+    app.post_form(
+        "/api/disable_mfa",
+        &[("code", &totp(&secret, now())), ("csrf", &csrf)],
+        "/account/mfa",
+    )
+    .await;
+    let html = app.get("/account").await.text().await.unwrap();
+    assert_eq!(
+        testid_text(&html, "account-mfa").as_deref(),
+        Some("Off"),
+        "{html}"
+    );
+    app.sign_out().await;
+    let res = app.sign_in(&email, password, None).await;
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/dashboard"),
+        "no code asked any more"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_mfa_lock_engages_on_wrong_codes_and_refuses_before_cognito() {
+    let app = spawn().env("LOCKOUT_MAX_ATTEMPTS", "2").start().await;
+    let email = unique_name("mfa-lock");
+    let password = "Mfa-Passw0rd!";
+    create_user(&app, &email, password, false).await;
+    app.sign_in(&email, password, None).await;
+    let csrf = page_csrf(&app, "/account/mfa").await;
+    app.post_form("/api/start_mfa", &[("csrf", &csrf)], "/account/mfa")
+        .await;
+    let html = app.get("/account/mfa").await.text().await.unwrap();
+    let secret = testid_text(&html, "totp-secret").unwrap_or_else(|| panic!("key: {html}"));
+    app.post_form(
+        "/api/verify_mfa",
+        &[("code", &totp(&secret, now())), ("csrf", &csrf)],
+        "/account/mfa",
+    )
+    .await;
+    app.sign_out().await;
+
+    app.sign_in(&email, password, None).await;
+    for _ in 0..2 {
+        let csrf = page_csrf(&app, "/login/mfa").await;
+        app.post_form(
+            "/api/answer_mfa",
+            &[("code", "123456"), ("csrf", &csrf)],
+            "/login/mfa",
+        )
+        .await;
+    }
+    let html = app.get("/login/mfa").await.text().await.unwrap();
+    assert!(html.contains("Too many failed attempts"), "{html}");
+    assert!(
+        html.contains("Sign in again"),
+        "the challenge is spent: {html}"
+    );
+    // Even the right password is now refused before Cognito is asked.
+    let res = app.sign_in(&email, password, None).await;
+    assert_eq!(location(&res).as_deref(), Some("/login"));
+    let html = app.get("/login").await.text().await.unwrap();
+    assert!(html.contains("Too many failed attempts"), "{html}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn changing_the_password_signs_out_other_sessions() {
+    let clock = TestClock::now_real();
+    let here = spawn().clock(clock.clone()).start().await;
+    let elsewhere = spawn().clock(clock.clone()).start().await;
+    let email = unique_name("change");
+    create_user(&here, &email, "First-Passw0rd!", false).await;
+    here.sign_in(&email, "First-Passw0rd!", None).await;
+    elsewhere.sign_in(&email, "First-Passw0rd!", None).await;
+    clock.advance(2);
+
+    let csrf = page_csrf(&here, "/account/password").await;
+    // Wrong current password: said next to that field, nothing changed.
+    here.post_form(
+        "/api/change_password",
+        &[
+            ("current", "not-it"),
+            ("password", "Second-Passw0rd!"),
+            ("confirm", "Second-Passw0rd!"),
+            ("csrf", &csrf),
+        ],
+        "/account/password",
+    )
+    .await;
+    let html = here.get("/account/password").await.text().await.unwrap();
+    assert!(
+        html.contains("Your current password is not right"),
+        "{html}"
+    );
+
+    here.post_form(
+        "/api/change_password",
+        &[
+            ("current", "First-Passw0rd!"),
+            ("password", "Second-Passw0rd!"),
+            ("confirm", "Second-Passw0rd!"),
+            ("csrf", &csrf),
+        ],
+        "/account/password",
+    )
+    .await;
+    let html = here.get("/account/password").await.text().await.unwrap();
+    assert!(html.contains("Your password has been changed"), "{html}");
+
+    // Within a minute the other session is gone, with a message; this one goes on.
+    clock.advance(61);
+    let res = elsewhere.get("/dashboard").await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let html = elsewhere.get("/login").await.text().await.unwrap();
+    assert!(html.contains("Your password was changed"), "{html}");
+    assert_eq!(here.get("/dashboard").await.status(), 200);
+
+    // Only the new password signs in.
+    let res = elsewhere.sign_in(&email, "First-Passw0rd!", None).await;
+    assert_eq!(location(&res).as_deref(), Some("/login"));
+    let res = elsewhere.sign_in(&email, "Second-Passw0rd!", None).await;
+    assert_eq!(location(&res).as_deref(), Some("/dashboard"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_refreshes_of_one_session_ask_cognito_once() {
+    let app = spawn().start().await;
+    let outcome = app
+        .state
+        .svc
+        .sign_in
+        .password(ANALYST, PASSWORD, "/")
+        .await
+        .expect("sign-in");
+    let SignInOutcome::SignedIn(auth) = outcome else {
+        panic!("challenge for the demo analyst")
+    };
+    let refresher = Arc::new(Refresher::new(
+        app.state.svc.sign_in.clone(),
+        std::time::Duration::from_secs(300),
+    ));
+    let now = auth.access_expires_at - 10; // within the margin
+    assert!(refresher.due(&auth, now));
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (r, a) = (refresher.clone(), auth.clone());
+            tokio::spawn(async move { r.refresh(&a, now).await })
+        })
+        .collect();
+    let mut tokens = Vec::new();
+    for t in tasks {
+        let fresh = t.await.unwrap().expect("refreshed");
+        assert_eq!(fresh.groups, vec!["analysts".to_string()]);
+        assert_eq!(fresh.authenticated_at, auth.authenticated_at);
+        tokens.push(fresh.access_token);
+    }
+    assert_eq!(refresher.cognito_calls(), 1, "one refresh for 20 requests");
+    assert!(
+        tokens.iter().all(|t| t == &tokens[0]),
+        "everyone got the same tokens"
+    );
+    assert_ne!(tokens[0], auth.access_token, "new tokens");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn refresh_rereads_groups_and_a_failed_refresh_ends_the_session() {
+    // A margin longer than the emulator's token lifetime: every request refreshes.
+    let app = spawn()
+        .env("TOKEN_REFRESH_MARGIN_SECS", "200000")
+        .start()
+        .await;
+    let email = unique_name("refresh");
+    create_user(&app, &email, "Refresh-Passw0rd!", false).await;
+    app.sign_in(&email, "Refresh-Passw0rd!", None).await;
+    assert_eq!(app.get("/reports").await.status(), 403);
+
+    let (idp, pool) = admin(&app).await;
+    idp.admin_add_user_to_group()
+        .user_pool_id(&pool)
+        .username(&email)
+        .group_name("analysts")
+        .send()
+        .await
+        .unwrap();
+    let before = app.state.svc.keeper.refresher.cognito_calls();
+    assert_eq!(app.get("/reports").await.status(), 200, "groups re-read");
+    assert!(app.state.svc.keeper.refresher.cognito_calls() > before);
+
+    // The user is deleted: the refresh token no longer works, the session ends.
+    idp.admin_delete_user()
+        .user_pool_id(&pool)
+        .username(&email)
+        .send()
+        .await
+        .unwrap();
+    let res = app.get("/dashboard").await;
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/login?next=/dashboard"),
+        "signed out"
+    );
+    let html = app.get("/login").await.text().await.unwrap();
+    assert!(html.contains("could not be renewed"), "{html}");
+}
