@@ -58,7 +58,7 @@ our_pid() {
   f="$(pid_file "$1")"
   [[ -f "$f" ]] || return 1
   pid="$(cat "$f")"
-  case "$1" in cognito) want=cognito-local ;; *) want=moto_server ;; esac
+  case "$1" in cognito) want=cognito-local ;; *) want=dynamodb_server.py ;; esac
   args="$(ps -o args= -p "$pid" 2>/dev/null || true)"
   if [[ "$pid" =~ ^[0-9]+$ && "$args" == *"$want"* ]] && pid_alive "$pid"; then
     echo "$pid"
@@ -115,7 +115,10 @@ start_service() {
       ;;
     dynamodb)
       [[ -x "$ROOT/.venv/bin/moto_server" ]] || die ".venv/bin/moto_server missing: run scripts/setup.sh python"
-      setsid "$ROOT/.venv/bin/moto_server" -H 127.0.0.1 -p 8000 </dev/null >"$(log_file dynamodb)" 2>&1 9>&- &
+      # moto's server, one request at a time (per-request atomicity, as DynamoDB has):
+      # see scripts/dynamodb_server.py.
+      setsid "$ROOT/.venv/bin/python" "$ROOT/scripts/dynamodb_server.py" 127.0.0.1 8000 \
+        </dev/null >"$(log_file dynamodb)" 2>&1 9>&- &
       ;;
   esac
   STARTED_PID=$!

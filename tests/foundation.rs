@@ -461,3 +461,32 @@ async fn pages_are_complete_without_javascript() {
         }
     }
 }
+
+/// Regression: building a router renders the app to list its routes, and pages served while
+/// that ran stalled until the request deadline (seen as a CI run that never finished). Every
+/// router now shares one route list, so building more routers leaves serving alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pages_render_while_other_routers_are_built() {
+    let app = std::sync::Arc::new(spawn().env("REQUEST_TIMEOUT_SECS", "5").start().await);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let builder = {
+        let (state, stop) = (app.state.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut built = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let _ = gatehouse::server::router(state.clone());
+                built += 1;
+                tokio::task::yield_now().await;
+            }
+            built
+        })
+    };
+    for _ in 0..30 {
+        for path in ["/login", "/", "/signup"] {
+            let res = app.get(path).await;
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(builder.await.unwrap() > 0, "routers were built meanwhile");
+}

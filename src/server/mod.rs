@@ -45,9 +45,19 @@ pub enum StartupError {
     Serve(#[from] std::io::Error),
 }
 
+/// The app's route list, generated once per process. Generating it renders the app in a
+/// special mode that must not run while other renders are in flight: measured here, pages
+/// served while a second router was being built stalled until the request deadline. A server
+/// builds one router before it serves; tests build many, so all share this list.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The full router: pages, server functions, static files, probes, and the middleware stack.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let config = &state.svc.config;
     let sessions = SessionManagerLayer::new(state.svc.sessions.clone())
         .with_name(SESSION_COOKIE)

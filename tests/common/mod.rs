@@ -93,6 +93,10 @@ impl Spawn {
     }
 
     pub async fn start(self) -> TestApp {
+        // `TEST_LOG=1 cargo test …` shows the server's logs.
+        if std::env::var_os("TEST_LOG").is_some() {
+            gatehouse::server::telemetry::init();
+        }
         let mut vars = stack_env();
         for (k, v) in self.overrides {
             vars.insert(k, v);
