@@ -25,6 +25,8 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
 
   timeout: 30_000,
+  // The whole browser run; a stall fails it instead of consuming CI's time limit.
+  globalTimeout: 30 * 60_000,
   expect: { timeout: 10_000 },
 
   reporter: [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]],

@@ -44,7 +44,9 @@ step_logged() { # step, with its output also kept for the closing summary
   "$@" 2>&1 | tee "$results_dir/$out"
 }
 
-step_logged cargo.txt cargo test --features ssr
+# A stalled test must fail the run, not eat CI's whole time limit: the test clients time out
+# after 45 s, and the whole Rust step (a cold build included) after 40 minutes.
+step_logged cargo.txt timeout 2400 cargo test --features ssr
 
 step cargo leptos build
 

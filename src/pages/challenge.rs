@@ -37,9 +37,10 @@ pub fn MfaChallengePage() -> impl IntoView {
                     let info = info.get().and_then(Result::ok).unwrap_or_default();
                     let state = latest_form_state(action.value().get(), &info, forms::MFA_CODE);
                     if !waiting(&info, "totp") {
-                        return view! { <FormAlert state=state.clone()/> <NothingPending/> }.into_any();
+                        return view! { <div><FormAlert state=state.clone()/> <NothingPending/></div> }.into_any();
                     }
                     view! {
+                        <div>
                         <p class="muted">"Open your authenticator app and enter the 6-digit code it shows for gatehouse."</p>
                         <ActionForm action attr:class="stack" attr:novalidate="true">
                             <FormAlert state=state.clone()/>
@@ -49,6 +50,7 @@ pub fn MfaChallengePage() -> impl IntoView {
                             <button type="submit" class="button" disabled=move || action.pending().get()>"Verify"</button>
                         </ActionForm>
                         <p class="muted"><a href="/login">"Start again"</a></p>
+                        </div>
                     }.into_any()
                 }}
             </Suspense>
@@ -71,9 +73,10 @@ pub fn NewPasswordPage() -> impl IntoView {
                     let state = latest_form_state(action.value().get(), &info, forms::NEW_PASSWORD);
                     let policy = policy.get().and_then(Result::ok).unwrap_or_default();
                     if !waiting(&info, "new_password") {
-                        return view! { <FormAlert state=state.clone()/> <NothingPending/> }.into_any();
+                        return view! { <div><FormAlert state=state.clone()/> <NothingPending/></div> }.into_any();
                     }
                     view! {
+                        <div>
                         <p class="muted">"Your account was created with a temporary password. Choose your own to finish signing in."</p>
                         <ActionForm action attr:class="stack" attr:novalidate="true">
                             <FormAlert state=state.clone()/>
@@ -81,6 +84,7 @@ pub fn NewPasswordPage() -> impl IntoView {
                             <NewPassword policy error=state.field_error("password") confirm_error=state.field_error("confirm")/>
                             <button type="submit" class="button" disabled=move || action.pending().get()>"Set password and sign in"</button>
                         </ActionForm>
+                        </div>
                     }.into_any()
                 }}
             </Suspense>

@@ -37,6 +37,7 @@ fn Account() -> impl IntoView {
                             None => "Managed by your identity provider",
                         };
                         view! {
+                            <div>
                             <dl class="facts">
                                 <dt>"Email"</dt>
                                 <dd data-testid="account-email">{d.user.email.clone()}</dd>
@@ -61,6 +62,7 @@ fn Account() -> impl IntoView {
                                     </a></li>
                                 </ul>
                             })}
+                            </div>
                         }.into_any()
                     }
                 })}
@@ -92,6 +94,7 @@ fn ChangePasswordForm() -> impl IntoView {
                     let state: FormState = latest_form_state(action.value().get(), &info, forms::CHANGE_PASSWORD);
                     let policy = policy.get().and_then(Result::ok).unwrap_or_default();
                     view! {
+                        <div>
                         {state.notice.clone().map(|n| view! { <p class="notice" role="status">{n}</p> })}
                         <ActionForm action attr:class="stack" attr:novalidate="true">
                             <FormAlert state=state.clone()/>
@@ -101,6 +104,7 @@ fn ChangePasswordForm() -> impl IntoView {
                             <NewPassword policy error=state.field_error("password") confirm_error=state.field_error("confirm")/>
                             <button type="submit" class="button" disabled=move || action.pending().get()>"Change password"</button>
                         </ActionForm>
+                        </div>
                     }
                 }}
             </Suspense>
@@ -147,8 +151,10 @@ fn Mfa() -> impl IntoView {
                     data.get().map(|result| match result {
                         Err(e) => view! { <div class="alert" role="alert">{e.to_string()}</div> }.into_any(),
                         Ok(d) => view! {
-                            {verified.notice.clone().or(disabled.notice.clone()).map(|n| view! { <p class="notice" role="status">{n}</p> })}
-                            <MfaBody data=d csrf start verify disable started verified disabled/>
+                            <div>
+                                {verified.notice.clone().or(disabled.notice.clone()).map(|n| view! { <p class="notice" role="status">{n}</p> })}
+                                <MfaBody data=d csrf start verify disable started verified disabled/>
+                            </div>
                         }.into_any(),
                     })
                 }}
@@ -169,8 +175,10 @@ fn MfaBody(
     verified: FormState,
     disabled: FormState,
 ) -> impl IntoView {
+    // Each branch has one root element: swapping multi-root views in place is not reliable.
     if data.enabled {
         return view! {
+            <div class="stack">
             <p data-testid="mfa-status">"Two-step verification is " <strong>"on"</strong> ". Signing in asks for a code from your authenticator app."</p>
             <h2>"Turn it off"</h2>
             <ActionForm action=disable attr:class="stack" attr:novalidate="true">
@@ -180,18 +188,22 @@ fn MfaBody(
                     inputmode="numeric" error=disabled.field_error("code")/>
                 <button type="submit" class="button danger" disabled=move || disable.pending().get()>"Turn off two-step verification"</button>
             </ActionForm>
+            </div>
         }.into_any();
     }
     match data.setup {
         None => view! {
+            <div class="stack">
             <p data-testid="mfa-status">"Two-step verification is " <strong>"off"</strong> ". Turn it on to ask for a code from an authenticator app (such as Google Authenticator or 1Password) each time you sign in."</p>
             <ActionForm action=start attr:class="stack">
                 <FormAlert state=started.clone()/>
                 <input type="hidden" name="csrf" value=csrf/>
                 <button type="submit" class="button" disabled=move || start.pending().get()>"Set up two-step verification"</button>
             </ActionForm>
+            </div>
         }.into_any(),
         Some(setup) => view! {
+            <div class="stack">
             <ol class="steps">
                 <li>"Scan this QR code with your authenticator app."</li>
             </ol>
@@ -208,6 +220,7 @@ fn MfaBody(
                     inputmode="numeric" error=verified.field_error("code")/>
                 <button type="submit" class="button" disabled=move || verify.pending().get()>"Verify and turn on"</button>
             </ActionForm>
+            </div>
         }.into_any(),
     }
 }
