@@ -157,8 +157,12 @@ pub async fn verify_mfa(code: String, csrf: String) -> Result<FormState, ApiErro
     crate::server::profile::verify_mfa(code, csrf).await
 }
 
-/// `/account/mfa`: a current code turns two-step verification off.
+/// `/account/mfa`: the password and a current code turn two-step verification off.
 #[server(endpoint = "disable_mfa")]
-pub async fn disable_mfa(code: String, csrf: String) -> Result<FormState, ApiError> {
-    crate::server::profile::disable_mfa(code, csrf).await
+pub async fn disable_mfa(
+    current: String,
+    code: String,
+    csrf: String,
+) -> Result<FormState, ApiError> {
+    crate::server::profile::disable_mfa(current, code, csrf).await
 }

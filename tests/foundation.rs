@@ -462,6 +462,27 @@ async fn pages_are_complete_without_javascript() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_session_deleted_meanwhile_is_not_saved_back() {
+    // A request that loaded the session before a sign-out elsewhere finishes after it: its
+    // save must not bring the deleted record back.
+    let app = spawn().start().await;
+    let svc = &app.state.svc;
+    let store = DynamoSessionStore::new(svc.dynamo.clone(), svc.config.sessions_table.clone());
+    let mut record = Record {
+        id: Id::default(),
+        data: Default::default(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::seconds(600),
+    };
+    store.create(&mut record).await.unwrap();
+    store.delete(&record.id).await.unwrap();
+    store.save(&record).await.unwrap();
+    assert!(
+        store.load(&record.id).await.unwrap().is_none(),
+        "resurrected"
+    );
+}
+
 /// Regression: building a router renders the app to list its routes, and pages served while
 /// that ran stalled until the request deadline (seen as a CI run that never finished). Every
 /// router now shares one route list, so building more routers leaves serving alone.

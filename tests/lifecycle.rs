@@ -160,7 +160,7 @@ async fn a_temporary_password_must_be_replaced_then_the_user_is_signed_in() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn totp_mfa_set_up_challenge_lockout_and_removal() {
-    let app = spawn().env("LOCKOUT_MAX_ATTEMPTS", "3").start().await;
+    let app = spawn().env("LOCKOUT_MAX_ATTEMPTS", "5").start().await;
     let email = unique_name("mfa");
     let password = "Mfa-Passw0rd!";
     create_user(&app, &email, password, false).await;
@@ -211,7 +211,7 @@ async fn totp_mfa_set_up_challenge_lockout_and_removal() {
         "not signed in yet"
     );
 
-    // Wrong codes count as failed attempts: two here, one left before the lock.
+    // Wrong codes count as failed attempts: the one at set-up and two here.
     for _ in 0..2 {
         let csrf = page_csrf(&app, "/login/mfa").await;
         app.post_form(
@@ -224,7 +224,7 @@ async fn totp_mfa_set_up_challenge_lockout_and_removal() {
         assert!(html.contains("That code is not right"), "{html}");
     }
     let status = app.state.svc.sign_in.lockout().check(&email).await.unwrap();
-    assert_eq!(status.failures, 2, "wrong MFA codes are counted");
+    assert_eq!(status.failures, 3, "wrong MFA codes are counted");
 
     let csrf = page_csrf(&app, "/login/mfa").await;
     let res = app
@@ -248,11 +248,11 @@ async fn totp_mfa_set_up_challenge_lockout_and_removal() {
         "a completed sign-in resets the count"
     );
 
-    // Turning it off needs a current code.
+    // Turning it off needs the password and a current code.
     let csrf = page_csrf(&app, "/account/mfa").await;
     app.post_form(
         "/api/disable_mfa",
-        &[("code", "12"), ("csrf", &csrf)],
+        &[("current", password), ("code", "12"), ("csrf", &csrf)],
         "/account/mfa",
     )
     .await;
@@ -261,9 +261,29 @@ async fn totp_mfa_set_up_challenge_lockout_and_removal() {
         html.contains("Enter the 6-digit code from your authenticator app"),
         "{html}"
     );
+    // The password is asked again, and a wrong one is refused next to its field.
     app.post_form(
         "/api/disable_mfa",
-        &[("code", &totp(&secret, now())), ("csrf", &csrf)],
+        &[
+            ("current", "not-it"),
+            ("code", &totp(&secret, now())),
+            ("csrf", &csrf),
+        ],
+        "/account/mfa",
+    )
+    .await;
+    let html = app.get("/account/mfa").await.text().await.unwrap();
+    assert!(
+        html.contains("Your current password is not right"),
+        "{html}"
+    );
+    app.post_form(
+        "/api/disable_mfa",
+        &[
+            ("current", password),
+            ("code", &totp(&secret, now())),
+            ("csrf", &csrf),
+        ],
         "/account/mfa",
     )
     .await;
@@ -463,4 +483,112 @@ async fn refresh_rereads_groups_and_a_failed_refresh_ends_the_session() {
     );
     let html = app.get("/login").await.text().await.unwrap();
     assert!(html.contains("could not be renewed"), "{html}");
+}
+
+/// Signs in a new user and turns MFA on through the pages; returns the TOTP secret.
+async fn user_with_mfa(app: &TestApp, email: &str, password: &str) -> String {
+    create_user(app, email, password, false).await;
+    app.sign_in(email, password, None).await;
+    let csrf = page_csrf(app, "/account/mfa").await;
+    app.post_form("/api/start_mfa", &[("csrf", &csrf)], "/account/mfa")
+        .await;
+    let html = app.get("/account/mfa").await.text().await.unwrap();
+    let secret = testid_text(&html, "totp-secret").unwrap_or_else(|| panic!("key: {html}"));
+    app.post_form(
+        "/api/verify_mfa",
+        &[("code", &totp(&secret, now())), ("csrf", &csrf)],
+        "/account/mfa",
+    )
+    .await;
+    let html = app.get("/account").await.text().await.unwrap();
+    assert!(html.contains("On (authenticator app)"), "{html}");
+    secret
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_signed_in_session_cannot_guess_its_way_to_turning_mfa_off() {
+    let app = spawn().env("LOCKOUT_MAX_ATTEMPTS", "2").start().await;
+    let email = unique_name("mfa-off");
+    let secret = user_with_mfa(&app, &email, "Mfa-Passw0rd!").await;
+    let csrf = page_csrf(&app, "/account/mfa").await;
+
+    // Set-up cannot be restarted over a working authenticator, nor verified without one.
+    app.post_form("/api/start_mfa", &[("csrf", &csrf)], "/account/mfa")
+        .await;
+    let html = app.get("/account/mfa").await.text().await.unwrap();
+    assert!(html.contains("already on"), "{html}");
+    app.post_form(
+        "/api/verify_mfa",
+        &[("code", &totp(&secret, now())), ("csrf", &csrf)],
+        "/account/mfa",
+    )
+    .await;
+    let html = app.get("/account/mfa").await.text().await.unwrap();
+    assert!(html.contains("Start the set-up first"), "{html}");
+
+    // Wrong codes count; the second locks, and then even the right code is refused.
+    for _ in 0..2 {
+        app.post_form(
+            "/api/disable_mfa",
+            &[
+                ("current", "Mfa-Passw0rd!"),
+                ("code", "000000"),
+                ("csrf", &csrf),
+            ],
+            "/account/mfa",
+        )
+        .await;
+    }
+    let html = app.get("/account/mfa").await.text().await.unwrap();
+    assert!(html.contains("Too many failed attempts"), "{html}");
+    app.post_form(
+        "/api/disable_mfa",
+        &[
+            ("current", "Mfa-Passw0rd!"),
+            ("code", &totp(&secret, now())),
+            ("csrf", &csrf),
+        ],
+        "/account/mfa",
+    )
+    .await;
+    let html = app.get("/account").await.text().await.unwrap();
+    assert!(html.contains("On (authenticator app)"), "still on: {html}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_password_reset_signs_out_the_users_sessions() {
+    let clock = TestClock::now_real();
+    let app = spawn().clock(clock.clone()).start().await;
+    let email = unique_name("reset-out");
+    create_user(&app, &email, "Before-Passw0rd!", false).await;
+    app.sign_in(&email, "Before-Passw0rd!", None).await;
+    assert_eq!(app.get("/dashboard").await.status(), 200);
+    clock.advance(2);
+
+    let (idp, _) = admin(&app).await;
+    idp.forgot_password()
+        .client_id(&app.state.svc.config.client_id)
+        .username(&email)
+        .send()
+        .await
+        .unwrap();
+    let code = emulator_code(&email).expect("reset code");
+    let other = spawn().clock(clock.clone()).start().await;
+    let csrf = other.csrf().await;
+    other
+        .post_form(
+            "/api/reset_password",
+            &[
+                ("email", email.as_str()),
+                ("code", &code),
+                ("password", "After-Passw0rd!"),
+                ("confirm", "After-Passw0rd!"),
+                ("csrf", &csrf),
+            ],
+            "/reset",
+        )
+        .await;
+    clock.advance(61);
+    let res = app.get("/dashboard").await;
+    assert!(res.status().is_redirection(), "{}", res.status());
 }

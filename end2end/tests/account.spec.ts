@@ -261,6 +261,7 @@ test('TOTP MFA: set up with the key, sign in with a code (wrong codes refused), 
 
   await page.goto('/account/mfa');
   await waitForHydration(page);
+  await page.getByLabel('Your password').fill(PASSWORD);
   await page.getByLabel('Current code from your app').fill(totp(secret));
   await page.getByRole('button', { name: 'Turn off two-step verification' }).click();
   await expect(page.locator('.notice')).toContainText('Two-step verification is off.');

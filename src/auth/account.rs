@@ -2,7 +2,7 @@
 //! it), forgot password and reset. The pool's password policy is read from Cognito once and
 //! checked here before Cognito is asked.
 
-use super::cognito::{CognitoError, IdentityProvider};
+use super::cognito::{CognitoError, IdentityProvider, PasswordAuth};
 use super::signin::normalize_username;
 use crate::model::PasswordPolicy;
 use std::sync::Arc;
@@ -237,10 +237,56 @@ impl AccountService {
         Ok(self.idp.set_totp(access_token, true).await?)
     }
 
-    /// Turns MFA off after a current code proves the user still holds the authenticator.
-    pub async fn disable_totp(&self, access_token: &str, code: &str) -> Result<(), AccountError> {
+    /// Turns MFA off after the user proves both factors again: the password, then a current
+    /// code, answered as a real sign-in (`InitiateAuth` + the `SOFTWARE_TOKEN_MFA` challenge).
+    /// Cognito has no "check this code" call for an active authenticator (`VerifySoftwareToken`
+    /// belongs to set-up), so a fresh sign-in is the check that works the same everywhere.
+    pub async fn disable_totp(
+        &self,
+        access_token: &str,
+        email: &str,
+        password: &str,
+        code: &str,
+    ) -> Result<(), AccountError> {
+        if password.is_empty() {
+            return Err(AccountError::WrongCurrentPassword);
+        }
         let code = normalize_code(code).ok_or(AccountError::BadCode)?;
-        self.idp.verify_totp(access_token, &code).await?;
+        let email = normalize_username(email);
+        let proof = match self.idp.password_auth(&email, password).await {
+            Err(CognitoError::InvalidCredentials { .. }) => {
+                return Err(AccountError::WrongCurrentPassword)
+            }
+            Err(e) => return Err(e.into()),
+            Ok(PasswordAuth::Challenge {
+                name,
+                session: Some(session),
+                user_id,
+            }) if name == "SOFTWARE_TOKEN_MFA" => {
+                let user_id = user_id.unwrap_or_else(|| email.clone());
+                match self.idp.answer_totp(&user_id, &session, &code).await? {
+                    PasswordAuth::Tokens(tokens) => tokens,
+                    PasswordAuth::Challenge { name, .. } => {
+                        return Err(AccountError::Unexpected(CognitoError::Unexpected {
+                            code: "UnexpectedChallenge".into(),
+                            message: name,
+                        }))
+                    }
+                }
+            }
+            // No code asked: MFA is not active; turning it off is harmless.
+            Ok(PasswordAuth::Tokens(tokens)) => tokens,
+            Ok(PasswordAuth::Challenge { name, .. }) => {
+                return Err(AccountError::Unexpected(CognitoError::Unexpected {
+                    code: "UnexpectedChallenge".into(),
+                    message: name,
+                }))
+            }
+        };
+        // The proof's own tokens are not kept.
+        if let Some(refresh) = proof.refresh_token.as_deref() {
+            let _ = self.idp.revoke_refresh_token(refresh).await;
+        }
         Ok(self.idp.set_totp(access_token, false).await?)
     }
 }

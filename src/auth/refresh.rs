@@ -78,13 +78,19 @@ impl Refresher {
                 .1
                 .clone()
         };
-        flight
+        let result = flight
             .get_or_init(|| async {
                 self.calls.fetch_add(1, Ordering::SeqCst);
                 self.ask_cognito(auth).await
             })
             .await
-            .clone()
+            .clone();
+        if matches!(result, Err(RefreshError::Unavailable(_))) {
+            // An outage is not remembered: the next request tries again.
+            let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
+            flights.retain(|_, (_, f)| !Arc::ptr_eq(f, &flight));
+        }
+        result
     }
 
     async fn ask_cognito(&self, auth: &AuthSession) -> Result<AuthSession, RefreshError> {

@@ -91,24 +91,26 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
 }
 
 impl DynamoSessionStore {
-    fn user_marker(sub: &str) -> AttributeValue {
-        // Not a session id (those are base64 without '#'), so no cookie can load it.
-        AttributeValue::S(format!("user#{sub}"))
+    fn user_marker(email: &str) -> AttributeValue {
+        // Not a session id (those are base64 without '#'), so no cookie can load it. Keyed by
+        // the normalised email, which both a password change (signed in) and a reset (not
+        // signed in) know.
+        AttributeValue::S(format!("user#{}", email.trim().to_lowercase()))
     }
 
-    /// Every session of `sub` signed in before `not_before` is ended on its next check (the
-    /// "sign out other sessions" after a password change). One item per user in the sessions
-    /// table, kept as long as a session can live.
+    /// Every session of the user with this email signed in before `not_before` is ended on
+    /// its next check (the "sign out other sessions" after a password change or reset). One
+    /// item per user in the sessions table, kept as long as a session can live.
     pub async fn revoke_sessions_before(
         &self,
-        sub: &str,
+        email: &str,
         not_before: i64,
         keep_for: Duration,
     ) -> Result<(), SessionError> {
         self.client
             .put_item()
             .table_name(&self.table)
-            .item("id", Self::user_marker(sub))
+            .item("id", Self::user_marker(email))
             .item("not_before", AttributeValue::N(not_before.to_string()))
             .item(
                 "expires_at",
@@ -120,13 +122,13 @@ impl DynamoSessionStore {
         Ok(())
     }
 
-    /// The latest `not_before` set for `sub`, if any.
-    pub async fn sessions_revoked_before(&self, sub: &str) -> Result<Option<i64>, SessionError> {
+    /// The latest `not_before` set for the user with this email, if any.
+    pub async fn sessions_revoked_before(&self, email: &str) -> Result<Option<i64>, SessionError> {
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
-            .key("id", Self::user_marker(sub))
+            .key("id", Self::user_marker(email))
             .consistent_read(true)
             .send()
             .await
@@ -166,14 +168,27 @@ impl SessionStore for DynamoSessionStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        self.client
+        // Only over a record that still exists: a request that loaded the session before a
+        // sign-out (or an expiry) elsewhere must not bring it back when it finishes.
+        let result = self
+            .client
             .put_item()
             .table_name(&self.table)
             .set_item(Some(Self::item(record)?))
+            .condition_expression("attribute_exists(id)")
             .send()
-            .await
-            .map_err(|e| Self::backend("PutItem", e))?;
-        Ok(())
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                tracing::info!("session ended meanwhile; not saved again");
+                Ok(())
+            }
+            Err(e) => Err(Self::backend("PutItem", e)),
+        }
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
@@ -363,7 +378,7 @@ impl SessionKeeper {
         }
         let mut changed = false;
         if now - auth.last_seen >= self.policy.touch_interval() {
-            if let Some(not_before) = self.store.sessions_revoked_before(&auth.sub).await? {
+            if let Some(not_before) = self.store.sessions_revoked_before(&auth.email).await? {
                 if auth.authenticated_at < not_before {
                     tracing::info!(sub = %auth.sub, "session revoked by a password change");
                     return end_with_notice(session, notices::PASSWORD_CHANGED).await;
@@ -409,8 +424,10 @@ async fn end_with_notice(
     Ok(None)
 }
 
-/// Takes the one-time notice, if any.
+/// Takes the one-time notice, if any (reading alone does not mark the session modified, so
+/// pages without a notice cause no session write).
 pub async fn take_notice(session: &Session) -> Option<String> {
+    session.get::<String>(NOTICE_KEY).await.ok().flatten()?;
     session.remove::<String>(NOTICE_KEY).await.ok().flatten()
 }
 
@@ -418,6 +435,8 @@ pub async fn take_notice(session: &Session) -> Option<String> {
 /// planted id is useless), then the identity.
 pub async fn establish(session: &Session, auth: &AuthSession) -> Result<(), SessionError> {
     session.cycle_id().await?;
+    // Whatever the pre-login session held for a sign-in in progress is spent.
+    session.remove_value(super::signin::CHALLENGE_KEY).await?;
     session.insert(AUTH_KEY, auth).await?;
     Ok(())
 }

@@ -512,6 +512,51 @@ mod tests {
     }
 
     #[test]
+    fn challenges_are_mapped_to_their_pages_and_errors_to_messages() {
+        assert_eq!(
+            ChallengeKind::from_cognito("NEW_PASSWORD_REQUIRED"),
+            Some(ChallengeKind::NewPassword)
+        );
+        assert_eq!(
+            ChallengeKind::from_cognito("SOFTWARE_TOKEN_MFA"),
+            Some(ChallengeKind::Totp)
+        );
+        // Steps gatehouse cannot complete are refused with their own message, not guessed.
+        assert_eq!(ChallengeKind::from_cognito("SMS_MFA"), None);
+        assert_eq!(ChallengeKind::from_cognito("MFA_SETUP"), None);
+        assert_eq!(ChallengeKind::Totp.path(), "/login/mfa");
+        assert_eq!(ChallengeKind::NewPassword.path(), "/login/new-password");
+
+        let wrong = SignInError::WrongCode(CognitoError::CodeMismatch).user_message();
+        assert_eq!(wrong, (WRONG_CODE.to_string(), 401));
+        let expired = SignInError::ChallengeExpired(None).user_message();
+        assert_eq!(expired, (CHALLENGE_EXPIRED.to_string(), 401));
+        let (msg, status) = SignInError::UnsupportedChallenge("SMS_MFA".into()).user_message();
+        assert_eq!(status, 403);
+        assert!(msg.contains("contact your administrator"), "{msg}");
+        let (_, status) =
+            SignInError::WeakPassword(CognitoError::PasswordPolicy("x".into())).user_message();
+        assert_eq!(status, 422);
+    }
+
+    #[test]
+    fn a_pending_challenge_never_prints_its_cognito_session() {
+        let pending = PendingChallenge {
+            kind: ChallengeKind::Totp,
+            username: "ann@example.com".into(),
+            user_id: "uuid".into(),
+            cognito_session: "SECRET-SESSION".into(),
+            next: "/".into(),
+            started_at: 0,
+        };
+        let printed = format!("{pending:?}");
+        assert!(
+            !printed.contains("SECRET-SESSION") && !printed.contains("ann@"),
+            "{printed}"
+        );
+    }
+
+    #[test]
     fn one_message_for_unknown_user_wrong_password_and_unconfirmed() {
         let messages: Vec<_> = [
             CognitoError::InvalidCredentials {

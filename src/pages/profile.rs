@@ -184,6 +184,8 @@ fn MfaBody(
             <ActionForm action=disable attr:class="stack" attr:novalidate="true">
                 <FormAlert state=disabled.clone()/>
                 <input type="hidden" name="csrf" value=csrf/>
+                <TextField id="current" label="Your password" kind="password" autocomplete="current-password"
+                    error=disabled.field_error("current")/>
                 <TextField id="code" label="Current code from your app" kind="text" autocomplete="one-time-code"
                     inputmode="numeric" error=disabled.field_error("code")/>
                 <button type="submit" class="button danger" disabled=move || disable.pending().get()>"Turn off two-step verification"</button>

@@ -50,10 +50,12 @@ pub(crate) fn explain(form: FormState, e: AccountError) -> FormState {
         ),
         AccountError::Unsupported(ref cause) => {
             tracing::warn!(error = %cause, "account operation not supported by this Cognito endpoint");
-            form.with_error(
-                "We cannot send a new code right now. Please try again later, or contact your administrator.",
-                503,
-            )
+            let message = if form.form == forms::RESEND {
+                "We cannot send a new code right now. Please try again later, or contact your administrator."
+            } else {
+                "This is not available right now. Please try again later, or contact your administrator."
+            };
+            form.with_error(message, 503)
         }
         AccountError::Unavailable(ref cause) => {
             tracing::error!(error = %cause, "account operation: Cognito unavailable");
@@ -178,7 +180,18 @@ pub async fn reset_password(
         .await
     {
         Ok(()) => {
-            tracing::info!(user = %crate::auth::signin::log_name(&crate::auth::signin::normalize_username(&email)), "password reset");
+            let username = crate::auth::signin::normalize_username(&email);
+            tracing::info!(user = %crate::auth::signin::log_name(&username), "password reset");
+            // Whoever else was signed in as this user is signed out (at their next check).
+            let now = (state.svc.clock)();
+            if let Err(e) = state
+                .svc
+                .sessions
+                .revoke_sessions_before(&username, now, state.svc.config.session_absolute_timeout)
+                .await
+            {
+                crate::server::error::AppError::from(e).log();
+            }
             leptos_axum::redirect("/login?notice=password_reset");
             Ok(FormState::new(forms::RESET))
         }

@@ -140,12 +140,17 @@ pub(crate) async fn finish_sign_in(
                 reason = %crate::auth::session::error_chain(&e),
                 "sign-in failed"
             );
-            if matches!(
+            if !matches!(
                 e,
-                crate::auth::signin::SignInError::ChallengeExpired(_)
-                    | crate::auth::signin::SignInError::Locked { .. }
+                crate::auth::signin::SignInError::WrongCode(_)
+                    | crate::auth::signin::SignInError::WeakPassword(_)
+                    | crate::auth::signin::SignInError::Unavailable(_)
+                    | crate::auth::signin::SignInError::KeysUnavailable(_)
+                    | crate::auth::signin::SignInError::LockoutUnavailable(_)
+                    | crate::auth::signin::SignInError::InvalidCredentials(_)
             ) {
-                // Start again from the password: the challenge is spent.
+                // Start again from the password: the challenge is spent. (A wrong code or a
+                // weak password may be corrected; an outage may pass.)
                 let _ = session.remove::<PendingChallenge>(CHALLENGE_KEY).await;
             }
             if status >= 500 {

@@ -7,12 +7,15 @@ use super::actions::{finish_sign_in, require};
 use super::render::{app_state, csrf_valid, finish_form, session, set_status};
 use crate::access::Area;
 use crate::auth::account::{normalize_code, otpauth_uri, qr_svg, AccountError};
+use crate::auth::lockout::{Failure, LockStatus};
 use crate::auth::session::{self, AuthSession};
 use crate::auth::signin::{
-    ChallengeKind, PendingChallenge, SignInError, CHALLENGE_EXPIRED, CHALLENGE_KEY,
+    locked_message, normalize_username, ChallengeKind, PendingChallenge, SignInError,
+    CHALLENGE_EXPIRED, CHALLENGE_KEY,
 };
 use crate::model::{forms, AccountData, ApiError, FormState, MfaData, MfaSetup};
 use crate::server::error::AppError;
+use crate::server::AppState;
 
 /// The session key of a TOTP secret between "Set up" and the first verified code.
 const TOTP_SETUP_KEY: &str = "totp_setup";
@@ -154,6 +157,7 @@ pub async fn change_password(
     tracing::info!(sub = %user.sub, "password changed");
 
     let mut auth = user.clone();
+    let mut this_session_ok = true;
     match state
         .svc
         .accounts
@@ -162,7 +166,9 @@ pub async fn change_password(
     {
         Ok(()) => {
             // Cognito revoked this session's tokens too: sign in again with the new password
-            // so this session goes on (best effort; without it, it ends at the next refresh).
+            // so this session goes on. If that needs a second step (MFA), this session ends
+            // as well and the user signs in afresh.
+            this_session_ok = false;
             let idp = state.svc.sign_in.identity_provider();
             if let Ok(crate::auth::cognito::PasswordAuth::Tokens(tokens)) =
                 idp.password_auth(&user.username, &password).await
@@ -174,6 +180,7 @@ pub async fn change_password(
                     .await
                 {
                     auth = fresh;
+                    this_session_ok = true;
                 }
             }
         }
@@ -183,27 +190,44 @@ pub async fn change_password(
         Err(e) => tracing::warn!(error = %e, "GlobalSignOut failed"),
     }
     let now = (state.svc.clock)();
-    if let Err(e) = state
+    let revoked = state
         .svc
         .sessions
-        .revoke_sessions_before(&user.sub, now, state.svc.config.session_absolute_timeout)
-        .await
-    {
-        AppError::from(e).log();
+        .revoke_sessions_before(&user.email, now, state.svc.config.session_absolute_timeout)
+        .await;
+    let session = session().await?;
+    if !this_session_ok {
+        let _ = session::end(&session).await;
+        let _ = session
+            .insert(session::NOTICE_KEY, session::notices::PASSWORD_CHANGED)
+            .await;
+        leptos_axum::redirect("/login");
+        return Ok(form);
     }
     // This session stays signed in: a new id, counted from now.
     auth.authenticated_at = now;
     auth.last_seen = now;
-    let session = session().await?;
     if let Err(e) = session::establish(&session, &auth).await {
         AppError::from(e).log();
     }
-    finish_form(
-        form.with_notice(
-            "Your password has been changed. Your other sessions have been signed out.",
+    match revoked {
+        Ok(()) => finish_form(
+            form.with_notice(
+                "Your password has been changed. Your other sessions have been signed out.",
+            ),
+            PAGE,
         ),
-        PAGE,
-    )
+        Err(e) => {
+            AppError::from(e).log();
+            finish_form(
+                form.with_error(
+                    "Your password has been changed, but your other sessions could not be signed out just now. Change it again in a moment to sign them out.",
+                    503,
+                ),
+                PAGE,
+            )
+        }
+    }
 }
 
 /// `/account/mfa`.
@@ -236,6 +260,70 @@ pub async fn mfa_data() -> Result<MfaData, ApiError> {
     Ok(MfaData { enabled, setup })
 }
 
+/// Codes typed on the account pages count like codes at sign-in: a lock refuses before
+/// Cognito, and a wrong code is a failed attempt (so a stolen session cannot guess its way
+/// to turning MFA off).
+async fn code_lock(state: &AppState, email: &str) -> Result<LockStatus, (String, u16)> {
+    let lockout = state.svc.sign_in.lockout();
+    match lockout.check(&normalize_username(email)).await {
+        Ok(status) => match status.minutes_left(lockout.now()) {
+            Some(minutes) => Err((locked_message(minutes), 429)),
+            None => Ok(status),
+        },
+        Err(e) => {
+            tracing::error!(error = %e, "lockout check failed");
+            Err((crate::auth::signin::UNAVAILABLE.to_string(), 503))
+        }
+    }
+}
+
+/// Counts a wrong code; the message to show when the lock engaged.
+async fn count_wrong_code(state: &AppState, email: &str, status: &LockStatus) -> Option<String> {
+    let lockout = state.svc.sign_in.lockout();
+    match lockout
+        .record_failure(&normalize_username(email), status)
+        .await
+    {
+        Ok(Failure::Counted {
+            locked_until: Some(until),
+            ..
+        }) => Some(locked_message(((until - lockout.now()) + 59) / 60)),
+        Ok(Failure::AlreadyLocked) => Some(locked_message(
+            (lockout.policy().lock_duration.as_secs() as i64 + 59) / 60,
+        )),
+        Ok(_) => None,
+        Err(e) => {
+            tracing::error!(error = %e, "could not count a wrong code");
+            None
+        }
+    }
+}
+
+/// Runs a code-checked account step under the lockout.
+async fn with_code_lock(
+    state: &AppState,
+    user: &AuthSession,
+    form: FormState,
+    step: impl std::future::Future<Output = Result<(), AccountError>>,
+) -> Result<FormState, FormState> {
+    let status = match code_lock(state, &user.email).await {
+        Ok(status) => status,
+        Err((message, code)) => return Err(form.with_error(message, code)),
+    };
+    match step.await {
+        Ok(()) => Ok(form),
+        Err(
+            e @ (AccountError::CodeMismatch
+            | AccountError::CodeExpired
+            | AccountError::WrongCurrentPassword),
+        ) => match count_wrong_code(state, &user.email, &status).await {
+            Some(locked) => Err(form.with_error(locked, 429)),
+            None => Err(app_code_error(form, e)),
+        },
+        Err(e) => Err(app_code_error(form, e)),
+    }
+}
+
 fn app_code_error(form: FormState, e: AccountError) -> FormState {
     match e {
         AccountError::BadCode => form.with_field_error("code", BAD_APP_CODE),
@@ -259,11 +347,23 @@ pub async fn start_mfa(csrf: String) -> Result<FormState, ApiError> {
         Ok(form) => form,
         Err(form) => return finish_form(form, PAGE),
     };
+    // Starting again while it is on would replace the working authenticator.
+    match state.svc.accounts.mfa_enabled(&user.access_token).await {
+        Ok(false) => {}
+        Ok(true) => {
+            return finish_form(
+                form.with_error("Two-step verification is already on.", 409),
+                PAGE,
+            )
+        }
+        Err(e) => return finish_form(explain(form, e), PAGE),
+    }
     match state.svc.accounts.start_totp(&user.access_token).await {
         Ok(secret) => {
             let session = session().await?;
             if let Err(e) = session.insert(TOTP_SETUP_KEY, &secret).await {
                 AppError::from(session::SessionError::from(e)).log();
+                set_status(503);
                 return Err(ApiError::Unavailable);
             }
             finish_form(form, PAGE)
@@ -281,14 +381,29 @@ pub async fn verify_mfa(code: String, csrf: String) -> Result<FormState, ApiErro
     if !csrf_valid(&state, &csrf) {
         return finish_form(form.with_error(FORM_EXPIRED, 403), PAGE);
     }
-    match state
-        .svc
-        .accounts
-        .enable_totp(&user.access_token, &code)
+    let form = match pool_user(&user, form) {
+        Ok(form) => form,
+        Err(form) => return finish_form(form, PAGE),
+    };
+    let session = session().await?;
+    if session
+        .get::<String>(TOTP_SETUP_KEY)
         .await
+        .ok()
+        .flatten()
+        .is_none()
     {
-        Ok(()) => {
-            let session = session().await?;
+        return finish_form(
+            form.with_error(
+                "Start the set-up first: choose “Set up two-step verification”.",
+                409,
+            ),
+            PAGE,
+        );
+    }
+    let step = state.svc.accounts.enable_totp(&user.access_token, &code);
+    match with_code_lock(&state, &user, form, step).await {
+        Ok(form) => {
             let _ = session.remove::<String>(TOTP_SETUP_KEY).await;
             tracing::info!(sub = %user.sub, "authenticator MFA turned on");
             finish_form(
@@ -298,12 +413,16 @@ pub async fn verify_mfa(code: String, csrf: String) -> Result<FormState, ApiErro
                 PAGE,
             )
         }
-        Err(e) => finish_form(app_code_error(form, e), PAGE),
+        Err(form) => finish_form(form, PAGE),
     }
 }
 
-/// Turns two-step verification off after a current code.
-pub async fn disable_mfa(code: String, csrf: String) -> Result<FormState, ApiError> {
+/// Turns two-step verification off after the password and a current code.
+pub async fn disable_mfa(
+    current: String,
+    code: String,
+    csrf: String,
+) -> Result<FormState, ApiError> {
     const PAGE: &str = "/account/mfa";
     let user = require(Area::Dashboard).await?;
     let state = app_state()?;
@@ -311,16 +430,19 @@ pub async fn disable_mfa(code: String, csrf: String) -> Result<FormState, ApiErr
     if !csrf_valid(&state, &csrf) {
         return finish_form(form.with_error(FORM_EXPIRED, 403), PAGE);
     }
-    match state
+    let form = match pool_user(&user, form) {
+        Ok(form) => form,
+        Err(form) => return finish_form(form, PAGE),
+    };
+    let step = state
         .svc
         .accounts
-        .disable_totp(&user.access_token, &code)
-        .await
-    {
-        Ok(()) => {
+        .disable_totp(&user.access_token, &user.email, &current, &code);
+    match with_code_lock(&state, &user, form, step).await {
+        Ok(form) => {
             tracing::info!(sub = %user.sub, "authenticator MFA turned off");
             finish_form(form.with_notice("Two-step verification is off."), PAGE)
         }
-        Err(e) => finish_form(app_code_error(form, e), PAGE),
+        Err(form) => finish_form(form, PAGE),
     }
 }
