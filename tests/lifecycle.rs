@@ -307,19 +307,7 @@ async fn the_mfa_lock_engages_on_wrong_codes_and_refuses_before_cognito() {
     let app = spawn().env("LOCKOUT_MAX_ATTEMPTS", "2").start().await;
     let email = unique_name("mfa-lock");
     let password = "Mfa-Passw0rd!";
-    create_user(&app, &email, password, false).await;
-    app.sign_in(&email, password, None).await;
-    let csrf = page_csrf(&app, "/account/mfa").await;
-    app.post_form("/api/start_mfa", &[("csrf", &csrf)], "/account/mfa")
-        .await;
-    let html = app.get("/account/mfa").await.text().await.unwrap();
-    let secret = testid_text(&html, "totp-secret").unwrap_or_else(|| panic!("key: {html}"));
-    app.post_form(
-        "/api/verify_mfa",
-        &[("code", &totp(&secret, now())), ("csrf", &csrf)],
-        "/account/mfa",
-    )
-    .await;
+    user_with_mfa(&app, &email, password).await;
     app.sign_out().await;
 
     app.sign_in(&email, password, None).await;

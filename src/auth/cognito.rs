@@ -443,56 +443,23 @@ fn challenge_outcome(
     }
 }
 
-#[async_trait]
-impl AccountApi for CognitoClient {
-    async fn answer_new_password(
+impl CognitoClient {
+    /// `RespondToAuthChallenge` with `answer` (name, value), plus `USERNAME` and `SECRET_HASH`.
+    async fn respond(
         &self,
+        challenge: cip::types::ChallengeNameType,
         username: &str,
         session: &str,
-        new_password: &str,
+        answer: (&str, &str),
     ) -> Result<PasswordAuth, CognitoError> {
         let mut req = self
             .client
             .respond_to_auth_challenge()
             .client_id(&self.client_id)
-            .challenge_name(cip::types::ChallengeNameType::NewPasswordRequired)
+            .challenge_name(challenge)
             .session(session)
             .challenge_responses("USERNAME", username)
-            .challenge_responses("NEW_PASSWORD", new_password);
-        if let Some(hash) = self.secret_hash(username) {
-            req = req.challenge_responses("SECRET_HASH", hash);
-        }
-        let out = req.send().await.map_err(|e| match classify(e) {
-            // Here this code is the pool's password policy, not a wrong password.
-            CognitoError::InvalidCredentials { code } if code == "InvalidPasswordException" => {
-                CognitoError::PasswordPolicy(code)
-            }
-            other => other,
-        })?;
-        match out.authentication_result() {
-            Some(result) => Ok(PasswordAuth::Tokens(token_set(result, None)?)),
-            None => challenge_outcome(
-                out.challenge_name().map(|n| n.as_str()),
-                out.session(),
-                out.challenge_parameters(),
-            ),
-        }
-    }
-
-    async fn answer_totp(
-        &self,
-        username: &str,
-        session: &str,
-        code: &str,
-    ) -> Result<PasswordAuth, CognitoError> {
-        let mut req = self
-            .client
-            .respond_to_auth_challenge()
-            .client_id(&self.client_id)
-            .challenge_name(cip::types::ChallengeNameType::SoftwareTokenMfa)
-            .session(session)
-            .challenge_responses("USERNAME", username)
-            .challenge_responses("SOFTWARE_TOKEN_MFA_CODE", code);
+            .challenge_responses(answer.0, answer.1);
         if let Some(hash) = self.secret_hash(username) {
             req = req.challenge_responses("SECRET_HASH", hash);
         }
@@ -505,6 +472,48 @@ impl AccountApi for CognitoClient {
                 out.challenge_parameters(),
             ),
         }
+    }
+}
+
+#[async_trait]
+impl AccountApi for CognitoClient {
+    async fn answer_new_password(
+        &self,
+        username: &str,
+        session: &str,
+        new_password: &str,
+    ) -> Result<PasswordAuth, CognitoError> {
+        use cip::types::ChallengeNameType::NewPasswordRequired;
+        self.respond(
+            NewPasswordRequired,
+            username,
+            session,
+            ("NEW_PASSWORD", new_password),
+        )
+        .await
+        .map_err(|e| match e {
+            // Here this code is the pool's password policy, not a wrong password.
+            CognitoError::InvalidCredentials { code } if code == "InvalidPasswordException" => {
+                CognitoError::PasswordPolicy(code)
+            }
+            other => other,
+        })
+    }
+
+    async fn answer_totp(
+        &self,
+        username: &str,
+        session: &str,
+        code: &str,
+    ) -> Result<PasswordAuth, CognitoError> {
+        use cip::types::ChallengeNameType::SoftwareTokenMfa;
+        self.respond(
+            SoftwareTokenMfa,
+            username,
+            session,
+            ("SOFTWARE_TOKEN_MFA_CODE", code),
+        )
+        .await
     }
 
     async fn refresh(&self, username: &str, refresh_token: &str) -> Result<TokenSet, CognitoError> {

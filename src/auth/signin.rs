@@ -214,15 +214,7 @@ impl SignInService {
         }
         match self.idp.password_auth(&username, password).await {
             Ok(PasswordAuth::Tokens(tokens)) => {
-                let session = self
-                    .session_from_tokens(tokens, SignInMethod::Password, None)
-                    .await?;
-                if status.failures > 0 {
-                    if let Err(e) = self.lockout.reset(&username).await {
-                        tracing::warn!(error = %e, "could not reset the failure count after a sign-in");
-                    }
-                }
-                Ok(SignInOutcome::SignedIn(Box::new(session)))
+                self.signed_in(tokens, &username, status.failures).await
             }
             Ok(PasswordAuth::Challenge {
                 name,
@@ -345,6 +337,24 @@ impl SignInService {
         }
     }
 
+    /// Verified tokens: the session, and the failure count reset if there was one.
+    async fn signed_in(
+        &self,
+        tokens: TokenSet,
+        username: &str,
+        failures: u32,
+    ) -> Result<SignInOutcome, SignInError> {
+        let session = self
+            .session_from_tokens(tokens, SignInMethod::Password, None)
+            .await?;
+        if failures > 0 {
+            if let Err(e) = self.lockout.reset(username).await {
+                tracing::warn!(error = %e, "could not reset the failure count after a sign-in");
+            }
+        }
+        Ok(SignInOutcome::SignedIn(Box::new(session)))
+    }
+
     fn check_challenge_age(&self, pending: &PendingChallenge) -> Result<(), SignInError> {
         if (self.clock)() - pending.started_at > CHALLENGE_TTL_SECS {
             return Err(SignInError::ChallengeExpired(None));
@@ -360,15 +370,7 @@ impl SignInService {
     ) -> Result<SignInOutcome, SignInError> {
         match answer {
             Ok(PasswordAuth::Tokens(tokens)) => {
-                let session = self
-                    .session_from_tokens(tokens, SignInMethod::Password, None)
-                    .await?;
-                if failures > 0 {
-                    if let Err(e) = self.lockout.reset(&pending.username).await {
-                        tracing::warn!(error = %e, "could not reset the failure count after a sign-in");
-                    }
-                }
-                Ok(SignInOutcome::SignedIn(Box::new(session)))
+                self.signed_in(tokens, &pending.username, failures).await
             }
             Ok(PasswordAuth::Challenge {
                 name,
