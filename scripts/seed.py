@@ -8,8 +8,9 @@ Cognito (cognito-local on 127.0.0.1:9229):
   enabled, attributes, group membership) and then proves it by signing each one in with
   USER_PASSWORD_AUTH.
 DynamoDB (moto on 127.0.0.1:8000):
-  sessions table (key `id` S) and lockout table (key `username` S), PAY_PER_REQUEST, TTL on
-  `expires_at`; names from env SESSIONS_TABLE / LOCKOUT_TABLE.
+  sessions table (key `id` S), lockout table (key `username` S) and events table (key pk/sk S,
+  GSI `by_day` on day/sk), PAY_PER_REQUEST, TTL on `expires_at`; names from env SESSIONS_TABLE /
+  LOCKOUT_TABLE / EVENTS_TABLE.
 Writes .local/stack.env (KEY=value lines), keeping APP_SECRET across runs.
 
 cognito-local 5.3.0 quirks this script works around (measured):
@@ -70,7 +71,11 @@ APP_PORTS = [3000, 3100, 3101, 3102]  # make run, Playwright instance, extra tes
 
 SESSIONS_TABLE = os.environ.get("SESSIONS_TABLE") or "gatehouse-sessions"
 LOCKOUT_TABLE = os.environ.get("LOCKOUT_TABLE") or "gatehouse-lockout"
+EVENTS_TABLE = os.environ.get("EVENTS_TABLE") or "gatehouse-events"
 TABLES = {SESSIONS_TABLE: "id", LOCKOUT_TABLE: "username"}
+# The events table: pk/sk plus the GSI `by_day` (day, sk) for time ranges (src/events/store.rs).
+EVENTS_KEYS = [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
+EVENTS_INDEX = "by_day"
 TTL_ATTRIBUTE = "expires_at"
 
 CLIENT_SETTINGS = dict(
@@ -349,13 +354,48 @@ def ensure_tables(ddb) -> None:
             )
             ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
             state = "created"
-        ttl = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
-        if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING") or ttl.get("AttributeName") != TTL_ATTRIBUTE:
-            ddb.update_time_to_live(
-                TableName=name,
-                TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
-            )
         say(f"dynamodb: table {name} {state} (key {key} S, TTL on {TTL_ATTRIBUTE})")
+        ensure_ttl(ddb, name)
+    ensure_events_table(ddb, existing)
+
+
+def ensure_ttl(ddb, name: str) -> None:
+    ttl = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+    if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING") or ttl.get("AttributeName") != TTL_ATTRIBUTE:
+        ddb.update_time_to_live(
+            TableName=name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+        )
+
+
+def ensure_events_table(ddb, existing: set) -> None:
+    name = EVENTS_TABLE
+    if name in existing:
+        table = ddb.describe_table(TableName=name)["Table"]
+        indexes = [i["IndexName"] for i in table.get("GlobalSecondaryIndexes", [])]
+        if table["KeySchema"] != EVENTS_KEYS or EVENTS_INDEX not in indexes:
+            fail(f"table {name} has key schema {table['KeySchema']} / indexes {indexes}; run 'scripts/stack.sh reset'")
+        state = "exists"
+    else:
+        ddb.create_table(
+            TableName=name,
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+                {"AttributeName": "day", "AttributeType": "S"},
+            ],
+            KeySchema=EVENTS_KEYS,
+            GlobalSecondaryIndexes=[{
+                "IndexName": EVENTS_INDEX,
+                "KeySchema": [{"AttributeName": "day", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+        state = "created"
+    ensure_ttl(ddb, name)
+    say(f"dynamodb: table {name} {state} (key pk/sk S, index {EVENTS_INDEX} day/sk, TTL on {TTL_ATTRIBUTE})")
 
 
 # ---------------------------------------------------------------- stack.env
@@ -388,6 +428,7 @@ def write_stack_env(pool_id: str, client_id: str) -> None:
         "DYNAMODB_ENDPOINT": DYNAMODB_ENDPOINT,
         "SESSIONS_TABLE": SESSIONS_TABLE,
         "LOCKOUT_TABLE": LOCKOUT_TABLE,
+        "EVENTS_TABLE": EVENTS_TABLE,
         "APP_SECRET": app_secret,
         # The Hosted UI on the emulator: its OAuth2 endpoints have no pool prefix, it reads
         # client_id from the token request body, it has no /logout endpoint, and its ID tokens

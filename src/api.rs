@@ -3,8 +3,8 @@
 //! authorization and CSRF itself (a direct HTTP call gets the same checks as the page).
 
 use crate::model::{
-    AccountData, AdminData, ApiError, FormState, LockoutsData, MfaData, PasswordPolicy,
-    ReportsData, SessionInfo,
+    AccountData, AdminData, ApiError, AuditData, DashboardData, FormState, LockoutsData, MfaData,
+    PasswordPolicy, ReportsData, SessionInfo,
 };
 use leptos::prelude::*;
 
@@ -31,16 +31,51 @@ pub async fn sign_out(csrf: String) -> Result<FormState, ApiError> {
     crate::server::actions::sign_out(csrf).await
 }
 
-/// Data of `/reports` (groups `analysts` or `admins`).
-#[server(endpoint = "reports_data")]
-pub async fn load_reports() -> Result<ReportsData, ApiError> {
-    crate::server::actions::reports_data().await
+/// `/dashboard`: the user's account and their own recent sign-in activity.
+#[server(endpoint = "dashboard_data")]
+pub async fn load_dashboard() -> Result<DashboardData, ApiError> {
+    crate::server::data::dashboard_data().await
 }
 
-/// Data of `/admin` (group `admins`).
+/// `/reports` (groups `analysts` or `admins`): charts over a date range (`YYYY-MM-DD`).
+#[server(endpoint = "reports_data")]
+pub async fn load_reports(
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<ReportsData, ApiError> {
+    crate::server::data::reports_data(from, to).await
+}
+
+/// `/admin` (group `admins`): one page of the user directory, filtered by email prefix.
 #[server(endpoint = "admin_data")]
-pub async fn load_admin() -> Result<AdminData, ApiError> {
-    crate::server::actions::admin_data().await
+pub async fn load_admin(
+    filter: Option<String>,
+    page: Option<String>,
+) -> Result<AdminData, ApiError> {
+    crate::server::data::admin_data(filter, page).await
+}
+
+/// An admin action on a user (admins, CSRF-checked, recorded): `op` is `add` or `remove`
+/// (with `group`), or `enable` / `disable`.
+#[server(endpoint = "manage_user")]
+pub async fn manage_user(
+    username: String,
+    op: String,
+    group: Option<String>,
+    csrf: String,
+) -> Result<FormState, ApiError> {
+    crate::server::data::manage_user(username, op, group, csrf).await
+}
+
+/// `/admin/audit` (admins): events filtered by user, kind and date range.
+#[server(endpoint = "audit_data")]
+pub async fn load_audit(
+    user: Option<String>,
+    kind: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<AuditData, ApiError> {
+    crate::server::data::audit_data(user, kind, from, to).await
 }
 
 /// Accounts with recent failures or a running lock (group `admins`).

@@ -6,6 +6,7 @@ use crate::model::{ApiError, SessionInfo, UserView};
 use crate::pages::{
     account::{ConfirmPage, ForgotPage, ResetPage, SignupPage},
     admin::AdminPage,
+    audit::AuditPage,
     challenge::{MfaChallengePage, NewPasswordPage},
     dashboard::DashboardPage,
     forbidden::Forbidden,
@@ -80,6 +81,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/reports") view=ReportsPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/lockouts") view=LockoutsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async/>
                         <Route path=path!("/forbidden") view=Forbidden ssr=SsrMode::Async/>
                     </Routes>
                 </main>

@@ -84,6 +84,15 @@ pub struct Config {
     pub dynamodb_endpoint: Option<String>,
     pub sessions_table: String,
     pub lockout_table: String,
+    pub events_table: String,
+    /// How long events are kept (the events table's TTL).
+    pub events_retention: Duration,
+    /// Events waiting to be written; beyond this they are dropped (counted, logged).
+    pub event_queue_capacity: usize,
+    /// Take the client address from the last `X-Forwarded-For` entry (behind a load balancer).
+    pub trust_forwarded_for: bool,
+    /// Groups older than this are re-read (token refresh) even without a change signal.
+    pub groups_max_age: Duration,
     /// The URL users reach the app at, e.g. `https://gatehouse.example.com`.
     pub public_url: String,
     pub bind_addr: SocketAddr,
@@ -143,6 +152,19 @@ impl Config {
                     _ => Err(ConfigError::Invalid {
                         name,
                         reason: format!("expected a positive number of seconds, got {v:?}"),
+                    }),
+                },
+            }
+        };
+
+        let count = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => match v.parse::<u64>() {
+                    Ok(n) if n > 0 => Ok(n),
+                    _ => Err(ConfigError::Invalid {
+                        name,
+                        reason: format!("expected a positive whole number, got {v:?}"),
                     }),
                 },
             }
@@ -267,6 +289,11 @@ impl Config {
             dynamodb_endpoint,
             sessions_table: get("SESSIONS_TABLE").unwrap_or_else(|| "gatehouse-sessions".into()),
             lockout_table: get("LOCKOUT_TABLE").unwrap_or_else(|| "gatehouse-lockout".into()),
+            events_table: get("EVENTS_TABLE").unwrap_or_else(|| "gatehouse-events".into()),
+            events_retention: Duration::from_secs(count("EVENTS_RETENTION_DAYS", 90)? * 86_400),
+            event_queue_capacity: count("EVENT_QUEUE_CAPACITY", 10_000)? as usize,
+            trust_forwarded_for: flag("TRUST_FORWARDED_FOR", false)?,
+            groups_max_age: secs("GROUPS_MAX_AGE_SECS", 5 * 60)?,
             public_url,
             bind_addr,
             session_idle_timeout,

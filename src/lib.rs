@@ -34,6 +34,8 @@ pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]
+pub mod events;
+#[cfg(feature = "ssr")]
 pub mod server;
 
 /// Entry point of the WebAssembly bundle: hydrates the server-rendered page.

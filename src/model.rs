@@ -140,6 +140,7 @@ pub mod forms {
     pub const MFA_START: &str = "mfa_start";
     pub const MFA_VERIFY: &str = "mfa_verify";
     pub const MFA_DISABLE: &str = "mfa_disable";
+    pub const DIRECTORY: &str = "directory";
 }
 
 /// The user pool's password policy, read from Cognito (`DescribeUserPool`), never restated by
@@ -228,10 +229,138 @@ impl PasswordPolicy {
     }
 }
 
-/// Data of the reports page (placeholder figures until the data pages land).
+/// One authentication event as the tables show it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventRow {
+    /// e.g. "2026-11-25 12:34:56 UTC".
+    pub at: String,
+    /// e.g. "sign_in_failed" (for tests and CSS) and "Sign-in failed" (for people).
+    pub kind: String,
+    pub label: String,
+    pub user: String,
+    pub method: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub actor: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// One coloured series of a bar chart.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    pub name: String,
+    /// CSS class of its bars ("success", "failure", "locked").
+    pub class: String,
+    pub values: Vec<u32>,
+}
+
+/// A bar chart, rendered as SVG on the server (readable without JavaScript), with the same
+/// figures as a table for screen readers.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct BarChart {
+    pub title: String,
+    /// One label per bar position (e.g. "11-25 13:00").
+    pub labels: Vec<String>,
+    /// Label every n-th position on the axis.
+    pub label_every: usize,
+    pub series: Vec<Series>,
+    /// Series stacked on each other (true) or side by side (false).
+    pub stacked: bool,
+}
+
+impl BarChart {
+    /// The tallest bar (stack) in the chart.
+    pub fn max(&self) -> u32 {
+        (0..self.labels.len())
+            .map(|i| {
+                let values = self
+                    .series
+                    .iter()
+                    .map(|s| s.values.get(i).copied().unwrap_or(0));
+                if self.stacked {
+                    values.sum()
+                } else {
+                    values.max().unwrap_or(0)
+                }
+            })
+            .max()
+            .unwrap_or(0)
+    }
+    pub fn total(&self) -> u32 {
+        self.series.iter().flat_map(|s| s.values.iter()).sum()
+    }
+}
+
+/// `/dashboard`: the signed-in user's account and their own recent sign-in activity.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DashboardData {
+    pub user: UserView,
+    /// Newest first.
+    pub recent: Vec<EventRow>,
+    /// Their sign-ins per day over the last two weeks.
+    pub chart: BarChart,
+    /// Set when the activity could not be read (the rest of the page still shows).
+    pub activity_error: Option<String>,
+}
+
+/// `/reports` (groups `analysts`, `admins`): charts over a date range.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReportsData {
+    /// The range shown, as `YYYY-MM-DD` (inclusive, UTC).
+    pub from: String,
+    pub to: String,
+    /// A message about the requested range (bad date, too long), shown next to the form.
+    pub range_error: Option<String>,
+    pub hourly: BarChart,
+    pub daily: BarChart,
+    /// Successful sign-ins by method: (method, count).
+    pub methods: Vec<(String, u32)>,
+    pub total_events: u32,
+    /// The range held more events than one report reads.
+    pub truncated: bool,
+}
+
+/// A user in the admin directory.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DirectoryUser {
+    pub username: String,
+    pub email: String,
+    /// Cognito's status, e.g. "CONFIRMED", "FORCE_CHANGE_PASSWORD".
+    pub status: String,
+    pub enabled: bool,
+    /// `None` when it could not be read.
+    pub mfa: Option<bool>,
+    pub groups: Vec<String>,
+}
+
+/// `/admin`: the user directory (one page of it).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AdminData {
     pub viewer: String,
+    pub users: Vec<DirectoryUser>,
+    /// The email prefix filtered on.
+    pub filter: String,
+    /// The token of the next page, if there is one.
+    pub next_page: Option<String>,
+    /// The groups an admin can add users to.
+    pub groups: Vec<String>,
+    /// Why the filter could not be used, shown next to it.
+    pub filter_error: Option<String>,
+}
+
+/// `/admin/audit`: events matching the filters, newest first.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AuditData {
+    pub from: String,
+    pub to: String,
+    pub user: String,
+    pub kind: String,
+    pub range_error: Option<String>,
+    /// (kind id, label) for the filter's options.
+    pub kinds: Vec<(String, String)>,
+    pub rows: Vec<EventRow>,
+    /// More events matched than the page shows (the CSV has them all).
+    pub truncated: bool,
 }
 
 /// One account name with recent failures or a running lock (admin view).
@@ -251,12 +380,6 @@ pub struct LockoutsData {
     pub rows: Vec<LockoutRow>,
     /// The policy in words, e.g. "5 failures within 15 minutes lock an account for 15 minutes."
     pub policy: String,
-}
-
-/// Data of the admin page.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct AdminData {
-    pub viewer: String,
 }
 
 #[cfg(test)]

@@ -448,10 +448,11 @@ async fn pages_are_complete_without_javascript() {
         let html = anonymous.get("/").await.text().await.unwrap();
         assert!(html.contains("Sign in") && !html.contains("Loading…"), "/");
         for (path, marker) in [
-            ("/dashboard", "data-testid=\"user-email\""),
-            ("/reports", "Viewing as"),
-            ("/admin", "Administration console"),
+            ("/dashboard", "data-testid=\"chart-mine\""),
+            ("/reports", "data-testid=\"chart-hourly\""),
+            ("/admin", "data-testid=\"directory\""),
             ("/admin/lockouts", "Locked accounts"),
+            ("/admin/audit", "data-testid=\"audit-count\""),
         ] {
             let html = admin.get(path).await.text().await.unwrap();
             assert!(

@@ -355,7 +355,7 @@ test('token refresh re-reads the groups; a refresh that fails ends the session w
 
     await cognito('AdminAddUserToGroup', { Username: email, GroupName: 'analysts' });
     await page.goto(`${instance.origin}/reports`);
-    await expect(page.getByText('Viewing as')).toBeVisible();
+    await expect(page.getByTestId('chart-hourly')).toBeVisible();
 
     await cognito('AdminDeleteUser', { Username: email });
     await page.goto(`${instance.origin}/dashboard`);

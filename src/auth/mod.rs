@@ -14,6 +14,7 @@
 
 pub mod account;
 pub mod cognito;
+pub mod directory;
 pub mod jwks;
 pub mod lockout;
 pub mod oidc;

@@ -107,23 +107,56 @@ impl DynamoSessionStore {
         not_before: i64,
         keep_for: Duration,
     ) -> Result<(), SessionError> {
+        self.set_marker(
+            email,
+            "not_before",
+            not_before,
+            not_before + keep_for.as_secs() as i64,
+        )
+        .await
+    }
+
+    /// The user's groups changed at `at` (an admin action): their sessions re-read their
+    /// groups on the next check. Same item as the revocation marker; `keep_until` is
+    /// `at` + the absolute session timeout, so it only ever moves later.
+    pub async fn mark_groups_changed(
+        &self,
+        email: &str,
+        at: i64,
+        keep_for: Duration,
+    ) -> Result<(), SessionError> {
+        self.set_marker(
+            email,
+            "groups_changed_at",
+            at,
+            at + keep_for.as_secs() as i64,
+        )
+        .await
+    }
+
+    async fn set_marker(
+        &self,
+        email: &str,
+        attribute: &str,
+        value: i64,
+        keep_until: i64,
+    ) -> Result<(), SessionError> {
         self.client
-            .put_item()
+            .update_item()
             .table_name(&self.table)
-            .item("id", Self::user_marker(email))
-            .item("not_before", AttributeValue::N(not_before.to_string()))
-            .item(
-                "expires_at",
-                AttributeValue::N((not_before + keep_for.as_secs() as i64).to_string()),
-            )
+            .key("id", Self::user_marker(email))
+            .update_expression("SET #a = :v, expires_at = :e")
+            .expression_attribute_names("#a", attribute)
+            .expression_attribute_values(":v", AttributeValue::N(value.to_string()))
+            .expression_attribute_values(":e", AttributeValue::N(keep_until.to_string()))
             .send()
             .await
-            .map_err(|e| SessionError::Backend(format!("PutItem: {}", error_chain(&e))))?;
+            .map_err(|e| SessionError::Backend(format!("UpdateItem: {}", error_chain(&e))))?;
         Ok(())
     }
 
-    /// The latest `not_before` set for the user with this email, if any.
-    pub async fn sessions_revoked_before(&self, email: &str) -> Result<Option<i64>, SessionError> {
+    /// The user's marker: the latest `not_before` and `groups_changed_at`, if set.
+    pub async fn user_marker_of(&self, email: &str) -> Result<UserMarker, SessionError> {
         let out = self
             .client
             .get_item()
@@ -133,11 +166,30 @@ impl DynamoSessionStore {
             .send()
             .await
             .map_err(|e| SessionError::Backend(format!("GetItem: {}", error_chain(&e))))?;
-        Ok(out.item.and_then(|item| match item.get("not_before") {
+        let item = out.item.unwrap_or_default();
+        let number = |name: &str| match item.get(name) {
             Some(AttributeValue::N(n)) => n.parse::<i64>().ok(),
             _ => None,
-        }))
+        };
+        Ok(UserMarker {
+            not_before: number("not_before"),
+            groups_changed_at: number("groups_changed_at"),
+        })
     }
+
+    /// The latest `not_before` set for the user with this email, if any.
+    pub async fn sessions_revoked_before(&self, email: &str) -> Result<Option<i64>, SessionError> {
+        Ok(self.user_marker_of(email).await?.not_before)
+    }
+}
+
+/// What the per-user marker item says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UserMarker {
+    /// Sessions signed in before this are revoked.
+    pub not_before: Option<i64>,
+    /// Groups read before this are stale.
+    pub groups_changed_at: Option<i64>,
 }
 
 #[async_trait]
@@ -279,6 +331,9 @@ pub struct AuthSession {
     pub authenticated_at: i64,
     /// Last request seen (the idle timeout runs from here); written at most once a minute.
     pub last_seen: i64,
+    /// When `groups` were read from a verified ID token (sign-in or refresh).
+    #[serde(default)]
+    pub groups_checked_at: i64,
 }
 
 impl fmt::Debug for AuthSession {
@@ -356,13 +411,16 @@ pub struct SessionKeeper {
     pub policy: SessionPolicy,
     pub store: DynamoSessionStore,
     pub refresher: super::refresh::Refresher,
+    /// Groups older than this many seconds are re-read by a token refresh.
+    pub groups_max_age: i64,
 }
 
 impl SessionKeeper {
     /// The signed-in user of this request. On every read: the idle and absolute timeouts.
     /// At most once per touch interval (≤ 1 min): whether the user's sessions were revoked (a
-    /// password change elsewhere). When the access token is within the refresh margin: new
-    /// tokens (single flight). A session that must end is destroyed and leaves a notice for
+    /// password change elsewhere) or their groups changed (an admin action). When the access
+    /// token is within the refresh margin, or the groups are older than `groups_max_age` or
+    /// changed since they were read: new tokens (single flight), groups from the new ID token. A session that must end is destroyed and leaves a notice for
     /// the sign-in page.
     pub async fn current_user(
         &self,
@@ -377,17 +435,26 @@ impl SessionKeeper {
             return end_with_notice(session, notices::EXPIRED).await;
         }
         let mut changed = false;
+        let mut groups_stale = now - auth.groups_checked_at >= self.groups_max_age;
         if now - auth.last_seen >= self.policy.touch_interval() {
-            if let Some(not_before) = self.store.sessions_revoked_before(&auth.email).await? {
+            let marker = self.store.user_marker_of(&auth.email).await?;
+            if let Some(not_before) = marker.not_before {
                 if auth.authenticated_at < not_before {
                     tracing::info!(sub = %auth.sub, "session revoked by a password change");
                     return end_with_notice(session, notices::PASSWORD_CHANGED).await;
                 }
             }
+            if marker
+                .groups_changed_at
+                .is_some_and(|at| at >= auth.groups_checked_at)
+            {
+                tracing::info!(sub = %auth.sub, "groups changed by an admin; re-reading them");
+                groups_stale = true;
+            }
             auth.last_seen = now;
             changed = true;
         }
-        if self.refresher.due(&auth, now) {
+        if self.refresher.due(&auth, now) || groups_stale {
             match self.refresher.refresh(&auth, now).await {
                 Ok(fresh) => {
                     auth = AuthSession {
@@ -465,6 +532,7 @@ mod tests {
             access_expires_at: 0,
             authenticated_at,
             last_seen,
+            groups_checked_at: authenticated_at,
         }
     }
 

@@ -452,6 +452,7 @@ impl SignInService {
             access_expires_at: access.exp,
             authenticated_at: now,
             last_seen: now,
+            groups_checked_at: now,
         })
     }
 }

@@ -2,7 +2,9 @@
 
 pub mod account;
 pub mod admin;
+pub mod audit;
 pub mod challenge;
+pub mod charts;
 pub mod dashboard;
 pub mod forbidden;
 pub mod home;

@@ -1,8 +1,14 @@
-use super::Gate;
+//! `/reports` (groups `analysts`, `admins`): sign-in charts over a date range, server-rendered
+//! SVG, and the CSV of the underlying events.
+
+use super::charts::Chart;
+use super::{urlencode, Gate};
 use crate::access::Area;
 use crate::api::load_reports;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn ReportsPage() -> impl IntoView {
@@ -14,17 +20,65 @@ pub fn ReportsPage() -> impl IntoView {
 
 #[component]
 fn Reports() -> impl IntoView {
-    let data = Resource::new_blocking(|| (), |_| load_reports());
+    let query = use_query_map();
+    let data = Resource::new_blocking(
+        move || query.with(|q| (q.get("from"), q.get("to"))),
+        |(from, to)| load_reports(from, to),
+    );
     view! {
-        <section class="card">
+        <section class="card wide">
             <h1>"Reports"</h1>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(d) => view! {
-                            <p>"Reports for analysts and administrators. Viewing as " <strong>{d.viewer}</strong> "."</p>
-                        }.into_any(),
                         Err(e) => view! { <div class="alert" role="alert">{e.to_string()}</div> }.into_any(),
+                        Ok(d) => {
+                            let csv = format!("/reports/events.csv?from={}&to={}", urlencode(&d.from), urlencode(&d.to));
+                            let methods_total: u32 = d.methods.iter().map(|(_, n)| n).sum();
+                            let (from, to) = (d.from.clone(), d.to.clone());
+                            let invalid = d.range_error.is_some().then_some("true");
+                            let described = d.range_error.is_some().then_some("range-error");
+                            view! {
+                                <div>
+                                    <Form method="GET" action="/reports" attr:class="filters">
+                                        <div class="field">
+                                            <label for="from">"From"</label>
+                                            <input id="from" name="from" type="date" value=from.clone() required
+                                                aria-invalid=invalid aria-describedby=described/>
+                                        </div>
+                                        <div class="field">
+                                            <label for="to">"To"</label>
+                                            <input id="to" name="to" type="date" value=to.clone() required/>
+                                        </div>
+                                        <button type="submit" class="button">"Show"</button>
+                                        <a class="button secondary" href=csv download data-testid="reports-csv">"Download CSV"</a>
+                                    </Form>
+                                    {d.range_error.clone().map(|m| view! { <p class="field-error" id="range-error" role="alert">{m}</p> })}
+                                    <p class="muted" data-testid="report-range">
+                                        {format!("{} to {} (UTC): {} events.", d.from, d.to, d.total_events)}
+                                        {d.truncated.then_some(" This range holds more events than one report reads; choose a shorter range.")}
+                                    </p>
+                                    <Chart chart=d.hourly id="chart-hourly"/>
+                                    <Chart chart=d.daily id="chart-daily"/>
+                                    <figure class="chart-figure">
+                                        <figcaption><strong>"Successful sign-ins by method"</strong></figcaption>
+                                        <ul class="hbars" data-testid="method-split">
+                                            {d.methods.into_iter().map(|(name, n)| {
+                                                let pct = if methods_total == 0 { 0 } else { n * 100 / methods_total };
+                                                let key = name.clone();
+                                                view! {
+                                                    <li data-method=key data-value=n>
+                                                        <span class="hbar-label">{name}</span>
+                                                        <span class="hbar-track"><span class="hbar-fill" style=format!("width: {pct}%")></span></span>
+                                                        <span class="hbar-value">{format!("{n} ({pct}%)")}</span>
+                                                    </li>
+                                                }
+                                            }).collect_view()}
+                                        </ul>
+                                    </figure>
+                                </div>
+                            }.into_any()
+                        }
                     }
                 })}
             </Suspense>

@@ -182,6 +182,12 @@ pub async fn reset_password(
         Ok(()) => {
             let username = crate::auth::signin::normalize_username(&email);
             tracing::info!(user = %crate::auth::signin::log_name(&username), "password reset");
+            crate::server::audit::note(
+                &state,
+                crate::events::EventKind::PasswordReset,
+                &username,
+                |e| e,
+            );
             // Whoever else was signed in as this user is signed out (at their next check).
             let now = (state.svc.clock)();
             if let Err(e) = state

@@ -10,11 +10,11 @@ use crate::auth::session::{self, AuthSession, SignInMethod};
 use crate::auth::signin::{
     normalize_username, PendingChallenge, SignInOutcome, CHALLENGE_KEY, CHALLENGE_TTL_SECS,
 };
-use crate::model::{
-    AdminData, ApiError, FormState, LockoutRow, LockoutsData, ReportsData, SessionInfo, UserView,
-};
+use crate::events::EventKind;
+use crate::model::{ApiError, FormState, LockoutRow, LockoutsData, SessionInfo, UserView};
 use crate::pages::lockouts::FORM as UNLOCK_FORM;
 use crate::pages::login::FORM as LOGIN_FORM;
+use crate::server::audit;
 use crate::server::error::AppError;
 
 const FORM_EXPIRED: &str = "This form has expired. Please reload the page and try again.";
@@ -114,6 +114,10 @@ pub(crate) async fn finish_sign_in(
                 return finish_form(form.with_error(msg, status), page);
             }
             tracing::info!(sub = %auth.sub, method = "password", "sign-in succeeded");
+            if let Ok(state) = app_state() {
+                let user = super::data::event_user(&auth);
+                audit::note(&state, EventKind::SignIn, &user, |e| e.method(auth.method));
+            }
             leptos_axum::redirect(next);
             Ok(FormState::new(&form_name))
         }
@@ -135,6 +139,19 @@ pub(crate) async fn finish_sign_in(
         }
         Err(e) => {
             let (msg, status) = e.user_message();
+            let counted = match e {
+                crate::auth::signin::SignInError::InvalidCredentials(_) => {
+                    Some(EventKind::SignInFailed)
+                }
+                crate::auth::signin::SignInError::Locked { .. } => Some(EventKind::SignInLocked),
+                crate::auth::signin::SignInError::WrongCode(_) => Some(EventKind::MfaFailed),
+                _ => None,
+            };
+            if let (Some(kind), Ok(state)) = (counted, app_state()) {
+                audit::note(&state, kind, email, |e| {
+                    e.method(crate::events::Method::Password)
+                });
+            }
             tracing::info!(
                 user = %crate::auth::signin::log_name(&normalize_username(email)),
                 reason = %crate::auth::session::error_chain(&e),
@@ -203,6 +220,8 @@ pub async fn sign_out(csrf: String) -> Result<FormState, ApiError> {
             }
         }
         tracing::info!(sub = %auth.sub, "signed out");
+        let user = super::data::event_user(&auth);
+        audit::note(&state, EventKind::SignOut, &user, |e| e.method(auth.method));
     }
     leptos_axum::redirect(&target);
     Ok(form)
@@ -234,16 +253,6 @@ pub async fn require(area: Area) -> Result<AuthSession, ApiError> {
         }
         Ok(Some(user)) => Ok(user),
     }
-}
-
-pub async fn reports_data() -> Result<ReportsData, ApiError> {
-    let user = require(Area::Reports).await?;
-    Ok(ReportsData { viewer: user.email })
-}
-
-pub async fn admin_data() -> Result<AdminData, ApiError> {
-    let user = require(Area::Admin).await?;
-    Ok(AdminData { viewer: user.email })
 }
 
 pub async fn list_lockouts() -> Result<LockoutsData, ApiError> {
@@ -305,6 +314,9 @@ pub async fn unlock_account(username: String, csrf: String) -> Result<FormState,
                 user = %crate::auth::signin::log_name(&username),
                 "account unlocked by an admin"
             );
+            audit::note(&state, EventKind::Unlocked, &username, |e| {
+                e.actor(&admin.email)
+            });
             finish_form(
                 form.with_notice(format!("Unlocked {username}.")),
                 "/admin/lockouts",

@@ -9,6 +9,7 @@ use crate::auth::redirect::sanitize_next;
 use crate::auth::session::{self, SignInMethod};
 use crate::auth::signin::SignInError;
 use crate::auth::tokens::TokenError;
+use crate::events::EventKind;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -82,8 +83,11 @@ const START_AGAIN: &str =
 pub async fn callback(
     State(state): State<AppState>,
     session: Session,
+    headers: axum::http::HeaderMap,
+    extensions: axum::http::Extensions,
     Query(q): Query<CallbackQuery>,
 ) -> Response {
+    let meta = super::audit::meta_of(&state, &headers, &extensions);
     let Some(flow) = state.svc.hosted.as_ref() else {
         return not_offered();
     };
@@ -94,6 +98,18 @@ pub async fn callback(
     };
     if let Some(error) = q.error.as_deref() {
         tracing::info!(error, "hosted sign-in returned an error");
+        // Recorded only for a flow this browser started (a bare callback URL proves nothing);
+        // the user is unknown here, so the event keeps the provider's error code.
+        if let Some(p) = pending.as_ref() {
+            let method = match p.provider {
+                Provider::Hosted => crate::events::Method::Hosted,
+                Provider::Google => crate::events::Method::Google,
+            };
+            let event = super::audit::event(&state, EventKind::SignInFailed, "(hosted)", &meta)
+                .method(method)
+                .detail(&error.chars().take(64).collect::<String>());
+            super::audit::record(&state, event);
+        }
         return if error == "access_denied" {
             error_page(
                 StatusCode::BAD_REQUEST,
@@ -164,5 +180,8 @@ pub async fn callback(
         return AppError::Session(e).into_response();
     }
     tracing::info!(sub = %auth.sub, method = ?auth.method, "sign-in succeeded");
+    let user = super::data::event_user(&auth);
+    let event = super::audit::event(&state, EventKind::SignIn, &user, &meta).method(auth.method);
+    super::audit::record(&state, event);
     Redirect::to(&pending.next).into_response()
 }

@@ -2,8 +2,10 @@
 //! Leptos app, and runs it with graceful shutdown.
 //!
 //! - [`state`]: clients and services built once at start-up.
-//! - [`actions`], [`account`] and [`profile`]: the bodies of the server functions declared in
-//!   [`crate::api`].
+//! - [`actions`], [`account`], [`profile`] and [`data`]: the bodies of the server functions
+//!   declared in [`crate::api`].
+//! - [`audit`]: recording authentication events from handlers.
+//! - [`export`]: the CSV downloads of `/reports` and `/admin/audit`.
 //! - [`render`]: request-scoped helpers for server functions (status, cookies, flash).
 //! - [`middleware`]: request log, page guard, security headers, friendly error pages.
 //! - [`health`]: `/healthz` and `/readyz`.
@@ -13,7 +15,10 @@
 
 pub mod account;
 pub mod actions;
+pub mod audit;
+pub mod data;
 pub mod error;
+pub mod export;
 pub mod health;
 pub mod hosted;
 pub mod middleware;
@@ -84,6 +89,8 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/hosted", get(hosted::start_hosted))
         .route("/auth/google", get(hosted::start_google))
         .route("/auth/callback", get(hosted::callback))
+        .route("/reports/events.csv", get(export::reports_csv))
+        .route("/admin/audit.csv", get(export::audit_csv))
         .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
@@ -118,9 +125,15 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    let events = state.svc.events.clone();
+    // The peer address feeds the (truncated) client network of auth events.
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    // In-flight requests are done: write the events they queued before the process ends.
+    events.flush().await;
+    served
 }
 
 async fn shutdown_signal() {

@@ -13,7 +13,9 @@ use crate::auth::signin::{
     locked_message, normalize_username, ChallengeKind, PendingChallenge, SignInError,
     CHALLENGE_EXPIRED, CHALLENGE_KEY,
 };
+use crate::events::EventKind;
 use crate::model::{forms, AccountData, ApiError, FormState, MfaData, MfaSetup};
+use crate::server::audit;
 use crate::server::error::AppError;
 use crate::server::AppState;
 
@@ -155,6 +157,9 @@ pub async fn change_password(
         return finish_form(explain(form, e), PAGE);
     }
     tracing::info!(sub = %user.sub, "password changed");
+    audit::note(&state, EventKind::PasswordChanged, &user.email, |e| {
+        e.method(user.method)
+    });
 
     let mut auth = user.clone();
     let mut this_session_ok = true;
@@ -316,10 +321,17 @@ async fn with_code_lock(
             e @ (AccountError::CodeMismatch
             | AccountError::CodeExpired
             | AccountError::WrongCurrentPassword),
-        ) => match count_wrong_code(state, &user.email, &status).await {
-            Some(locked) => Err(form.with_error(locked, 429)),
-            None => Err(app_code_error(form, e)),
-        },
+        ) => {
+            if !matches!(e, AccountError::WrongCurrentPassword) {
+                audit::note(state, EventKind::MfaFailed, &user.email, |e| {
+                    e.method(user.method)
+                });
+            }
+            match count_wrong_code(state, &user.email, &status).await {
+                Some(locked) => Err(form.with_error(locked, 429)),
+                None => Err(app_code_error(form, e)),
+            }
+        }
         Err(e) => Err(app_code_error(form, e)),
     }
 }
@@ -406,6 +418,7 @@ pub async fn verify_mfa(code: String, csrf: String) -> Result<FormState, ApiErro
         Ok(form) => {
             let _ = session.remove::<String>(TOTP_SETUP_KEY).await;
             tracing::info!(sub = %user.sub, "authenticator MFA turned on");
+            audit::note(&state, EventKind::MfaEnabled, &user.email, |e| e);
             finish_form(
                 form.with_notice(
                     "Two-step verification is on. You will be asked for a code when you sign in.",
@@ -441,6 +454,7 @@ pub async fn disable_mfa(
     match with_code_lock(&state, &user, form, step).await {
         Ok(form) => {
             tracing::info!(sub = %user.sub, "authenticator MFA turned off");
+            audit::note(&state, EventKind::MfaDisabled, &user.email, |e| e);
             finish_form(form.with_notice("Two-step verification is off."), PAGE)
         }
         Err(form) => finish_form(form, PAGE),

@@ -2,6 +2,7 @@
 
 use crate::auth::account::AccountService;
 use crate::auth::cognito::{CognitoClient, IdentityProvider};
+use crate::auth::directory::Directory;
 use crate::auth::jwks::JwksCache;
 use crate::auth::lockout::LockoutStore;
 use crate::auth::oidc::HostedFlow;
@@ -11,6 +12,8 @@ use crate::auth::signin::SignInService;
 use crate::auth::signing::Signer;
 use crate::auth::tokens::TokenVerifier;
 use crate::config::Config;
+use crate::events::sink::EventSink;
+use crate::events::store::EventStore;
 use aws_config::{retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Region};
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
@@ -43,6 +46,12 @@ pub struct Services {
     pub clock: Clock,
     /// The Hosted UI flow, when `COGNITO_DOMAIN` is configured.
     pub hosted: Option<HostedFlow>,
+    /// The admin console's view of the user pool.
+    pub directory: Directory,
+    /// Reads of the events table (dashboard, reports, audit log).
+    pub event_store: EventStore,
+    /// Writes to the events table, through a bounded queue.
+    pub events: EventSink,
 }
 
 impl AppState {
@@ -64,6 +73,13 @@ impl AppState {
             cognito_config(&shared, &config).build(),
         );
         let dynamo = aws_sdk_dynamodb::Client::from_conf(dynamodb_config(&shared, &config).build());
+        let directory = Directory::new(cognito.clone(), config.user_pool_id.clone());
+        let event_store = EventStore::new(
+            dynamo.clone(),
+            config.events_table.clone(),
+            config.events_retention,
+        );
+        let events = EventSink::start(event_store.clone(), config.event_queue_capacity);
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
             .timeout(Duration::from_secs(5))
@@ -102,6 +118,7 @@ impl AppState {
             policy: session_policy.clone(),
             store: sessions.clone(),
             refresher: Refresher::new(sign_in.clone(), config.token_refresh_margin),
+            groups_max_age: config.groups_max_age.as_secs() as i64,
         };
         let hosted = config.hosted.as_ref().and_then(|h| {
             if h.relax_nonce {
@@ -125,6 +142,9 @@ impl AppState {
                 session_policy,
                 keeper,
                 clock,
+                directory,
+                event_store,
+                events,
             }),
         }
     }

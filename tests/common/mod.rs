@@ -130,6 +130,7 @@ impl Spawn {
         let jar = self.jar.unwrap_or_default();
         let client = reqwest::Client::builder()
             .cookie_provider(jar.clone())
+            .user_agent("gatehouse-tests/1.0")
             .redirect(reqwest::redirect::Policy::none())
             // A stalled server fails the test here instead of hanging the whole run.
             .timeout(std::time::Duration::from_secs(45))

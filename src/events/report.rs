@@ -1,0 +1,383 @@
+//! Figures for the pages: events → table rows, bar charts, the method split, and CSV. Pure
+//! functions over events already read, so they are tested without a table.
+
+use super::{AuthEvent, EventKind, Method, Outcome};
+use crate::model::{BarChart, EventRow, Series};
+use time::{Date, Duration, OffsetDateTime};
+
+/// The longest range a report covers.
+pub const MAX_RANGE_DAYS: i64 = 31;
+/// The default range: the last seven days, today included.
+pub const DEFAULT_RANGE_DAYS: i64 = 7;
+
+const MS_PER_HOUR: i64 = 3_600_000;
+const MS_PER_DAY: i64 = 86_400_000;
+
+/// An inclusive range of UTC days.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DayRange {
+    pub from: Date,
+    pub to: Date,
+}
+
+impl DayRange {
+    /// The last `days` days up to and including `today`.
+    pub fn last(days: i64, today: Date) -> DayRange {
+        DayRange {
+            from: today - Duration::days(days - 1),
+            to: today,
+        }
+    }
+    /// `[from 00:00, to + 1 day 00:00)` in epoch milliseconds.
+    pub fn bounds_ms(&self) -> (i64, i64) {
+        let start = |d: Date| d.midnight().assume_utc().unix_timestamp() * 1000;
+        (start(self.from), start(self.to) + MS_PER_DAY)
+    }
+    pub fn days(&self) -> i64 {
+        (self.to - self.from).whole_days() + 1
+    }
+}
+
+pub fn format_day(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+pub fn parse_day(s: &str) -> Option<Date> {
+    let mut parts = s.trim().splitn(3, '-');
+    let y: i32 = parts.next()?.parse().ok()?;
+    let m: u8 = parts.next()?.parse().ok()?;
+    let d: u8 = parts.next()?.parse().ok()?;
+    Date::from_calendar_date(y, time::Month::try_from(m).ok()?, d).ok()
+}
+
+/// The range asked for in a report's form, or the default with a message saying why the
+/// request could not be used (nothing the user typed is silently replaced).
+pub fn parse_range(
+    from: Option<&str>,
+    to: Option<&str>,
+    today: Date,
+) -> (DayRange, Option<String>) {
+    let from = from.map(str::trim).filter(|s| !s.is_empty());
+    let to = to.map(str::trim).filter(|s| !s.is_empty());
+    let default = DayRange::last(DEFAULT_RANGE_DAYS, today);
+    let parsed_to = match to {
+        None => Some(today),
+        Some(s) => parse_day(s),
+    };
+    let Some(to_day) = parsed_to else {
+        return (default, Some("Enter the end date as YYYY-MM-DD.".into()));
+    };
+    let parsed_from = match from {
+        None => Some(to_day - Duration::days(DEFAULT_RANGE_DAYS - 1)),
+        Some(s) => parse_day(s),
+    };
+    let Some(from_day) = parsed_from else {
+        return (default, Some("Enter the start date as YYYY-MM-DD.".into()));
+    };
+    if from_day > to_day {
+        return (
+            default,
+            Some("The start date must not be after the end date.".into()),
+        );
+    }
+    let range = DayRange {
+        from: from_day,
+        to: to_day,
+    };
+    if range.days() > MAX_RANGE_DAYS {
+        return (
+            default,
+            Some(format!("Choose a range of at most {MAX_RANGE_DAYS} days.")),
+        );
+    }
+    (range, None)
+}
+
+pub fn today(now_secs: i64) -> Date {
+    OffsetDateTime::from_unix_timestamp(now_secs)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .date()
+}
+
+/// "2026-11-25 12:34:56 UTC".
+pub fn format_at(at_ms: i64) -> String {
+    let s = super::store::sort_time(at_ms);
+    format!("{} {} UTC", &s[..10], &s[11..19])
+}
+
+pub fn row(e: &AuthEvent) -> EventRow {
+    EventRow {
+        at: format_at(e.at_ms),
+        kind: e.kind.as_str().to_string(),
+        label: e.kind.label().to_string(),
+        user: e.user.clone(),
+        method: e.method.map(|m| m.label().to_string()),
+        ip: e.ip.clone(),
+        user_agent: e.user_agent.clone(),
+        actor: e.actor.clone(),
+        detail: e.detail.clone(),
+    }
+}
+
+fn outcome_series(buckets: usize) -> [Series; 3] {
+    let s = |name: &str, class: &str| Series {
+        name: name.into(),
+        class: class.into(),
+        values: vec![0; buckets],
+    };
+    [
+        s("Succeeded", "success"),
+        s("Failed", "failure"),
+        s("Refused: locked", "locked"),
+    ]
+}
+
+fn outcome_index(o: Outcome) -> usize {
+    match o {
+        Outcome::Success => 0,
+        Outcome::Failure => 1,
+        Outcome::Locked => 2,
+    }
+}
+
+/// Sign-in attempts per hour of the range, stacked by outcome.
+pub fn hourly_outcomes(events: &[AuthEvent], range: DayRange) -> BarChart {
+    let (start, end) = range.bounds_ms();
+    let buckets = ((end - start) / MS_PER_HOUR) as usize;
+    let mut series = outcome_series(buckets);
+    for e in events {
+        let Some(outcome) = e.kind.sign_in_outcome() else {
+            continue;
+        };
+        if e.at_ms < start || e.at_ms >= end {
+            continue;
+        }
+        let i = ((e.at_ms - start) / MS_PER_HOUR) as usize;
+        series[outcome_index(outcome)].values[i] += 1;
+    }
+    let labels = (0..buckets)
+        .map(|i| {
+            let t = super::store::sort_time(start + i as i64 * MS_PER_HOUR);
+            format!("{} {}:00", &t[5..10], &t[11..13])
+        })
+        .collect();
+    BarChart {
+        title: "Sign-in attempts per hour, by outcome".into(),
+        labels,
+        label_every: 24,
+        series: series.to_vec(),
+        stacked: true,
+    }
+}
+
+/// Failed sign-ins (wrong password or code) and refusals during a lock, per day.
+pub fn daily_failures(events: &[AuthEvent], range: DayRange) -> BarChart {
+    let (start, end) = range.bounds_ms();
+    let buckets = range.days() as usize;
+    let [_, failed, locked] = outcome_series(buckets);
+    let mut series = [failed, locked];
+    for e in events {
+        let i = match e.kind.sign_in_outcome() {
+            Some(Outcome::Failure) => 0,
+            Some(Outcome::Locked) => 1,
+            _ => continue,
+        };
+        if e.at_ms < start || e.at_ms >= end {
+            continue;
+        }
+        series[i].values[((e.at_ms - start) / MS_PER_DAY) as usize] += 1;
+    }
+    BarChart {
+        title: "Failures and lockouts per day".into(),
+        labels: (0..buckets)
+            .map(|i| format_day(range.from + Duration::days(i as i64))[5..].to_string())
+            .collect(),
+        label_every: if buckets > 14 { 7 } else { 1 },
+        series: series.to_vec(),
+        stacked: false,
+    }
+}
+
+/// One user's sign-ins per day over `range`, succeeded vs failed (the dashboard's chart).
+pub fn daily_sign_ins(events: &[AuthEvent], range: DayRange) -> BarChart {
+    let (start, end) = range.bounds_ms();
+    let buckets = range.days() as usize;
+    let mut series = outcome_series(buckets);
+    for e in events {
+        let Some(outcome) = e.kind.sign_in_outcome() else {
+            continue;
+        };
+        if e.at_ms < start || e.at_ms >= end {
+            continue;
+        }
+        series[outcome_index(outcome)].values[((e.at_ms - start) / MS_PER_DAY) as usize] += 1;
+    }
+    BarChart {
+        title: "Your sign-in attempts per day".into(),
+        labels: (0..buckets)
+            .map(|i| format_day(range.from + Duration::days(i as i64))[5..].to_string())
+            .collect(),
+        label_every: 2,
+        series: series.to_vec(),
+        stacked: true,
+    }
+}
+
+/// Successful sign-ins by method, every method listed (zero included).
+pub fn method_split(events: &[AuthEvent]) -> Vec<(String, u32)> {
+    [Method::Password, Method::Hosted, Method::Google]
+        .into_iter()
+        .map(|m| {
+            let n = events
+                .iter()
+                .filter(|e| e.kind == EventKind::SignIn && e.method == Some(m))
+                .count() as u32;
+            (m.label().to_string(), n)
+        })
+        .collect()
+}
+
+/// The events as CSV (RFC 4180), one row each, oldest first as given. Cells that a
+/// spreadsheet would run as a formula are prefixed with `'`.
+pub fn csv(events: &[AuthEvent]) -> String {
+    let mut out =
+        String::from("time_utc,event,user,method,client_network,user_agent,actor,detail\r\n");
+    for e in events {
+        let cells = [
+            super::store::sort_time(e.at_ms),
+            e.kind.as_str().to_string(),
+            e.user.clone(),
+            e.method.map(|m| m.as_str().to_string()).unwrap_or_default(),
+            e.ip.clone().unwrap_or_default(),
+            e.user_agent.clone().unwrap_or_default(),
+            e.actor.clone().unwrap_or_default(),
+            e.detail.clone().unwrap_or_default(),
+        ];
+        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn csv_cell(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::RequestMeta;
+
+    fn day(s: &str) -> Date {
+        parse_day(s).unwrap()
+    }
+
+    fn ev(kind: EventKind, at_ms: i64) -> AuthEvent {
+        AuthEvent::new(kind, "a@example.com", at_ms, &RequestMeta::default())
+    }
+
+    #[test]
+    fn ranges_default_validate_and_cap() {
+        let today = day("2026-11-25");
+        let (r, e) = parse_range(None, None, today);
+        assert_eq!((r.from, r.to, e), (day("2026-11-19"), today, None));
+        let (r, e) = parse_range(Some("2026-11-01"), Some("2026-11-10"), today);
+        assert_eq!(
+            (format_day(r.from), r.days(), e),
+            ("2026-11-01".into(), 10, None)
+        );
+        let (r, e) = parse_range(Some("2026-11-10"), Some("2026-11-01"), today);
+        assert_eq!(r, DayRange::last(7, today));
+        assert!(e.unwrap().contains("must not be after"));
+        let (_, e) = parse_range(Some("2026-01-01"), Some("2026-11-01"), today);
+        assert!(e.unwrap().contains("31 days"));
+        let (_, e) = parse_range(Some("yesterday"), None, today);
+        assert!(e.unwrap().contains("start date"));
+        let (_, e) = parse_range(None, Some("2026-02-30"), today);
+        assert!(e.unwrap().contains("end date"));
+    }
+
+    #[test]
+    fn hourly_chart_buckets_by_outcome_and_ignores_other_events() {
+        let range = DayRange {
+            from: day("2026-11-25"),
+            to: day("2026-11-25"),
+        };
+        let (start, end) = range.bounds_ms();
+        let events = vec![
+            ev(EventKind::SignIn, start + 10),
+            ev(EventKind::SignInFailed, start + 20),
+            ev(EventKind::MfaFailed, start + MS_PER_HOUR + 5),
+            ev(EventKind::SignInLocked, end - 1),
+            ev(EventKind::SignOut, start + 30),
+            ev(EventKind::SignIn, end), // outside
+        ];
+        let chart = hourly_outcomes(&events, range);
+        assert_eq!(chart.labels.len(), 24);
+        assert_eq!(chart.labels[1], "11-25 01:00");
+        assert_eq!(chart.series[0].values[0], 1);
+        assert_eq!(chart.series[1].values[0], 1);
+        assert_eq!(chart.series[1].values[1], 1);
+        assert_eq!(chart.series[2].values[23], 1);
+        assert_eq!(chart.total(), 4);
+        assert_eq!(chart.max(), 2);
+    }
+
+    #[test]
+    fn daily_failures_and_method_split() {
+        let range = DayRange {
+            from: day("2026-11-24"),
+            to: day("2026-11-25"),
+        };
+        let (start, _) = range.bounds_ms();
+        let mut google = ev(EventKind::SignIn, start);
+        google.method = Some(Method::Google);
+        let events = vec![
+            ev(EventKind::SignInFailed, start + 1),
+            ev(EventKind::SignInLocked, start + MS_PER_DAY + 1),
+            ev(EventKind::SignInLocked, start + MS_PER_DAY + 2),
+            google,
+            ev(EventKind::SignIn, start).method(Method::Password),
+            ev(EventKind::SignIn, start + 5).method(Method::Password),
+        ];
+        let chart = daily_failures(&events, range);
+        assert_eq!(chart.labels, vec!["11-24", "11-25"]);
+        assert_eq!(chart.series[0].values, vec![1, 0]);
+        assert_eq!(chart.series[1].values, vec![0, 2]);
+        assert_eq!(
+            method_split(&events),
+            vec![
+                ("Email and password".to_string(), 2),
+                ("Hosted sign-in page".to_string(), 0),
+                ("Google".to_string(), 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn csv_quotes_and_defuses_formulas() {
+        let mut e = ev(EventKind::SignInFailed, 1_764_072_000_000);
+        e.user_agent = Some("Mozilla \"quoted\", with comma".into());
+        e.user = "=cmd@example.com".into();
+        let text = csv(&[e]);
+        let mut lines = text.split("\r\n");
+        assert_eq!(
+            lines.next().unwrap(),
+            "time_utc,event,user,method,client_network,user_agent,actor,detail"
+        );
+        assert_eq!(
+            lines.next().unwrap(),
+            "2025-11-25T12:00:00.000Z,sign_in_failed,'=cmd@example.com,,,\"Mozilla \"\"quoted\"\", with comma\",,"
+        );
+    }
+}

@@ -1,0 +1,209 @@
+//! The bounded queue between the request paths and the events table.
+//!
+//! [`EventSink::record`] never waits: it puts the event in a bounded channel, or — when the
+//! queue is full or the writer is gone — drops it, counts it and logs it. One background task
+//! drains the channel in batches of up to 25 (one `BatchWriteItem`). A sign-in therefore never
+//! waits on, or fails because of, the events table. [`EventSink::flush`] waits until everything
+//! queued before it has been written (graceful shutdown, tests).
+
+use super::store::{EventStore, EventStoreError};
+use super::AuthEvent;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// The largest batch one write carries (DynamoDB's `BatchWriteItem` limit).
+pub const BATCH: usize = 25;
+
+/// Where the writer puts batches: the events table, or a stand-in in unit tests of the queue.
+#[async_trait::async_trait]
+pub trait EventWriter: Send + Sync + 'static {
+    async fn write(&self, events: &[AuthEvent]) -> Result<(), EventStoreError>;
+}
+
+#[async_trait::async_trait]
+impl EventWriter for EventStore {
+    async fn write(&self, events: &[AuthEvent]) -> Result<(), EventStoreError> {
+        self.put_batch(events).await
+    }
+}
+
+enum Msg {
+    Event(Box<AuthEvent>),
+    Flush(oneshot::Sender<()>),
+}
+
+#[derive(Default)]
+pub struct SinkStats {
+    /// Events refused because the queue was full (or the writer had stopped).
+    pub dropped: AtomicU64,
+    /// Events written to the table.
+    pub written: AtomicU64,
+    /// Events lost because the table refused the write (after retries).
+    pub failed: AtomicU64,
+}
+
+#[derive(Clone)]
+pub struct EventSink {
+    tx: mpsc::Sender<Msg>,
+    stats: Arc<SinkStats>,
+}
+
+impl EventSink {
+    /// Starts the writer task (needs a Tokio runtime) with a queue of `capacity` events.
+    pub fn start(writer: impl EventWriter, capacity: usize) -> EventSink {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        let stats = Arc::new(SinkStats::default());
+        tokio::spawn(run(Arc::new(writer), rx, stats.clone()));
+        EventSink { tx, stats }
+    }
+
+    /// Queues an event; never waits. A full queue drops it (counted and logged).
+    pub fn record(&self, event: AuthEvent) {
+        if let Err(e) = self.tx.try_send(Msg::Event(Box::new(event))) {
+            let dropped = self.stats.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+            let reason = match e {
+                mpsc::error::TrySendError::Full(_) => "queue full",
+                mpsc::error::TrySendError::Closed(_) => "writer stopped",
+            };
+            tracing::warn!(reason, dropped_total = dropped, "auth event dropped");
+        }
+    }
+
+    /// Waits until every event queued before this call has been written (or has failed).
+    pub async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.tx.send(Msg::Flush(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+
+    pub fn stats(&self) -> &SinkStats {
+        &self.stats
+    }
+}
+
+async fn run(writer: Arc<dyn EventWriter>, mut rx: mpsc::Receiver<Msg>, stats: Arc<SinkStats>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut flushes = Vec::new();
+        let mut take = |msg: Msg, batch: &mut Vec<AuthEvent>| match msg {
+            Msg::Event(e) => batch.push(*e),
+            Msg::Flush(done) => flushes.push(done),
+        };
+        take(first, &mut batch);
+        while batch.len() < BATCH {
+            match rx.try_recv() {
+                Ok(msg) => take(msg, &mut batch),
+                Err(_) => break,
+            }
+        }
+        if !batch.is_empty() {
+            match writer.write(&batch).await {
+                Ok(()) => {
+                    stats
+                        .written
+                        .fetch_add(batch.len() as u64, Ordering::Relaxed);
+                }
+                Err(e) => {
+                    let failed = stats
+                        .failed
+                        .fetch_add(batch.len() as u64, Ordering::Relaxed)
+                        + batch.len() as u64;
+                    tracing::error!(error = %e, lost = batch.len(), failed_total = failed, "auth events could not be written");
+                }
+            }
+        }
+        for done in flushes {
+            let _ = done.send(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{EventKind, RequestMeta};
+    use std::sync::Mutex;
+    use tokio::sync::Semaphore;
+
+    /// Holds every batch until the test opens the gate, then keeps it.
+    struct Gated {
+        gate: Arc<Semaphore>,
+        seen: Arc<Mutex<Vec<usize>>>,
+    }
+
+    #[async_trait::async_trait]
+    impl EventWriter for Gated {
+        async fn write(&self, events: &[AuthEvent]) -> Result<(), EventStoreError> {
+            let _permit = self
+                .gate
+                .acquire()
+                .await
+                .map_err(|e| EventStoreError::Dynamo(e.to_string()))?;
+            self.seen.lock().unwrap().push(events.len());
+            Ok(())
+        }
+    }
+
+    fn event(n: i64) -> AuthEvent {
+        AuthEvent::new(
+            EventKind::SignIn,
+            "a@example.com",
+            n,
+            &RequestMeta::default(),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_drops_and_counts_without_waiting() {
+        let gate = Arc::new(Semaphore::new(0));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = EventSink::start(
+            Gated {
+                gate: gate.clone(),
+                seen: seen.clone(),
+            },
+            4,
+        );
+        // The writer takes the first event and blocks on the gate; four more fill the queue.
+        sink.record(event(0));
+        while sink.tx.capacity() < 4 {
+            tokio::task::yield_now().await;
+        }
+        for n in 1..=4 {
+            sink.record(event(n));
+        }
+        // Queue full: these return at once and are counted.
+        for n in 5..=7 {
+            sink.record(event(n));
+        }
+        assert_eq!(sink.stats().dropped.load(Ordering::Relaxed), 3);
+        gate.add_permits(100);
+        sink.flush().await;
+        assert_eq!(sink.stats().written.load(Ordering::Relaxed), 5);
+        assert_eq!(seen.lock().unwrap().iter().sum::<usize>(), 5);
+    }
+
+    #[tokio::test]
+    async fn batches_hold_at_most_25_and_flush_waits_for_them() {
+        let gate = Arc::new(Semaphore::new(0));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = EventSink::start(
+            Gated {
+                gate: gate.clone(),
+                seen: seen.clone(),
+            },
+            1000,
+        );
+        for n in 0..60 {
+            sink.record(event(n));
+        }
+        gate.add_permits(100);
+        sink.flush().await;
+        let sizes = seen.lock().unwrap().clone();
+        assert_eq!(sizes.iter().sum::<usize>(), 60);
+        assert!(sizes.iter().all(|s| *s <= BATCH), "{sizes:?}");
+        assert_eq!(sink.stats().dropped.load(Ordering::Relaxed), 0);
+    }
+}

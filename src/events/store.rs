@@ -1,0 +1,304 @@
+//! The events table.
+//!
+//! Key design (every read is a `Query`, never a `Scan`):
+//!
+//! | item attribute | value                                   | used by                         |
+//! |----------------|-----------------------------------------|---------------------------------|
+//! | `pk` (hash)    | `user#<normalised email>`               | one user's events               |
+//! | `sk` (range)   | `<UTC time, ms, ISO 8601>#<random id>`  | newest first / time ranges      |
+//! | `day`          | `<YYYY-MM-DD>` (UTC)                    | GSI `by_day` (hash), range `sk` |
+//! | `expires_at`   | epoch seconds                           | the table's TTL (retention)     |
+//!
+//! - "Events of one user, newest first": `Query pk = user#…`, `ScanIndexForward = false`.
+//! - "Events in a time range": one `Query` on the `by_day` index per UTC day in the range,
+//!   `day = D AND sk BETWEEN from AND to`. A day is one index partition: fine for thousands of
+//!   events a second; beyond that, shard the day key (`D#0`..`D#n`) and query each shard.
+//! - A user's events in a time range (the audit log filtered by user): `Query pk = user#…
+//!   AND sk BETWEEN from AND to`.
+
+use super::{AuthEvent, EventKind, Method};
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::Client;
+use std::collections::HashMap;
+
+pub const BY_DAY_INDEX: &str = "by_day";
+/// The most events one range read returns (a bound on memory and time; the pages say when
+/// it was reached).
+pub const RANGE_CAP: usize = 20_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EventStoreError {
+    #[error("DynamoDB request failed: {0}")]
+    Dynamo(String),
+    #[error("an event item could not be read: {0}")]
+    BadItem(String),
+}
+
+fn dynamo_error<E: std::error::Error + 'static>(
+    e: aws_sdk_dynamodb::error::SdkError<E>,
+) -> EventStoreError {
+    EventStoreError::Dynamo(crate::auth::session::error_chain(&e))
+}
+
+#[derive(Clone)]
+pub struct EventStore {
+    client: Client,
+    table: String,
+    retention_secs: i64,
+}
+
+/// `2026-11-25T12:34:56.789Z` for the sort key, `2026-11-25` for the day.
+pub fn sort_time(at_ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(at_ms as i128 * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
+pub fn day_of(at_ms: i64) -> String {
+    sort_time(at_ms)[..10].to_string()
+}
+
+pub fn user_key(user: &str) -> String {
+    format!("user#{user}")
+}
+
+impl EventStore {
+    pub fn new(client: Client, table: String, retention: std::time::Duration) -> Self {
+        EventStore {
+            client,
+            table,
+            retention_secs: retention.as_secs() as i64,
+        }
+    }
+
+    pub fn item(&self, e: &AuthEvent) -> HashMap<String, AttributeValue> {
+        let s = |v: &str| AttributeValue::S(v.to_string());
+        let mut item = HashMap::from([
+            ("pk".to_string(), s(&user_key(&e.user))),
+            (
+                "sk".to_string(),
+                s(&format!("{}#{}", sort_time(e.at_ms), e.id)),
+            ),
+            ("day".to_string(), s(&day_of(e.at_ms))),
+            ("at".to_string(), AttributeValue::N(e.at_ms.to_string())),
+            ("kind".to_string(), s(e.kind.as_str())),
+            ("user".to_string(), s(&e.user)),
+            (
+                "expires_at".to_string(),
+                AttributeValue::N((e.at_ms / 1000 + self.retention_secs).to_string()),
+            ),
+        ]);
+        let mut opt = |name: &str, v: &Option<String>| {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                item.insert(name.to_string(), s(v));
+            }
+        };
+        opt("method", &e.method.map(|m| m.as_str().to_string()));
+        opt("ip", &e.ip);
+        opt("ua", &e.user_agent);
+        opt("actor", &e.actor);
+        opt("detail", &e.detail);
+        item
+    }
+
+    /// Writes up to 25 events in one `BatchWriteItem`, retrying what DynamoDB leaves
+    /// unprocessed (throttling) a few times.
+    pub async fn put_batch(&self, events: &[AuthEvent]) -> Result<(), EventStoreError> {
+        let mut requests: Vec<WriteRequest> = events
+            .iter()
+            .map(|e| {
+                let put = PutRequest::builder()
+                    .set_item(Some(self.item(e)))
+                    .build()
+                    .map_err(|e| EventStoreError::BadItem(e.to_string()))?;
+                Ok(WriteRequest::builder().put_request(put).build())
+            })
+            .collect::<Result<_, EventStoreError>>()?;
+        for attempt in 0..4u32 {
+            if requests.is_empty() {
+                return Ok(());
+            }
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+            }
+            let out = self
+                .client
+                .batch_write_item()
+                .request_items(&self.table, std::mem::take(&mut requests))
+                .send()
+                .await
+                .map_err(dynamo_error)?;
+            requests = out
+                .unprocessed_items
+                .and_then(|mut m| m.remove(&self.table))
+                .unwrap_or_default();
+        }
+        if requests.is_empty() {
+            Ok(())
+        } else {
+            Err(EventStoreError::Dynamo(format!(
+                "{} events left unprocessed after retries",
+                requests.len()
+            )))
+        }
+    }
+
+    /// The newest `limit` events of one user, newest first.
+    pub async fn for_user(
+        &self,
+        user: &str,
+        limit: i32,
+    ) -> Result<Vec<AuthEvent>, EventStoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(user_key(user)))
+            .scan_index_forward(false)
+            .limit(limit)
+            .send()
+            .await
+            .map_err(dynamo_error)?;
+        out.items().iter().map(from_item).collect()
+    }
+
+    /// One user's events with `from_ms <= at < to_ms`, newest first (at most [`RANGE_CAP`]).
+    pub async fn for_user_in_range(
+        &self,
+        user: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<AuthEvent>, EventStoreError> {
+        let mut events = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND sk BETWEEN :a AND :b")
+                .expression_attribute_values(":pk", AttributeValue::S(user_key(user)))
+                .expression_attribute_values(":a", AttributeValue::S(sort_time(from_ms)))
+                .expression_attribute_values(":b", AttributeValue::S(upper_bound(to_ms)))
+                .scan_index_forward(false)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(dynamo_error)?;
+            for item in out.items() {
+                events.push(from_item(item)?);
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() && events.len() < RANGE_CAP => start = Some(k),
+                _ => break,
+            }
+        }
+        events.truncate(RANGE_CAP);
+        Ok(events)
+    }
+
+    /// Every event with `from_ms <= at < to_ms`, oldest first (at most [`RANGE_CAP`]): one
+    /// Query per UTC day on the `by_day` index.
+    pub async fn in_range(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<AuthEvent>, EventStoreError> {
+        let mut events = Vec::new();
+        let mut day_start = from_ms - from_ms.rem_euclid(86_400_000);
+        while day_start < to_ms && events.len() < RANGE_CAP {
+            let day = day_of(day_start);
+            let mut start: Option<HashMap<String, AttributeValue>> = None;
+            loop {
+                let out = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(BY_DAY_INDEX)
+                    .key_condition_expression("#day = :day AND sk BETWEEN :a AND :b")
+                    .expression_attribute_names("#day", "day")
+                    .expression_attribute_values(":day", AttributeValue::S(day.clone()))
+                    .expression_attribute_values(":a", AttributeValue::S(sort_time(from_ms)))
+                    .expression_attribute_values(":b", AttributeValue::S(upper_bound(to_ms)))
+                    .set_exclusive_start_key(start.take())
+                    .send()
+                    .await
+                    .map_err(dynamo_error)?;
+                for item in out.items() {
+                    events.push(from_item(item)?);
+                }
+                match out.last_evaluated_key {
+                    Some(k) if !k.is_empty() && events.len() < RANGE_CAP => start = Some(k),
+                    _ => break,
+                }
+            }
+            day_start += 86_400_000;
+        }
+        events.truncate(RANGE_CAP);
+        events.sort_by_key(|e| e.at_ms);
+        Ok(events)
+    }
+}
+
+/// The largest sort key before `to_ms` (exclusive): `…Z#` sorts after every `…Z#<id>` of the
+/// millisecond before, and before anything at `to_ms`.
+fn upper_bound(to_ms: i64) -> String {
+    format!("{}#~", sort_time(to_ms - 1))
+}
+
+pub fn from_item(item: &HashMap<String, AttributeValue>) -> Result<AuthEvent, EventStoreError> {
+    let s = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+    let bad = |what: &str| EventStoreError::BadItem(what.to_string());
+    let at_ms = item
+        .get("at")
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse::<i64>().ok())
+        .ok_or_else(|| bad("at"))?;
+    let kind = s("kind")
+        .as_deref()
+        .and_then(EventKind::parse)
+        .ok_or_else(|| bad("kind"))?;
+    let id = s("sk")
+        .and_then(|sk| sk.rsplit_once('#').map(|(_, id)| id.to_string()))
+        .unwrap_or_default();
+    Ok(AuthEvent {
+        at_ms,
+        id,
+        kind,
+        user: s("user").ok_or_else(|| bad("user"))?,
+        method: s("method").as_deref().and_then(Method::parse),
+        ip: s("ip"),
+        user_agent: s("ua"),
+        actor: s("actor"),
+        detail: s("detail"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_keys_order_like_time() {
+        let a = sort_time(1_764_000_000_123);
+        let b = sort_time(1_764_000_000_124);
+        let c = sort_time(1_764_000_060_000);
+        assert!(a < b && b < c, "{a} {b} {c}");
+        assert_eq!(a.len(), 24);
+        assert_eq!(day_of(1_764_000_000_123), "2025-11-24");
+        // The exclusive upper bound sits between the last millisecond before and `to`.
+        let to = 1_764_000_000_124;
+        assert!(format!("{a}#ffffffffffff") < upper_bound(to));
+        assert!(upper_bound(to) < format!("{b}#000000000000"));
+    }
+}

@@ -1,0 +1,139 @@
+//! CSV downloads: `/reports/events.csv` (analysts, admins) and `/admin/audit.csv` (admins).
+//! Plain GET links (no state changes), checked here as well as by the page guard: the guard
+//! only redirects anonymous visitors, the handler refuses anyone outside the groups.
+
+use super::data::{audit_events, audit_filters};
+use super::error::{error_page, AppError};
+use super::AppState;
+use crate::access::Area;
+use crate::events::report;
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Filters {
+    from: Option<String>,
+    to: Option<String>,
+    user: Option<String>,
+    kind: Option<String>,
+}
+
+async fn allowed(state: &AppState, session: &Session, area: Area) -> Result<String, Response> {
+    let now = (state.svc.clock)();
+    match state.svc.keeper.current_user(session, now).await {
+        Err(e) => Err(AppError::from(e).into_response()),
+        Ok(None) => Err(error_page(
+            StatusCode::UNAUTHORIZED,
+            "Please sign in",
+            "Please sign in to continue.",
+        )),
+        Ok(Some(user)) if !area.allows(&user.groups) => {
+            tracing::warn!(sub = %user.sub, ?area, "export refused: missing group");
+            Err(error_page(
+                StatusCode::FORBIDDEN,
+                "Access denied",
+                "You do not have access to this export.",
+            ))
+        }
+        Ok(Some(user)) => Ok(user.email),
+    }
+}
+
+fn csv_response(name: String, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn bad_range(message: String) -> Response {
+    error_page(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Check the dates",
+        &message,
+    )
+}
+
+fn store_down(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "export failed: events table unavailable");
+    error_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Temporarily unavailable",
+        "The events table is temporarily unavailable. Please try again in a moment.",
+    )
+}
+
+/// Every event in the report's date range, oldest first.
+pub async fn reports_csv(
+    State(state): State<AppState>,
+    session: Session,
+    Query(f): Query<Filters>,
+) -> Response {
+    if let Err(refused) = allowed(&state, &session, Area::Reports).await {
+        return refused;
+    }
+    let today = report::today((state.svc.clock)());
+    let (range, error) = report::parse_range(f.from.as_deref(), f.to.as_deref(), today);
+    if let Some(message) = error {
+        return bad_range(message);
+    }
+    let (start, end) = range.bounds_ms();
+    match state.svc.event_store.in_range(start, end).await {
+        Ok(events) => csv_response(
+            format!(
+                "gatehouse-events-{}-to-{}.csv",
+                report::format_day(range.from),
+                report::format_day(range.to)
+            ),
+            report::csv(&events),
+        ),
+        Err(e) => store_down(e),
+    }
+}
+
+/// The audit log with the page's filters, newest first.
+pub async fn audit_csv(
+    State(state): State<AppState>,
+    session: Session,
+    Query(f): Query<Filters>,
+) -> Response {
+    let admin = match allowed(&state, &session, Area::Admin).await {
+        Ok(admin) => admin,
+        Err(refused) => return refused,
+    };
+    let (range, error, user, kind) = audit_filters(
+        (state.svc.clock)(),
+        f.user.as_deref(),
+        f.kind.as_deref(),
+        f.from.as_deref(),
+        f.to.as_deref(),
+    );
+    if let Some(message) = error {
+        return bad_range(message);
+    }
+    match audit_events(&state, range, &user, kind).await {
+        Ok(events) => {
+            tracing::info!(admin = %admin, rows = events.len(), "audit log exported");
+            csv_response(
+                format!(
+                    "gatehouse-audit-{}-to-{}.csv",
+                    report::format_day(range.from),
+                    report::format_day(range.to)
+                ),
+                report::csv(&events),
+            )
+        }
+        Err(e) => store_down(e),
+    }
+}

@@ -1,0 +1,451 @@
+//! The data pages against the local stack: auth events (recorded without blocking, keyed for
+//! Queries), the dashboard's own activity, reports and audit CSV, the admin directory's
+//! actions, and group changes reaching open sessions without a sign-out.
+
+mod common;
+
+use aws_sdk_cognitoidentityprovider as cip;
+use common::*;
+use gatehouse::events::sink::EventSink;
+use gatehouse::events::store::EventStore;
+use gatehouse::events::{AuthEvent, EventKind, RequestMeta};
+use gatehouse::server::state::{aws_sdk_config, cognito_config};
+use reqwest::StatusCode;
+
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}@example.com", now_ms() % 1_000_000_000)
+}
+
+/// A confirmed pool user with the demo password and no groups; returns the Cognito username.
+async fn create_user(app: &TestApp, email: &str) -> String {
+    let cfg = &app.state.svc.config;
+    let shared = aws_sdk_config(cfg).await;
+    let idp = cip::Client::from_conf(cognito_config(&shared, cfg).build());
+    let attr = |n: &str, v: &str| {
+        cip::types::AttributeType::builder()
+            .name(n)
+            .value(v)
+            .build()
+            .unwrap()
+    };
+    let out = idp
+        .admin_create_user()
+        .user_pool_id(&cfg.user_pool_id)
+        .username(email)
+        .user_attributes(attr("email", email))
+        .user_attributes(attr("email_verified", "true"))
+        .temporary_password(PASSWORD)
+        .message_action(cip::types::MessageActionType::Suppress)
+        .send()
+        .await
+        .expect("AdminCreateUser");
+    idp.admin_set_user_password()
+        .user_pool_id(&cfg.user_pool_id)
+        .username(email)
+        .password(PASSWORD)
+        .permanent(true)
+        .send()
+        .await
+        .expect("AdminSetUserPassword");
+    out.user.and_then(|u| u.username).expect("a username")
+}
+
+/// A server function called as the hydrated page calls it (JSON answer).
+async fn call(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+    let res = app
+        .client
+        .post(app.url(path))
+        .header("accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .expect("POST");
+    let status = res.status();
+    (status, res.text().await.unwrap_or_default())
+}
+
+async fn page_csrf(app: &TestApp) -> String {
+    let html = app.get("/dashboard").await.text().await.unwrap();
+    extract_input(&html, "csrf").expect("signed-in pages carry a csrf field")
+}
+
+fn store(app: &TestApp) -> EventStore {
+    let cfg = &app.state.svc.config;
+    EventStore::new(
+        app.state.svc.dynamo.clone(),
+        cfg.events_table.clone(),
+        cfg.events_retention,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn event_keys_answer_user_and_time_range_queries() {
+    let app = spawn().start().await;
+    let store = store(&app);
+    let user = unique("keys");
+    // Two UTC days in the past that no other test writes to.
+    let day1 = 1_583_020_800_000i64; // 2020-03-01T00:00:00Z
+    let day2 = day1 + 86_400_000;
+    let at = [
+        day1 + 10 * 3_600_000, // 2020-03-01 10:00
+        day2 - 1,              // 2020-03-01 23:59:59.999
+        day2,                  // 2020-03-02 00:00:00.000
+        day2 + 12 * 3_600_000, // 2020-03-02 12:00
+    ];
+    // Through the queue, as the app writes them.
+    let sink = EventSink::start(store.clone(), 100);
+    for (i, t) in at.iter().enumerate() {
+        let kind = if i % 2 == 0 {
+            EventKind::SignIn
+        } else {
+            EventKind::SignInFailed
+        };
+        sink.record(AuthEvent::new(kind, &user, *t, &RequestMeta::default()));
+    }
+    sink.flush().await;
+    assert_eq!(
+        sink.stats()
+            .written
+            .load(std::sync::atomic::Ordering::SeqCst),
+        4
+    );
+
+    // One user, newest first.
+    let newest: Vec<i64> = store
+        .for_user(&user, 3)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.at_ms)
+        .collect();
+    assert_eq!(newest, vec![at[3], at[2], at[1]]);
+    // One user, a time range (upper bound exclusive).
+    let second_day: Vec<i64> = store
+        .for_user_in_range(&user, day2, day2 + 86_400_000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.at_ms)
+        .collect();
+    assert_eq!(second_day, vec![at[3], at[2]]);
+    // Everyone, a time range across the day boundary, oldest first.
+    let across: Vec<i64> = store
+        .in_range(day1 + 10 * 3_600_000, day2 + 1)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.user == user)
+        .map(|e| e.at_ms)
+        .collect();
+    assert_eq!(across, vec![at[0], at[1], at[2]]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sign_ins_are_recorded_and_shown_on_the_dashboard() {
+    let app = spawn().start().await;
+    let email = unique("events");
+    create_user(&app, &email).await;
+    let start = now_ms() - 1000;
+    let res = app.sign_in(&email, "Wrong-Passw0rd!", None).await;
+    assert!(res.status().is_redirection());
+    let res = app.sign_in(&email, PASSWORD, None).await;
+    assert_eq!(location(&res).as_deref(), Some("/dashboard"));
+    app.state.svc.events.flush().await;
+
+    let events = store(&app)
+        .for_user_in_range(&email, start, now_ms() + 1000)
+        .await
+        .unwrap();
+    let kinds: Vec<EventKind> = events.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, vec![EventKind::SignIn, EventKind::SignInFailed]);
+    for e in &events {
+        assert_eq!(e.method, Some(gatehouse::events::Method::Password));
+        assert_eq!(e.ip.as_deref(), Some("127.0.0.0/24"));
+        assert_eq!(e.user_agent.as_deref(), Some("gatehouse-tests/1.0"));
+    }
+
+    let html = app.get("/dashboard").await.text().await.unwrap();
+    assert!(
+        html.contains("data-testid=\"my-activity\""),
+        "activity table"
+    );
+    assert!(html.contains("Sign-in failed"));
+    assert!(html.contains("data-testid=\"chart-mine\""), "chart");
+    // Two bars today: one success, one failure.
+    assert!(html.contains("data-series=\"Succeeded\" data-value=\"1\""));
+    assert!(html.contains("data-series=\"Failed\" data-value=\"1\""));
+
+    app.sign_out().await;
+    app.state.svc.events.flush().await;
+    let newest = store(&app).for_user(&email, 1).await.unwrap();
+    assert_eq!(newest[0].kind, EventKind::SignOut);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn data_server_functions_and_exports_check_groups_themselves() {
+    // (endpoint, allowed for user@, analyst@, admin@)
+    let functions: [(&str, [bool; 3]); 4] = [
+        ("/api/dashboard_data", [true, true, true]),
+        ("/api/reports_data", [false, true, true]),
+        ("/api/admin_data", [false, false, true]),
+        ("/api/audit_data", [false, false, true]),
+    ];
+    let exports: [(&str, [bool; 3]); 2] = [
+        ("/reports/events.csv", [false, true, true]),
+        ("/admin/audit.csv", [false, false, true]),
+    ];
+    let anonymous = spawn().start().await;
+    for (path, _) in functions {
+        assert_eq!(
+            call(&anonymous, path, &[]).await.0,
+            StatusCode::UNAUTHORIZED,
+            "{path}"
+        );
+    }
+    for (path, _) in exports {
+        let res = anonymous.get(path).await;
+        assert!(res.status().is_redirection(), "{path}");
+        assert!(
+            location(&res).unwrap().starts_with("/login?next="),
+            "{path}"
+        );
+    }
+    let (status, _) = call(
+        &anonymous,
+        "/api/manage_user",
+        &[("username", "x"), ("op", "disable"), ("csrf", "x")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    for (i, who) in [USER, ANALYST, ADMIN].into_iter().enumerate() {
+        let app = spawn().start().await;
+        app.sign_in(who, PASSWORD, None).await;
+        for (path, allowed) in functions {
+            let (status, body) = call(&app, path, &[]).await;
+            let want = if allowed[i] {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(status, want, "{who} {path}: {body}");
+        }
+        for (path, allowed) in exports {
+            let res = app.get(path).await;
+            let want = if allowed[i] {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(res.status(), want, "{who} {path}");
+            if allowed[i] {
+                let ct = res.headers()["content-type"].to_str().unwrap().to_string();
+                assert!(ct.starts_with("text/csv"), "{ct}");
+                assert!(res
+                    .text()
+                    .await
+                    .unwrap()
+                    .starts_with("time_utc,event,user,"));
+            }
+        }
+        // A valid form token: what refuses non-admins is the group check.
+        let csrf = page_csrf(&app).await;
+        let (status, body) = call(
+            &app,
+            "/api/manage_user",
+            &[("username", "nobody"), ("op", "disable"), ("csrf", &csrf)],
+        )
+        .await;
+        if i < 2 {
+            assert_eq!(status, StatusCode::FORBIDDEN, "{who}: {body}");
+        } else {
+            // The admin gets as far as the directory: there is no such user.
+            assert!(body.contains("no longer exists"), "{body}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn group_changes_reach_open_sessions_without_signing_out() {
+    let clock = TestClock::now_real();
+    // One clock for both instances, as NTP gives servers.
+    let app = spawn().clock(clock.clone()).start().await;
+    let admin = spawn().clock(clock.clone()).start().await;
+    let email = unique("groups");
+    let username = create_user(&app, &email).await;
+    app.sign_in(&email, PASSWORD, None).await;
+    assert_eq!(app.get("/reports").await.status(), StatusCode::FORBIDDEN);
+
+    admin.sign_in(ADMIN, PASSWORD, None).await;
+    let csrf = page_csrf(&admin).await;
+    let (status, body) = call(
+        &admin,
+        "/api/manage_user",
+        &[
+            ("username", &username),
+            ("op", "add"),
+            ("group", "analysts"),
+            ("csrf", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body.contains(&format!("Added {email} to analysts.")),
+        "{body}"
+    );
+    // The directory shows it.
+    let (_, listing) = call(&admin, "/api/admin_data", &[("filter", &email)]).await;
+    assert!(listing.contains("\"groups\":[\"analysts\"]"), "{listing}");
+
+    // The user's session picks the change up at its next check (≤ 1 minute), still signed in.
+    clock.advance(61);
+    assert_eq!(app.get("/reports").await.status(), StatusCode::OK);
+    let dashboard = app.get("/dashboard").await.text().await.unwrap();
+    assert!(dashboard.contains("analysts"));
+
+    let (status, body) = call(
+        &admin,
+        "/api/manage_user",
+        &[
+            ("username", &username),
+            ("op", "remove"),
+            ("group", "analysts"),
+            ("csrf", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    clock.advance(61);
+    assert_eq!(app.get("/reports").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.get("/dashboard").await.status(), StatusCode::OK);
+
+    // Both changes are in the audit trail with the acting admin.
+    admin.state.svc.events.flush().await;
+    let events = store(&admin).for_user(&email, 10).await.unwrap();
+    let changes: Vec<(EventKind, Option<String>, Option<String>)> = events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::GroupAdded | EventKind::GroupRemoved))
+        .map(|e| (e.kind, e.actor.clone(), e.detail.clone()))
+        .collect();
+    let by = Some(ADMIN.to_string());
+    let group = Some("analysts".to_string());
+    assert_eq!(
+        changes,
+        vec![
+            (EventKind::GroupRemoved, by.clone(), group.clone()),
+            (EventKind::GroupAdded, by, group)
+        ]
+    );
+    // The audit log's CSV, filtered by that user and kind, has exactly the addition.
+    let csv = admin
+        .get(&format!("/admin/audit.csv?user={email}&kind=group_added"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{csv}");
+    assert!(
+        rows[0].contains(",group_added,") && rows[0].contains(ADMIN),
+        "{csv}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn groups_changed_elsewhere_are_reread_within_their_max_age() {
+    let clock = TestClock::now_real();
+    let app = spawn()
+        .clock(clock.clone())
+        .env("GROUPS_MAX_AGE_SECS", "300")
+        .start()
+        .await;
+    let email = unique("maxage");
+    let username = create_user(&app, &email).await;
+    app.sign_in(&email, PASSWORD, None).await;
+    // Changed in the pool directly (no marker from gatehouse's console).
+    app.state
+        .svc
+        .directory
+        .add_to_group(&username, "analysts")
+        .await
+        .unwrap();
+    clock.advance(200);
+    assert_eq!(app.get("/reports").await.status(), StatusCode::FORBIDDEN);
+    clock.advance(101);
+    assert_eq!(app.get("/reports").await.status(), StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn disabling_a_user_ends_their_sessions_and_admins_cannot_lock_themselves_out() {
+    let clock = TestClock::now_real();
+    // One clock for both instances, as NTP gives servers.
+    let app = spawn().clock(clock.clone()).start().await;
+    let admin = spawn().clock(clock.clone()).start().await;
+    let email = unique("disable");
+    let username = create_user(&app, &email).await;
+    app.sign_in(&email, PASSWORD, None).await;
+    assert_eq!(app.get("/dashboard").await.status(), StatusCode::OK);
+
+    admin.sign_in(ADMIN, PASSWORD, None).await;
+    let csrf = page_csrf(&admin).await;
+    let (_, body) = call(
+        &admin,
+        "/api/manage_user",
+        &[("username", &username), ("op", "disable"), ("csrf", &csrf)],
+    )
+    .await;
+    assert!(body.contains(&format!("Disabled {email}.")), "{body}");
+    let (_, listing) = call(&admin, "/api/admin_data", &[("filter", &email)]).await;
+    assert!(listing.contains("\"enabled\":false"), "{listing}");
+    clock.advance(61);
+    let res = app.get("/dashboard").await;
+    assert!(res.status().is_redirection(), "signed out");
+
+    let (_, body) = call(
+        &admin,
+        "/api/manage_user",
+        &[("username", &username), ("op", "enable"), ("csrf", &csrf)],
+    )
+    .await;
+    assert!(body.contains(&format!("Enabled {email}.")), "{body}");
+
+    // Not yourself: no disabling, no leaving the admins group.
+    let (_, listing) = call(&admin, "/api/admin_data", &[("filter", ADMIN)]).await;
+    let me = listing
+        .split("\"username\":\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the admin's username")
+        .to_string();
+    let (_, body) = call(
+        &admin,
+        "/api/manage_user",
+        &[("username", &me), ("op", "disable"), ("csrf", &csrf)],
+    )
+    .await;
+    assert!(
+        body.contains("You cannot disable your own account."),
+        "{body}"
+    );
+    let (_, body) = call(
+        &admin,
+        "/api/manage_user",
+        &[
+            ("username", &me),
+            ("op", "remove"),
+            ("group", "admins"),
+            ("csrf", &csrf),
+        ],
+    )
+    .await;
+    assert!(
+        body.contains("You cannot remove yourself from the admins group."),
+        "{body}"
+    );
+    assert_eq!(admin.get("/admin").await.status(), StatusCode::OK);
+}
