@@ -168,8 +168,8 @@ test.describe('data pages', () => {
         .toBeGreaterThan(0);
       await expect(page.getByTestId('chart-daily')).toBeVisible();
       // The date range form works as a plain GET.
-      await page.getByLabel('From').fill('2020-01-01');
-      await page.getByLabel('To').fill('2020-01-02');
+      await page.getByLabel('From', { exact: true }).fill('2020-01-01');
+      await page.getByLabel('To', { exact: true }).fill('2020-01-02');
       await page.getByRole('button', { name: 'Show' }).click();
       await expect(page).toHaveURL(/from=2020-01-01&to=2020-01-02/);
       await expect(page.getByTestId('report-range')).toContainText('2020-01-01 to 2020-01-02');
