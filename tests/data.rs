@@ -188,11 +188,13 @@ async fn sign_ins_are_recorded_and_shown_on_the_dashboard() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn data_server_functions_and_exports_check_groups_themselves() {
     // (endpoint, allowed for user@, analyst@, admin@)
-    let functions: [(&str, [bool; 3]); 4] = [
+    let functions: [(&str, [bool; 3]); 6] = [
         ("/api/dashboard_data", [true, true, true]),
+        ("/api/account_data", [true, true, true]),
         ("/api/reports_data", [false, true, true]),
         ("/api/admin_data", [false, false, true]),
         ("/api/audit_data", [false, false, true]),
+        ("/api/list_lockouts", [false, false, true]),
     ];
     let exports: [(&str, [bool; 3]); 2] = [
         ("/reports/events.csv", [false, true, true]),
@@ -266,6 +268,18 @@ async fn data_server_functions_and_exports_check_groups_themselves() {
             // The admin gets as far as the directory: there is no such user.
             assert!(body.contains("no longer exists"), "{body}");
         }
+        let (status, body) = call(
+            &app,
+            "/api/unlock_account",
+            &[("username", "nobody@example.com"), ("csrf", &csrf)],
+        )
+        .await;
+        let want = if i < 2 {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::OK
+        };
+        assert_eq!(status, want, "{who} unlock: {body}");
     }
 }
 
