@@ -3,6 +3,8 @@
 #   make stack-up     start cognito-local (:9229) + moto (:8000) and seed them -> .local/stack.env
 #   make stack-down   stop the emulators that scripts/stack.sh started
 #   make build        cargo leptos build
+#   make release      cargo leptos build --release (what the Dockerfile builds)
+#   make lint-cfn     cfn-lint the CloudFormation template in deploy/
 #   make run          stack + build + app on http://localhost:3000 (Ctrl-C stops all it started)
 #   make test         stack + cargo test + cargo leptos build + Playwright; stops what it started
 #   make fmt          cargo fmt
@@ -18,7 +20,7 @@ export PATH := $(CARGO_BIN):$(PATH)
 endif
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup stack-up stack-down stack-status stack-reset build run test fmt clean-local
+.PHONY: help setup stack-up stack-down stack-status stack-reset build release lint-cfn run test fmt clean-local
 
 help:
 	@sed -n 's/^#   make /  make /p' Makefile
@@ -41,6 +43,12 @@ stack-reset:
 
 build: setup
 	cargo leptos build
+
+release: setup
+	cargo leptos build --release
+
+lint-cfn:
+	scripts/cfn_lint.sh
 
 run: setup
 	scripts/run.sh

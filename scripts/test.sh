@@ -33,6 +33,9 @@ step() {
   "$@"
 }
 
+# The AWS deployment template: cfn-lint, zero errors and zero warnings (no AWS access needed).
+step scripts/cfn_lint.sh
+
 STACK_STARTED_FILE="$started_file" step scripts/stack.sh up
 load_stack_env
 

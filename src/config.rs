@@ -194,6 +194,28 @@ impl Config {
             "PUBLIC_URL",
             get("PUBLIC_URL").unwrap_or_else(|| "http://localhost:3000".to_string()),
         )?;
+        // Development settings are refused against a real Cognito (an issuer not on this
+        // machine): plain-http sessions, the local stack's static credentials.
+        if !is_local_url(&issuer) {
+            if public_url.starts_with("http://") {
+                return Err(ConfigError::Invalid {
+                    name: "PUBLIC_URL",
+                    reason: format!(
+                        "is plain http, a development setting, and the issuer {issuer} is not on localhost: serve the app over https (cookies must be Secure)"
+                    ),
+                });
+            }
+            for name in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
+                if get(name).is_some_and(|v| v == "test") {
+                    return Err(ConfigError::Invalid {
+                        name,
+                        reason: format!(
+                            "is the local stack's static test credential and the issuer {issuer} is not on localhost: use the AWS default credential chain (a role) instead"
+                        ),
+                    });
+                }
+            }
+        }
         let bind_addr = get("BIND_ADDR")
             .unwrap_or_else(|| "127.0.0.1:3000".to_string())
             .parse()
@@ -329,11 +351,39 @@ mod tests {
             ("COGNITO_USER_POOL_ID", "us-east-1_Example1"),
             ("COGNITO_CLIENT_ID", "client123"),
             ("APP_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("PUBLIC_URL", "https://gate.example.com"),
         ])
     }
 
     fn load(vars: &HashMap<&'static str, &'static str>) -> Result<Config, ConfigError> {
         Config::from_lookup(|k| vars.get(k).map(|v| v.to_string()))
+    }
+
+    #[test]
+    fn development_settings_are_refused_against_a_real_issuer() {
+        let mut vars = base();
+        vars.insert("PUBLIC_URL", "http://gate.example.com");
+        assert!(matches!(
+            load(&vars),
+            Err(ConfigError::Invalid {
+                name: "PUBLIC_URL",
+                ..
+            })
+        ));
+        let mut vars = base();
+        vars.insert("AWS_SECRET_ACCESS_KEY", "test");
+        assert!(matches!(
+            load(&vars),
+            Err(ConfigError::Invalid {
+                name: "AWS_SECRET_ACCESS_KEY",
+                ..
+            })
+        ));
+        // Against the local stack both are fine.
+        vars.insert("COGNITO_ISSUER", "http://localhost:9229/us-east-1_Example1");
+        vars.insert("PUBLIC_URL", "http://localhost:3000");
+        vars.insert("AWS_ACCESS_KEY_ID", "test");
+        assert!(load(&vars).is_ok());
     }
 
     #[test]
@@ -352,8 +402,20 @@ mod tests {
         assert_eq!(c.lockout.max_attempts, 5);
         assert_eq!(c.lockout.window, Duration::from_secs(900));
         assert_eq!(c.lockout.lock_duration, Duration::from_secs(900));
-        assert!(!c.secure_cookies());
+        assert_eq!(c.events_table, "gatehouse-events");
+        assert_eq!(c.events_retention, Duration::from_secs(90 * 86_400));
+        assert_eq!(c.event_queue_capacity, 10_000);
+        assert_eq!(c.groups_max_age, Duration::from_secs(300));
+        assert!(!c.trust_forwarded_for);
+        assert!(c.secure_cookies());
         assert!(c.client_secret.is_none());
+        // The default public URL is the local one, and plain http is local-only.
+        let mut local = base();
+        local.remove("PUBLIC_URL");
+        local.insert("COGNITO_ISSUER", "http://localhost:9229/us-east-1_Example1");
+        let c = load(&local).expect("valid");
+        assert_eq!(c.public_url, "http://localhost:3000");
+        assert!(!c.secure_cookies());
     }
 
     #[test]
