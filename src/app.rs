@@ -27,6 +27,8 @@ use leptos_router::{
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::server::render::set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

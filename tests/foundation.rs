@@ -512,3 +512,43 @@ async fn pages_render_while_other_routers_are_built() {
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     assert!(builder.await.unwrap() > 0, "routers were built meanwhile");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pages_carry_a_content_security_policy_with_their_script_nonce() {
+    let app = spawn().start().await;
+    let res = app.get("/login").await;
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(res.headers()["x-frame-options"], "DENY");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    let html = res.text().await.unwrap();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+        .expect("a script nonce in the policy");
+    assert!(nonce.len() >= 16, "{nonce}");
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("object-src 'none'"));
+    // Every inline script of the page carries this response's nonce.
+    let scripts = html.matches("<script").count();
+    assert!(scripts > 0);
+    assert_eq!(
+        html.matches(&format!("<script nonce=\"{nonce}\"")).count()
+            + html
+                .matches(&format!("<script type=\"module\" nonce=\"{nonce}\""))
+                .count(),
+        scripts
+    );
+    // A second response gets a different nonce.
+    let again = app.get("/login").await;
+    assert!(!again.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains(nonce));
+    // Responses Leptos does not render still get a policy, without inline scripts.
+    let probe = app.get("/healthz").await;
+    let csp = probe.headers()["content-security-policy"].to_str().unwrap();
+    assert!(!csp.contains("nonce") && csp.contains("default-src 'self'"));
+}

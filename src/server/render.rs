@@ -138,3 +138,21 @@ pub fn take_flash(state: &AppState) -> Option<FormState> {
     let json = state.svc.signer.open(FLASH_PURPOSE, &sealed)?;
     serde_json::from_slice(&json).ok()
 }
+
+/// The page's Content-Security-Policy: scripts only from this origin or inline with this
+/// response's nonce (Leptos puts it on its hydration and resource scripts), WebAssembly allowed
+/// to compile, nothing framed, no plugins. Inline `style` attributes are allowed (bar widths).
+pub fn set_content_security_policy() {
+    let (Some(res), Some(nonce)) = (use_context::<ResponseOptions>(), leptos::nonce::use_nonce())
+    else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+         object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(v) = HeaderValue::from_str(&policy) {
+        res.insert_header(header::CONTENT_SECURITY_POLICY, v);
+    }
+}
