@@ -7,6 +7,8 @@
 #   make lint-cfn     cfn-lint the CloudFormation template in deploy/
 #   make run          stack + build + app on http://localhost:3000 (Ctrl-C stops all it started)
 #   make test         stack + cargo test + cargo leptos build + Playwright; stops what it started
+#   make bench        release build + stack, then gatehouse vs the Express and Streamlit peers
+#                     -> BENCHMARKS.md and the README's summary (takes ~5 min once built)
 #   make fmt          cargo fmt
 #   make clean-local  stop the emulators and delete .local/ (emulator data, stack.env, logs)
 
@@ -20,7 +22,7 @@ export PATH := $(CARGO_BIN):$(PATH)
 endif
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup stack-up stack-down stack-status stack-reset build release lint-cfn run test fmt clean-local
+.PHONY: help setup stack-up stack-down stack-status stack-reset build release lint-cfn run test bench fmt clean-local
 
 help:
 	@sed -n 's/^#   make /  make /p' Makefile
@@ -49,6 +51,9 @@ release: setup
 
 lint-cfn:
 	scripts/cfn_lint.sh
+
+bench: setup
+	scripts/bench.sh
 
 run: setup
 	scripts/run.sh

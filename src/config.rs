@@ -93,6 +93,10 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// Groups older than this are re-read (token refresh) even without a change signal.
     pub groups_max_age: Duration,
+    /// How long an instance may serve a session record from memory (0: always read DynamoDB).
+    pub session_cache: Duration,
+    /// How long a user's recent activity (dashboard) may be served from memory (0: never).
+    pub activity_cache: Duration,
     /// The URL users reach the app at, e.g. `https://gatehouse.example.com`.
     pub public_url: String,
     pub bind_addr: SocketAddr,
@@ -167,6 +171,16 @@ impl Config {
                         reason: format!("expected a positive whole number, got {v:?}"),
                     }),
                 },
+            }
+        };
+
+        let zero_or_secs = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => v.parse::<u64>().map_err(|_| ConfigError::Invalid {
+                    name,
+                    reason: format!("expected a number of seconds (0 turns it off), got {v:?}"),
+                }),
             }
         };
 
@@ -316,6 +330,8 @@ impl Config {
             event_queue_capacity: count("EVENT_QUEUE_CAPACITY", 10_000)? as usize,
             trust_forwarded_for: flag("TRUST_FORWARDED_FOR", false)?,
             groups_max_age: secs("GROUPS_MAX_AGE_SECS", 5 * 60)?,
+            session_cache: Duration::from_secs(zero_or_secs("SESSION_CACHE_SECS", 2)?),
+            activity_cache: Duration::from_secs(zero_or_secs("ACTIVITY_CACHE_SECS", 5)?),
             public_url,
             bind_addr,
             session_idle_timeout,

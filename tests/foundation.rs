@@ -552,3 +552,40 @@ async fn pages_carry_a_content_security_policy_with_their_script_nonce() {
     let csp = probe.headers()["content-security-policy"].to_str().unwrap();
     assert!(!csp.contains("nonce") && csp.contains("default-src 'self'"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_session_ended_elsewhere_stops_working_here_within_the_cache_time() {
+    // Two instances on one table; B keeps records in memory for 1 s (SESSION_CACHE_SECS).
+    let a = spawn().start().await;
+    let b = spawn().env("SESSION_CACHE_SECS", "1").start().await;
+    a.sign_in(ANALYST, PASSWORD, None).await;
+    let cookie = format!("gh_session={}", a.cookie("gh_session").expect("signed in"));
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(45))
+        .build()
+        .unwrap();
+    let dashboard = |app: &TestApp| {
+        plain
+            .get(app.url("/dashboard"))
+            .header("cookie", cookie.clone())
+            .send()
+    };
+    assert_eq!(dashboard(&b).await.unwrap().status(), StatusCode::OK);
+    assert!(a.sign_out().await.status().is_redirection());
+    // A, which ended it, refuses the old cookie at once; B within its cache time (polled).
+    assert!(dashboard(&a).await.unwrap().status().is_redirection());
+    let started = std::time::Instant::now();
+    loop {
+        let status = dashboard(&b).await.unwrap().status();
+        if status.is_redirection() {
+            break;
+        }
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            started.elapsed() < std::time::Duration::from_millis(2500),
+            "B still serves the ended session after its cache time"
+        );
+        tokio::task::yield_now().await;
+    }
+}

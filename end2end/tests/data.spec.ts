@@ -40,8 +40,17 @@ test.describe('data pages', () => {
     // A user without groups: their own activity, no reports, no admin.
     const user = await newPage(browser);
     await signInAs(user, USERS.user.email);
-    await expect(user.getByTestId('my-activity')).toBeVisible();
-    await expect(user.getByTestId('my-activity').locator('tr[data-kind="sign_in"]').first()).toBeVisible();
+    // The sign-in's event is written in the background and the activity is cached for a few
+    // seconds (ACTIVITY_CACHE_SECS): reload until it shows.
+    await expect
+      .poll(
+        async () => {
+          await user.reload();
+          return user.getByTestId('my-activity').locator('tr[data-kind="sign_in"]').count();
+        },
+        { timeout: 15_000 },
+      )
+      .toBeGreaterThan(0);
     await expect(user.getByTestId('chart-mine')).toBeVisible();
     await expect(user.locator('header').getByRole('link', { name: 'Reports', exact: true })).toHaveCount(0);
     expect((await user.goto('/reports'))!.status()).toBe(403);
@@ -157,8 +166,16 @@ test.describe('data pages', () => {
 
     test('charts render on the server', async ({ page }) => {
       await signInAs(page, USERS.analyst.email, { hydrated: false });
-      // The dashboard's own chart has today's sign-in.
-      await expect(page.getByTestId('chart-mine').locator('rect.bar.success').first()).toBeAttached();
+      // The dashboard's own chart has today's sign-in (written in the background, cached briefly).
+      await expect
+        .poll(
+          async () => {
+            await page.reload();
+            return page.getByTestId('chart-mine').locator('rect.bar.success').count();
+          },
+          { timeout: 15_000 },
+        )
+        .toBeGreaterThan(0);
       await page.goto('/reports');
       await expect
         .poll(async () => {

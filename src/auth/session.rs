@@ -37,6 +37,11 @@ pub struct DynamoSessionStore {
     client: Client,
     table: String,
     clock: Clock,
+    /// Records read or written by this instance in the last `SESSION_CACHE_SECS`: a page view
+    /// then costs no DynamoDB read. Staleness: a session ended or changed by *another*
+    /// instance is still seen here for at most that long (this instance's own writes and
+    /// deletes update the cache at once).
+    cache: Arc<crate::cache::TtlCache<Id, Record>>,
 }
 
 impl fmt::Debug for DynamoSessionStore {
@@ -53,7 +58,14 @@ impl DynamoSessionStore {
             client,
             table,
             clock: system_clock(),
+            cache: Arc::new(crate::cache::TtlCache::new(Duration::ZERO, 1)),
         }
+    }
+
+    /// Keeps records in memory for `ttl` (at most `capacity` of them); zero turns it off.
+    pub fn with_cache(mut self, ttl: Duration, capacity: usize) -> Self {
+        self.cache = Arc::new(crate::cache::TtlCache::new(ttl, capacity));
+        self
     }
 
     pub fn with_clock(mut self, clock: Clock) -> Self {
@@ -207,7 +219,10 @@ impl SessionStore for DynamoSessionStore {
                 .send()
                 .await;
             match result {
-                Ok(_) => return Ok(()),
+                Ok(_) => {
+                    self.cache.insert(record.id, record.clone());
+                    return Ok(());
+                }
                 Err(e)
                     if e.as_service_error()
                         .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
@@ -231,12 +246,16 @@ impl SessionStore for DynamoSessionStore {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                self.cache.insert(record.id, record.clone());
+                Ok(())
+            }
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
             {
                 tracing::info!("session ended meanwhile; not saved again");
+                self.cache.remove(&record.id);
                 Ok(())
             }
             Err(e) => Err(Self::backend("PutItem", e)),
@@ -244,6 +263,13 @@ impl SessionStore for DynamoSessionStore {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        if let Some(record) = self.cache.get(id) {
+            if record.expiry_date.unix_timestamp() > (self.clock)() {
+                return Ok(Some(record));
+            }
+            self.cache.remove(id);
+            return Ok(None);
+        }
         let out = self
             .client
             .get_item()
@@ -272,14 +298,17 @@ impl SessionStore for DynamoSessionStore {
         };
         let expiry_date = time::OffsetDateTime::from_unix_timestamp(expires_at)
             .map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        Ok(Some(Record {
+        let record = Record {
             id: *id,
             data,
             expiry_date,
-        }))
+        };
+        self.cache.insert(*id, record.clone());
+        Ok(Some(record))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.cache.remove(id);
         self.client
             .delete_item()
             .table_name(&self.table)

@@ -43,20 +43,29 @@ pub async fn dashboard_data() -> Result<DashboardData, ApiError> {
     let range = DayRange::last(14, today);
     let (from, to) = range.bounds_ms();
     let store = &state.svc.event_store;
-    let (recent, window) = tokio::join!(
-        store.for_user(&name, 10),
-        store.for_user_in_range(&name, from, to)
-    );
+    let cache_key = format!("{name}|{}", report::format_day(today));
+    let activity = match state.svc.activity.get(&cache_key) {
+        Some(hit) => Ok(hit),
+        None => {
+            let (recent, window) = tokio::join!(
+                store.for_user(&name, 10),
+                store.for_user_in_range(&name, from, to)
+            );
+            recent.and_then(|r| window.map(|w| (r, w))).inspect(|a| {
+                state.svc.activity.insert(cache_key.clone(), a.clone());
+            })
+        }
+    };
     let mut data = DashboardData {
         user: user_view(&user),
         ..Default::default()
     };
-    match (recent, window) {
-        (Ok(recent), Ok(window)) => {
+    match activity {
+        Ok((recent, window)) => {
             data.recent = recent.iter().map(report::row).collect();
             data.chart = report::daily_sign_ins(&window, range);
         }
-        (Err(e), _) | (_, Err(e)) => {
+        Err(e) => {
             // The account summary still shows; the activity says why it is missing.
             tracing::error!(error = %e, "dashboard activity unavailable");
             data.activity_error = Some(EVENTS_UNAVAILABLE.into());

@@ -52,7 +52,13 @@ pub struct Services {
     pub event_store: EventStore,
     /// Writes to the events table, through a bounded queue.
     pub events: EventSink,
+    /// The dashboard's reads of a user's activity (recent events, the chart's two weeks),
+    /// kept for `ACTIVITY_CACHE_SECS`: new events show within that time.
+    pub activity: crate::cache::TtlCache<String, Activity>,
 }
+
+/// A user's recent events and the events of the dashboard chart's window.
+pub type Activity = (Vec<crate::events::AuthEvent>, Vec<crate::events::AuthEvent>);
 
 impl AppState {
     /// Builds the AWS clients (endpoint overrides for the local stand-ins) and services.
@@ -80,6 +86,7 @@ impl AppState {
             config.events_retention,
         );
         let events = EventSink::start(event_store.clone(), config.event_queue_capacity);
+        let config_activity = config.activity_cache;
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
             .timeout(Duration::from_secs(5))
@@ -109,7 +116,8 @@ impl AppState {
         let sign_in = Arc::new(SignInService::new(idp, verifier, lockout, clock.clone()));
         // The store's expiry backstop uses real time, as tower-sessions does when it stamps
         // records; the idle/absolute policy runs on `clock`.
-        let sessions = DynamoSessionStore::new(dynamo.clone(), config.sessions_table.clone());
+        let sessions = DynamoSessionStore::new(dynamo.clone(), config.sessions_table.clone())
+            .with_cache(config.session_cache, 100_000);
         let session_policy = SessionPolicy {
             idle: config.session_idle_timeout,
             absolute: config.session_absolute_timeout,
@@ -145,6 +153,7 @@ impl AppState {
                 directory,
                 event_store,
                 events,
+                activity: crate::cache::TtlCache::new(config_activity, 10_000),
             }),
         }
     }

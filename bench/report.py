@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Reads the benchmark results of scripts/bench.sh (.local/bench/*.json) and writes BENCHMARKS.md
+and the summary table between the bench markers of README.md.
+
+  report.py summary FILE.oha.json      one line: req/s, p50, p99
+  report.py half-rate FILE.oha.json    half the measured req/s (for oha -q)
+  report.py write OUTDIR BENCHMARKS.md README.md
+"""
+import json
+import sys
+from pathlib import Path
+
+START = "<!-- bench:start -->"
+END = "<!-- bench:end -->"
+
+
+def oha(path):
+    data = json.loads(Path(path).read_text())
+    summary = data["summary"]
+    pct = data.get("latencyPercentiles") or {}
+    codes = data.get("statusCodeDistribution") or {}
+    errors = data.get("errorDistribution") or {}
+    total = sum(codes.values())
+    ok = sum(n for c, n in codes.items() if str(c).startswith(("2", "3")))
+    return {
+        "rps": summary.get("requestsPerSec") or 0.0,
+        "p50_ms": (pct.get("p50") or 0.0) * 1000,
+        "p99_ms": (pct.get("p99") or 0.0) * 1000,
+        "requests": total,
+        "ok": ok,
+        "codes": codes,
+        # Requests still in flight when the run's time is up are cut off by oha, not failed.
+        "errors": sum(n for e, n in errors.items() if "aborted due to deadline" not in e),
+    }
+
+
+def line(r):
+    return (
+        f"{r['rps']:.0f} req/s, p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms, "
+        f"{r['requests']} responses {r['codes']}, {r['errors']} errors"
+    )
+
+
+def load_all(out):
+    out = Path(out)
+    res = {}
+    for f in out.glob("*.oha.json"):
+        name = f.name[: -len(".oha.json")]
+        res[name] = oha(f)
+        rss = out / f"{name}.rss.json"
+        if rss.exists():
+            res[name]["peak_rss_kb"] = json.loads(rss.read_text())["peak_rss_kb"]
+    proc = {}
+    for f in out.glob("*.proc.json"):
+        d = json.loads(f.read_text())
+        proc[d["name"]] = d
+    timing = {}
+    tj = out / "signin-timing.jsonl"
+    if tj.exists():
+        for l in tj.read_text().splitlines():
+            if l.strip():
+                d = json.loads(l)
+                timing[d["target"]] = d
+    machine = json.loads((out / "machine.json").read_text())
+    return res, proc, timing, machine
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}×" if a and b else "n/a"
+
+
+def mb(kb):
+    return f"{kb / 1024:.0f} MB" if kb else "n/a"
+
+
+def write(out, bench_md, readme):
+    res, proc, timing, m = load_all(out)
+    g = lambda k: res.get(k)  # noqa: E731
+    rows = [
+        ("Ceiling: `GET /healthz`", "gh-healthz", "ex-healthz"),
+        ("Authenticated dashboard (fixed concurrency)", "gh-dashboard", "ex-dashboard"),
+        ("Authenticated dashboard at half the max rate", "gh-dashboard-half", "ex-dashboard-half"),
+        ("Anonymous `/login` page", "gh-login", "ex-login"),
+        ("Failed sign-in through the lockout path", "gh-signin-fail", None),
+    ]
+    md = []
+    md.append("# Benchmarks\n")
+    md.append(
+        "Written by `make bench` (`scripts/bench.sh`, then `bench/report.py`); do not edit by hand. "
+        "Every figure below comes from one run on one machine, all three apps against the same local "
+        "stand-ins (cognito-local, moto). The stand-ins are far slower than Cognito and DynamoDB, so "
+        "absolute numbers say little about AWS; the ratios between apps on the same stand-ins are the "
+        "point.\n"
+    )
+    md.append("## Machine and versions\n")
+    for k in ["date", "cpu", "memory", "kernel", "rustc", "node", "python", "oha"]:
+        md.append(f"- {k}: {m.get(k)}")
+    md.append(
+        f"- load: oha, {m['connections']} connections, {m['seconds']} s per scenario; "
+        f"sign-in timing: {m['signin_runs']} runs per app in headless Chromium\n"
+    )
+    md.append("## HTTP scenarios\n")
+    md.append("| scenario | gatehouse req/s | p50 | p99 | Express req/s | p50 | p99 | gatehouse / Express | gatehouse / ceiling |")
+    md.append("|---|---|---|---|---|---|---|---|---|")
+    ceiling = g("gh-healthz")
+    for label, gk, ek in rows:
+        gr, er = g(gk), g(ek) if ek else None
+        if not gr:
+            continue
+        ef = (lambda r: (f"{r['rps']:.0f}", f"{r['p50_ms']:.2f} ms", f"{r['p99_ms']:.2f} ms")) if er else None
+        e = ef(er) if er else ("n/a", "", "")
+        md.append(
+            f"| {label} | {gr['rps']:.0f} | {gr['p50_ms']:.2f} ms | {gr['p99_ms']:.2f} ms | "
+            f"{e[0]} | {e[1]} | {e[2]} | {ratio(gr['rps'], er['rps']) if er else 'n/a'} | "
+            f"{ratio(gr['rps'], ceiling['rps']) if ceiling else 'n/a'} |"
+        )
+    md.append("")
+    md.append(
+        "Non-2xx/3xx answers or transport errors in any scenario are listed here (a benchmark of "
+        "error pages would be worthless):\n"
+    )
+    bad = [f"- {k}: {line(r)}" for k, r in sorted(res.items()) if r["errors"] or r["ok"] < r["requests"]]
+    # The failed sign-in scenario answers 200 with the form's message by design.
+    md.extend(bad or ["- none"])
+    md.append("")
+    md.append("## Processes\n")
+    md.append("| app | start-up to first answer | RSS idle | RSS peak under load | RSS after |")
+    md.append("|---|---|---|---|---|")
+    peaks = {
+        "gatehouse": max((r.get("peak_rss_kb", 0) for k, r in res.items() if k.startswith("gh-")), default=0),
+        "express": max((r.get("peak_rss_kb", 0) for k, r in res.items() if k.startswith("ex-")), default=0),
+        "streamlit": 0,
+    }
+    for name in ["gatehouse", "express", "streamlit"]:
+        p = proc.get(name)
+        if p:
+            md.append(
+                f"| {name} | {p['startup_ms']} ms | {mb(p['idle_rss_kb'])} | {mb(peaks[name])} | {mb(p['after_load_rss_kb'])} |"
+            )
+    md.append("")
+    md.append("## Sign-in to dashboard (submit → dashboard content visible)\n")
+    md.append("| app | median | p90 | min | max |")
+    md.append("|---|---|---|---|---|")
+    for name in ["gatehouse", "streamlit"]:
+        t = timing.get(name)
+        if t:
+            md.append(f"| {name} | {t['median_ms']:.0f} ms | {t['p90_ms']:.0f} ms | {t['min_ms']:.0f} ms | {t['max_ms']:.0f} ms |")
+    if "gatehouse" in timing and "streamlit" in timing:
+        md.append(
+            f"\ngatehouse is {timing['streamlit']['median_ms'] / timing['gatehouse']['median_ms']:.1f}× faster "
+            "than the Streamlit counterpart (medians).\n"
+        )
+    summary = summarise(res, timing)
+    md.append("## Against the goals\n")
+    md.extend(summary)
+    md.append("")
+    notes = Path(out).parent.parent / "bench" / "NOTES.md"
+    if notes.exists():
+        md.append(notes.read_text().rstrip() + "\n")
+    Path(bench_md).write_text("\n".join(md) + "\n")
+
+    text = Path(readme).read_text()
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        _, tail = rest.split(END, 1)
+        block = [START, ""]
+        block.extend(summary)
+        block += ["", "Full tables, machine and commands: [BENCHMARKS.md](BENCHMARKS.md).", "", END]
+        Path(readme).write_text(head + "\n".join(block) + tail)
+
+
+def summarise(res, timing):
+    out = []
+    gd, gc, ed = res.get("gh-dashboard"), res.get("gh-healthz"), res.get("ex-dashboard")
+    if gd and gc:
+        r = gd["rps"] / gc["rps"]
+        out.append(
+            f"- Authenticated `/dashboard`: {gd['rps']:.0f} req/s = {r:.0%} of the ceiling route "
+            f"({gc['rps']:.0f} req/s); goal ≥ 50%: {'met' if r >= 0.5 else 'not met'}."
+        )
+    if gd and ed:
+        r = gd["rps"] / ed["rps"]
+        out.append(
+            f"- Against Express: {r:.1f}× its authenticated page ({ed['rps']:.0f} req/s); goal ≥ 5×: "
+            f"{'met' if r >= 5 else 'not met'}."
+        )
+    if "gatehouse" in timing and "streamlit" in timing:
+        r = timing["streamlit"]["median_ms"] / timing["gatehouse"]["median_ms"]
+        out.append(
+            f"- Sign-in to dashboard: {timing['gatehouse']['median_ms']:.0f} ms vs Streamlit "
+            f"{timing['streamlit']['median_ms']:.0f} ms (median), {r:.1f}× faster; goal ≥ 10×: "
+            f"{'met' if r >= 10 else 'not met'}."
+        )
+    return out
+
+
+def main():
+    cmd = sys.argv[1]
+    if cmd == "summary":
+        print(line(oha(sys.argv[2])))
+    elif cmd == "half-rate":
+        print(max(1, int(oha(sys.argv[2])["rps"] / 2)))
+    elif cmd == "write":
+        write(sys.argv[2], sys.argv[3], sys.argv[4])
+    else:
+        sys.exit(f"unknown command {cmd}")
+
+
+if __name__ == "__main__":
+    main()

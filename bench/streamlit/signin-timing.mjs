@@ -1,0 +1,146 @@
+// Sign-in latency: gatehouse vs the Streamlit counterpart, in headless Debian Chromium.
+//
+// Run from the repo root (playwright-core resolves from /work/main/node_modules):
+//   node bench/streamlit/signin-timing.mjs gatehouse=http://localhost:3201 streamlit=http://localhost:3400 --runs 15
+//
+// Targets are NAME=URL; a NAME starting with "streamlit" is driven as the Streamlit app,
+// anything else as gatehouse. Runs: --runs N, else $RUNS, else 15. One uncounted warm-up
+// iteration per target. Credentials: $BENCH_EMAIL / $BENCH_PASSWORD (default: the demo user).
+//
+// Each iteration uses a fresh browser context: open the sign-in page, wait until the form
+// is ready (gatehouse: html[data-hydrated="true"]; Streamlit: the email input), fill the
+// form, then time from the submit click until the dashboard shows the email
+// (gatehouse: [data-testid=user-email]; Streamlit: the st.text under "Dashboard").
+// The clock is Node's performance.now(), so each figure includes Playwright's click
+// action and its polling for the result (the same for both targets).
+//
+// Output: one JSON line per target on stdout; progress and errors go to stderr.
+import pw from 'playwright-core';
+
+const { chromium } = pw;
+
+const EMAIL = process.env.BENCH_EMAIL || 'analyst@example.com';
+const PASSWORD = process.env.BENCH_PASSWORD || 'Demo-Passw0rd!';
+const STEP_TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS || 20_000);
+
+function parseArgs(argv) {
+  const targets = [];
+  let runs = Number(process.env.RUNS || 15);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--runs') runs = Number(argv[++i]);
+    else if (a.startsWith('--runs=')) runs = Number(a.slice('--runs='.length));
+    else if (a === '-h' || a === '--help') {
+      console.error('usage: node bench/streamlit/signin-timing.mjs NAME=URL... [--runs N]');
+      process.exit(0);
+    } else if (/^[^=]+=https?:\/\//.test(a)) {
+      const eq = a.indexOf('=');
+      const name = a.slice(0, eq);
+      targets.push({ name, url: a.slice(eq + 1).replace(/\/+$/, ''), kind: name.startsWith('streamlit') ? 'streamlit' : 'gatehouse' });
+    } else {
+      throw new Error(`unexpected argument: ${a}`);
+    }
+  }
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${runs}`);
+  if (targets.length === 0) throw new Error('give at least one target, e.g. gatehouse=http://localhost:3201');
+  return { targets, runs };
+}
+
+const drivers = {
+  gatehouse: {
+    async open(page, url) {
+      await page.goto(`${url}/login`, { waitUntil: 'domcontentloaded' });
+      await page.locator('html[data-hydrated="true"]').waitFor({ state: 'attached' });
+      await page.locator('#email').fill(EMAIL);
+      await page.locator('#password').fill(PASSWORD);
+      return page.locator('form button[type="submit"]');
+    },
+    dashboard(page) {
+      return page.locator('[data-testid="user-email"]', { hasText: EMAIL });
+    },
+  },
+  streamlit: {
+    async open(page, url) {
+      await page.goto(`${url}/`, { waitUntil: 'domcontentloaded' });
+      const email = page.locator('input[aria-label="Email"]');
+      await email.waitFor({ state: 'visible' });
+      await email.fill(EMAIL);
+      await page.locator('input[aria-label="Password"]').fill(PASSWORD);
+      return page.getByRole('button', { name: 'Sign in' });
+    },
+    dashboard(page) {
+      // The st.text after the "Dashboard" heading; only the dashboard renders st.text.
+      return page.locator('[data-testid="stText"]', { hasText: EMAIL });
+    },
+  },
+};
+
+async function iteration(browser, target) {
+  const context = await browser.newContext();
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  try {
+    const page = await context.newPage();
+    const driver = drivers[target.kind];
+    const submit = await driver.open(page, target.url);
+    const done = driver.dashboard(page);
+    const t0 = performance.now();
+    await submit.click();
+    await done.waitFor({ state: 'visible' });
+    return performance.now() - t0;
+  } finally {
+    await context.close();
+  }
+}
+
+function stats(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const pick = (q) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]; // nearest rank
+  const median = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  const r = (x) => Math.round(x * 10) / 10;
+  return { median_ms: r(median), p90_ms: r(pick(0.9)), min_ms: r(s[0]), max_ms: r(s[s.length - 1]) };
+}
+
+async function main() {
+  const { targets, runs } = parseArgs(process.argv.slice(2));
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-domain-reliability',
+      '--no-pings',
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  let failed = false;
+  try {
+    for (const target of targets) {
+      try {
+        await iteration(browser, target); // warm-up, not counted
+        const samples = [];
+        for (let i = 0; i < runs; i++) {
+          const ms = await iteration(browser, target);
+          samples.push(ms);
+          console.error(`${target.name} run ${i + 1}/${runs}: ${ms.toFixed(1)} ms`);
+        }
+        console.log(JSON.stringify({ target: target.name, runs, ...stats(samples) }));
+      } catch (e) {
+        failed = true;
+        console.error(`${target.name}: ${e.message}`);
+        console.log(JSON.stringify({ target: target.name, runs, error: e.message.split('\n')[0] }));
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch((e) => {
+  console.error(e.message);
+  process.exit(2);
+});

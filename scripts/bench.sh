@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# make bench: release build, local stack, then in one run on this machine:
+#   gatehouse: the ceiling (/healthz), an authenticated /dashboard (throughput, p50/p99 at a fixed
+#   concurrency, p99 at half the maximum throughput), the anonymous /login render, a failed
+#   sign-in through the lockout path, RSS idle and under load, start-up to the first request;
+#   the Express peer (bench/express) on the same stand-ins: the same scenarios where it has them;
+#   the Streamlit counterpart (bench/streamlit): start-up, RSS, and (with gatehouse) the time
+#   from submitting credentials to the dashboard being visible, measured in Chromium.
+# Results: .local/bench/*.json, then BENCHMARKS.md (and the README's summary table) from
+# bench/report.py. Load generator: oha (cargo install, pinned), never a timed test.
+#
+#   BENCH_SECONDS=10 BENCH_CONNECTIONS=32 BENCH_SIGNIN_RUNS=15 scripts/bench.sh
+set -euo pipefail
+LOG_TAG=bench
+# shellcheck source=scripts/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$ROOT"
+
+OHA_VERSION=1.16.0
+SECONDS_PER_RUN="${BENCH_SECONDS:-10}"
+CONNECTIONS="${BENCH_CONNECTIONS:-32}"
+SIGNIN_RUNS="${BENCH_SIGNIN_RUNS:-15}"
+GH_PORT=3200
+EXPRESS_PORT=3300
+STREAMLIT_PORT=3400
+OUT="$LOCAL_DIR/bench"
+TOOLS="$LOCAL_DIR/tools"
+PY="$ROOT/.venv/bin/python"
+
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do
+    kill -TERM "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+  if [[ -f "$LOCAL_DIR/bench.stack-started" ]]; then
+    rm -f "$LOCAL_DIR/bench.stack-started"
+    scripts/stack.sh down || true
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------------------- tools and build
+scripts/setup.sh
+if [[ "$("$TOOLS/bin/oha" --version 2>/dev/null | awk '{print $2}')" != "$OHA_VERSION" ]]; then
+  log "cargo install oha@$OHA_VERSION --locked (a few minutes, once)..."
+  cargo install oha --version "$OHA_VERSION" --locked --root "$TOOLS" </dev/null
+fi
+OHA="$TOOLS/bin/oha"
+log "cargo leptos build --release..."
+cargo leptos build --release
+BIN="$ROOT/target/release/gatehouse"
+[[ -x "$BIN" ]] || die "$BIN missing after the release build"
+
+STACK_STARTED_FILE="$LOCAL_DIR/bench.stack-started" scripts/stack.sh up
+load_stack_env
+rm -rf "$OUT"
+mkdir -p "$OUT"
+
+# ------------------------------------------------------------------------------- helpers
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# wait_http URL START_MS -> prints ms from START_MS to the first 2xx
+wait_http() {
+  local url="$1" start="$2" deadline=$(($(now_ms) + 120000))
+  until curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null; do
+    (($(now_ms) < deadline)) || die "no answer from $url"
+    sleep 0.005
+  done
+  echo $(($(now_ms) - start))
+}
+
+# load NAME PID -- oha args...: runs oha for SECONDS_PER_RUN, samples the RSS of PID meanwhile.
+load() {
+  local name="$1" pid="$2"
+  shift 3
+  local peak=0 r
+  "$OHA" --no-tui --output-format json -z "${SECONDS_PER_RUN}s" "$@" >"$OUT/$name.oha.json" &
+  local oha_pid=$!
+  while kill -0 "$oha_pid" 2>/dev/null; do
+    r="$(rss_kb "$pid")"
+    ((r > peak)) && peak="$r"
+    sleep 0.2
+  done
+  wait "$oha_pid"
+  echo "{\"name\": \"$name\", \"peak_rss_kb\": $peak}" >"$OUT/$name.rss.json"
+  log "$name: $("$PY" bench/report.py summary "$OUT/$name.oha.json")"
+}
+
+# max_then_half NAME PID URL -- extra oha args: fixed concurrency, then half that rate.
+max_then_half() {
+  local name="$1" pid="$2" url="$3"
+  shift 4
+  load "$name" "$pid" -- -c "$CONNECTIONS" "$@" "$url"
+  local half
+  half="$("$PY" bench/report.py half-rate "$OUT/$name.oha.json")"
+  load "$name-half" "$pid" -- -c "$CONNECTIONS" -q "$half" "$@" "$url"
+}
+
+# ------------------------------------------------------------------------------- gatehouse
+log "gatehouse (release) on :$GH_PORT"
+start="$(now_ms)"
+# The failed sign-in scenario repeats one wrong password: a threshold out of reach keeps every
+# attempt on the full path (lockout read, Cognito, lockout write) instead of the cheaper refusal.
+setsid env BIND_ADDR="127.0.0.1:$GH_PORT" PUBLIC_URL="http://localhost:$GH_PORT" RUST_LOG=warn \
+  LOCKOUT_MAX_ATTEMPTS=1000000000 "$BIN" >"$OUT/gatehouse.log" 2>&1 &
+gh_pid=$!
+pids+=("$gh_pid")
+gh_start_ms="$(wait_http "http://127.0.0.1:$GH_PORT/healthz" "$start")"
+curl -fsS -o /dev/null "http://127.0.0.1:$GH_PORT/login"
+gh_idle="$(rss_kb "$gh_pid")"
+
+jar="$OUT/gatehouse.cookies"
+csrf="$(curl -fsS -c "$jar" "http://localhost:$GH_PORT/login" | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')"
+[[ -n "$csrf" ]] || die "no CSRF token on gatehouse's /login"
+curl -fsS -o /dev/null -b "$jar" -c "$jar" -H 'accept: application/json' \
+  --data-urlencode "email=analyst@example.com" --data-urlencode "password=Demo-Passw0rd!" \
+  --data-urlencode "csrf=$csrf" "http://localhost:$GH_PORT/api/sign_in"
+session="$(awk '$6 == "gh_session" {print $7}' "$jar")"
+csrf_cookie="$(awk '$6 == "gh_csrf" {print $7}' "$jar")"
+[[ -n "$session" ]] || die "signing in to gatehouse gave no session cookie"
+curl -fsS -H "cookie: gh_session=$session" "http://127.0.0.1:$GH_PORT/dashboard" | grep -q 'analyst@example.com' ||
+  die "the session cookie does not open gatehouse's dashboard"
+
+max_then_half gh-healthz "$gh_pid" "http://127.0.0.1:$GH_PORT/healthz" --
+max_then_half gh-dashboard "$gh_pid" "http://127.0.0.1:$GH_PORT/dashboard" -- -H "cookie: gh_session=$session"
+load gh-login "$gh_pid" -- -c "$CONNECTIONS" "http://127.0.0.1:$GH_PORT/login"
+load gh-signin-fail "$gh_pid" -- -c "$CONNECTIONS" -m POST \
+  -H "cookie: gh_csrf=$csrf_cookie" -H 'accept: application/json' \
+  -T 'application/x-www-form-urlencoded' \
+  -d "email=bench-nobody%40example.com&password=Wrong-Passw0rd%21&csrf=$csrf" \
+  "http://127.0.0.1:$GH_PORT/api/sign_in"
+gh_after="$(rss_kb "$gh_pid")"
+printf '{"name":"gatehouse","startup_ms":%s,"idle_rss_kb":%s,"after_load_rss_kb":%s}\n' \
+  "$gh_start_ms" "$gh_idle" "$gh_after" >"$OUT/gatehouse.proc.json"
+
+# ------------------------------------------------------------------------------- Express peer
+log "Express peer on :$EXPRESS_PORT"
+(cd bench/express && [[ -d node_modules && node_modules -nt package-lock.json ]] || npm ci --no-audit --no-fund)
+start="$(now_ms)"
+setsid env PORT="$EXPRESS_PORT" bash bench/express/start.sh >"$OUT/express.log" 2>&1 &
+ex_pid=$!
+pids+=("$ex_pid")
+ex_start_ms="$(wait_http "http://127.0.0.1:$EXPRESS_PORT/healthz" "$start")"
+ex_node="$(pgrep -g "$ex_pid" -f 'node server.js' | head -1)"
+ex_node="${ex_node:-$ex_pid}"
+curl -fsS -o /dev/null "http://127.0.0.1:$EXPRESS_PORT/login"
+ex_idle="$(rss_kb "$ex_node")"
+ex_cookie="$(node bench/express/get-session.mjs "http://localhost:$EXPRESS_PORT")"
+curl -fsS -H "cookie: $ex_cookie" "http://127.0.0.1:$EXPRESS_PORT/dashboard" | grep -q 'analyst@example.com' ||
+  die "the Express session cookie does not open its dashboard"
+max_then_half ex-healthz "$ex_node" "http://127.0.0.1:$EXPRESS_PORT/healthz" --
+max_then_half ex-dashboard "$ex_node" "http://127.0.0.1:$EXPRESS_PORT/dashboard" -- -H "cookie: $ex_cookie"
+load ex-login "$ex_node" -- -c "$CONNECTIONS" "http://127.0.0.1:$EXPRESS_PORT/login"
+ex_after="$(rss_kb "$ex_node")"
+printf '{"name":"express","startup_ms":%s,"idle_rss_kb":%s,"after_load_rss_kb":%s}\n' \
+  "$ex_start_ms" "$ex_idle" "$ex_after" >"$OUT/express.proc.json"
+kill -TERM "-$ex_pid" 2>/dev/null || true
+
+# ------------------------------------------------------------------------ Streamlit counterpart
+log "Streamlit counterpart on :$STREAMLIT_PORT"
+bash bench/streamlit/setup.sh
+start="$(now_ms)"
+setsid env PORT="$STREAMLIT_PORT" bash bench/streamlit/start.sh >"$OUT/streamlit.log" 2>&1 &
+st_pid=$!
+pids+=("$st_pid")
+st_start_ms="$(wait_http "http://127.0.0.1:$STREAMLIT_PORT/" "$start")"
+st_py="$(pgrep -g "$st_pid" -f streamlit | head -1)"
+st_py="${st_py:-$st_pid}"
+st_idle="$(rss_kb "$st_py")"
+node bench/streamlit/signin-timing.mjs "gatehouse=http://localhost:$GH_PORT" \
+  "streamlit=http://localhost:$STREAMLIT_PORT" --runs "$SIGNIN_RUNS" >"$OUT/signin-timing.jsonl"
+st_after="$(rss_kb "$st_py")"
+printf '{"name":"streamlit","startup_ms":%s,"idle_rss_kb":%s,"after_load_rss_kb":%s}\n' \
+  "$st_start_ms" "$st_idle" "$st_after" >"$OUT/streamlit.proc.json"
+
+# ------------------------------------------------------------------------------- report
+{
+  echo "{"
+  echo "\"date\": \"$(date -u +%Y-%m-%d)\","
+  echo "\"cpu\": \"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) ($(nproc) cores)\","
+  echo "\"memory\": \"$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)\","
+  echo "\"kernel\": \"$(uname -r)\","
+  echo "\"rustc\": \"$(rustc --version)\","
+  echo "\"node\": \"$(node --version)\","
+  echo "\"python\": \"$("$PY" --version 2>&1)\","
+  echo "\"oha\": \"$("$OHA" --version)\","
+  echo "\"seconds\": $SECONDS_PER_RUN, \"connections\": $CONNECTIONS, \"signin_runs\": $SIGNIN_RUNS"
+  echo "}"
+} >"$OUT/machine.json"
+"$PY" bench/report.py write "$OUT" BENCHMARKS.md README.md
+log "done: BENCHMARKS.md and the README's summary are updated"
