@@ -28,15 +28,19 @@ TOOLS="$LOCAL_DIR/tools"
 PY="$ROOT/.venv/bin/python"
 
 pids=()
+started_file="$(mktemp "${TMPDIR:-/tmp}/gatehouse-bench.XXXXXX")"
 cleanup() {
   for p in "${pids[@]}"; do
     kill -TERM "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true
   done
   wait 2>/dev/null || true
-  if [[ -f "$LOCAL_DIR/bench.stack-started" ]]; then
-    rm -f "$LOCAL_DIR/bench.stack-started"
-    scripts/stack.sh down || true
+  # Only the emulators this run started (a stack that was already up stays up).
+  local started=()
+  if [[ -s "$started_file" ]]; then mapfile -t started <"$started_file"; fi
+  if [[ ${#started[@]} -gt 0 ]]; then
+    scripts/stack.sh down "${started[@]}" || true
   fi
+  rm -f "$started_file"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -54,7 +58,7 @@ cargo leptos build --release
 BIN="$ROOT/target/release/gatehouse"
 [[ -x "$BIN" ]] || die "$BIN missing after the release build"
 
-STACK_STARTED_FILE="$LOCAL_DIR/bench.stack-started" scripts/stack.sh up
+STACK_STARTED_FILE="$started_file" scripts/stack.sh up
 load_stack_env
 rm -rf "$OUT"
 mkdir -p "$OUT"
