@@ -359,8 +359,10 @@ pub struct AuditData {
     /// (kind id, label) for the filter's options.
     pub kinds: Vec<(String, String)>,
     pub rows: Vec<EventRow>,
-    /// More events matched than the page shows (the CSV has them all).
+    /// More events matched than the page shows (the CSV has more).
     pub truncated: bool,
+    /// More events matched than one read returns: the newest are shown and exported.
+    pub capped: bool,
 }
 
 /// One account name with recent failures or a running lock (admin view).

@@ -7,7 +7,7 @@ mod common;
 use aws_sdk_cognitoidentityprovider as cip;
 use common::*;
 use gatehouse::events::sink::EventSink;
-use gatehouse::events::store::EventStore;
+use gatehouse::events::store::{EventStore, Order};
 use gatehouse::events::{AuthEvent, EventKind, RequestMeta};
 use gatehouse::server::state::{aws_sdk_config, cognito_config};
 use reqwest::StatusCode;
@@ -125,23 +125,50 @@ async fn event_keys_answer_user_and_time_range_queries() {
     assert_eq!(newest, vec![at[3], at[2], at[1]]);
     // One user, a time range (upper bound exclusive).
     let second_day: Vec<i64> = store
-        .for_user_in_range(&user, day2, day2 + 86_400_000)
+        .for_user_in_range(&user, day2, day2 + 86_400_000, None)
         .await
         .unwrap()
+        .events
         .iter()
         .map(|e| e.at_ms)
         .collect();
     assert_eq!(second_day, vec![at[3], at[2]]);
     // Everyone, a time range across the day boundary, oldest first.
     let across: Vec<i64> = store
-        .in_range(day1 + 10 * 3_600_000, day2 + 1)
+        .in_range(day1 + 10 * 3_600_000, day2 + 1, Order::OldestFirst, None)
         .await
         .unwrap()
+        .events
         .iter()
         .filter(|e| e.user == user)
         .map(|e| e.at_ms)
         .collect();
     assert_eq!(across, vec![at[0], at[1], at[2]]);
+    // Newest first, and filtered by kind in the Query itself.
+    let failures: Vec<i64> = store
+        .in_range(
+            day1,
+            day2 + 86_400_000,
+            Order::NewestFirst,
+            Some(EventKind::SignInFailed),
+        )
+        .await
+        .unwrap()
+        .events
+        .iter()
+        .filter(|e| e.user == user)
+        .map(|e| e.at_ms)
+        .collect();
+    assert_eq!(failures, vec![at[3], at[1]]);
+    let mine = store
+        .for_user_in_range(&user, day1, day2 + 86_400_000, Some(EventKind::SignIn))
+        .await
+        .unwrap();
+    assert!(!mine.capped);
+    assert_eq!(
+        mine.events.iter().map(|e| e.at_ms).collect::<Vec<_>>(),
+        vec![at[2], at[0]]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -157,9 +184,10 @@ async fn sign_ins_are_recorded_and_shown_on_the_dashboard() {
     app.state.svc.events.flush().await;
 
     let events = store(&app)
-        .for_user_in_range(&email, start, now_ms() + 1000)
+        .for_user_in_range(&email, start, now_ms() + 1000, None)
         .await
-        .unwrap();
+        .unwrap()
+        .events;
     let kinds: Vec<EventKind> = events.iter().map(|e| e.kind).collect();
     assert_eq!(kinds, vec![EventKind::SignIn, EventKind::SignInFailed]);
     for e in &events {
@@ -247,11 +275,16 @@ async fn data_server_functions_and_exports_check_groups_themselves() {
             if allowed[i] {
                 let ct = res.headers()["content-type"].to_str().unwrap().to_string();
                 assert!(ct.starts_with("text/csv"), "{ct}");
-                assert!(res
-                    .text()
-                    .await
-                    .unwrap()
-                    .starts_with("time_utc,event,user,"));
+                // Analysts get when, what and how; who and from where is the admins' audit log.
+                let body = res.text().await.unwrap();
+                let header = body.lines().next().unwrap_or("");
+                let full = "time_utc,event,user,method,client_network,user_agent,actor,detail";
+                let want = if path.starts_with("/reports") && i < 2 {
+                    "time_utc,event,method"
+                } else {
+                    full
+                };
+                assert_eq!(header, want, "{who} {path}");
             }
         }
         // A valid form token: what refuses non-admins is the group check.

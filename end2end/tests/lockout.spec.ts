@@ -22,7 +22,13 @@ async function adminUnlock(browser: Browser, email: string, origin = ''): Promis
 }
 
 async function failOnce(page: Page, email: string, attempt: number): Promise<void> {
+  // Wait for this attempt's answer: the message is the same after each failure, so checking
+  // the text alone could let the next attempt start while this one is still in flight.
+  const answered = page.waitForResponse(
+    (r) => r.url().includes('/api/sign_in') && r.request().method() === 'POST',
+  );
   await signIn(page, email, `wrong-password-${attempt}`);
+  await answered;
 }
 
 test.describe('lockout', () => {

@@ -53,7 +53,11 @@ test.describe('two instances on one set of tables', () => {
       const name = `multi-${Date.now()}@example.com`;
       for (const [i, origin] of [a, b, a, b, a].map((x, i) => [i, x.origin] as const)) {
         await page.goto(`${origin}/login`);
+        const answered = page.waitForResponse(
+          (r) => r.url().includes('/api/sign_in') && r.request().method() === 'POST',
+        );
         await signIn(page, name, `Wrong-${i}-Passw0rd!`);
+        await answered;
         await expect(page.getByRole('alert')).toBeVisible();
       }
       for (const origin of [a.origin, b.origin]) {

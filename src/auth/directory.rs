@@ -19,7 +19,7 @@ pub const PAGE_SIZE: i32 = 20;
 pub enum DirectoryError {
     #[error("no such user")]
     NotFound,
-    #[error("the email filter may not contain quotes or backslashes")]
+    #[error("the email filter may not contain quotes or backslashes, nor exceed 200 characters")]
     BadFilter,
     #[error(transparent)]
     Cognito(#[from] CognitoError),
@@ -55,7 +55,7 @@ impl Directory {
         prefix: &str,
         page: Option<String>,
     ) -> Result<(Vec<DirectoryUser>, Option<String>), DirectoryError> {
-        if prefix.contains(['"', '\\']) {
+        if prefix.contains(['"', '\\']) || prefix.chars().count() > 200 {
             return Err(DirectoryError::BadFilter);
         }
         let mut req = self

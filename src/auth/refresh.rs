@@ -81,7 +81,7 @@ impl Refresher {
         let result = flight
             .get_or_init(|| async {
                 self.calls.fetch_add(1, Ordering::SeqCst);
-                self.ask_cognito(auth).await
+                self.ask_cognito(auth, now).await
             })
             .await
             .clone();
@@ -93,7 +93,7 @@ impl Refresher {
         result
     }
 
-    async fn ask_cognito(&self, auth: &AuthSession) -> Result<AuthSession, RefreshError> {
+    async fn ask_cognito(&self, auth: &AuthSession, now: i64) -> Result<AuthSession, RefreshError> {
         let Some(refresh_token) = auth.refresh_token.as_deref() else {
             return Err(RefreshError::Rejected(
                 "the session has no refresh token".into(),
@@ -133,6 +133,9 @@ impl Refresher {
                 .or(fresh.identity_provider.clone()),
             authenticated_at: auth.authenticated_at,
             last_seen: auth.last_seen,
+            // When the refresh was asked for: a group change made while it was in flight is
+            // then newer than these groups, never hidden by them.
+            groups_checked_at: now,
             ..fresh
         })
     }

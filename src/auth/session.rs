@@ -146,6 +146,18 @@ impl DynamoSessionStore {
         .await
     }
 
+    /// An admin disabled the account at `at`: the user's sessions signed in before end on
+    /// their next check, with a notice saying so.
+    pub async fn mark_disabled(
+        &self,
+        email: &str,
+        at: i64,
+        keep_for: Duration,
+    ) -> Result<(), SessionError> {
+        self.set_marker(email, "disabled_at", at, at + keep_for.as_secs() as i64)
+            .await
+    }
+
     async fn set_marker(
         &self,
         email: &str,
@@ -186,6 +198,7 @@ impl DynamoSessionStore {
         Ok(UserMarker {
             not_before: number("not_before"),
             groups_changed_at: number("groups_changed_at"),
+            disabled_at: number("disabled_at"),
         })
     }
 
@@ -202,6 +215,8 @@ pub struct UserMarker {
     pub not_before: Option<i64>,
     /// Groups read before this are stale.
     pub groups_changed_at: Option<i64>,
+    /// Sessions signed in before this end: an admin disabled the account.
+    pub disabled_at: Option<i64>,
 }
 
 #[async_trait]
@@ -309,14 +324,18 @@ impl SessionStore for DynamoSessionStore {
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         self.cache.remove(id);
-        self.client
+        let deleted = self
+            .client
             .delete_item()
             .table_name(&self.table)
             .key("id", AttributeValue::S(id.to_string()))
             .send()
             .await
-            .map_err(|e| Self::backend("DeleteItem", e))?;
-        Ok(())
+            .map_err(|e| Self::backend("DeleteItem", e));
+        // Again after the write: a read on this instance while it was in flight may have
+        // cached the record that is now gone.
+        self.cache.remove(id);
+        deleted.map(|_| ())
     }
 }
 
@@ -377,6 +396,10 @@ impl fmt::Debug for AuthSession {
     }
 }
 
+/// A group change re-reads groups read up to this many seconds after it (clock skew between
+/// instances, a refresh in flight while the admin acted).
+pub const GROUP_CHANGE_TOLERANCE_SECS: i64 = 10;
+
 /// The key of the [`AuthSession`] in the session map.
 pub const AUTH_KEY: &str = "auth";
 
@@ -433,6 +456,8 @@ pub mod notices {
         "Your sign-in could not be renewed, so you have been signed out. Please sign in again.";
     pub const PASSWORD_CHANGED: &str =
         "Your password was changed, so this session was signed out. Please sign in with the new password.";
+    pub const DISABLED: &str =
+        "An administrator has disabled your account, so you have been signed out.";
 }
 
 /// Reads the signed-in user of a request: timeouts, "signed out elsewhere", token refresh.
@@ -473,9 +498,17 @@ impl SessionKeeper {
                     return end_with_notice(session, notices::PASSWORD_CHANGED).await;
                 }
             }
+            if let Some(disabled_at) = marker.disabled_at {
+                if auth.authenticated_at < disabled_at {
+                    tracing::info!(sub = %auth.sub, "session ended: account disabled by an admin");
+                    return end_with_notice(session, notices::DISABLED).await;
+                }
+            }
+            // A few seconds of tolerance: the admin's instance and this one have separate
+            // clocks, and a refresh in flight while the admin acted may carry the old groups.
             if marker
                 .groups_changed_at
-                .is_some_and(|at| at >= auth.groups_checked_at)
+                .is_some_and(|at| at + GROUP_CHANGE_TOLERANCE_SECS >= auth.groups_checked_at)
             {
                 tracing::info!(sub = %auth.sub, "groups changed by an admin; re-reading them");
                 groups_stale = true;

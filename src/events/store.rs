@@ -172,17 +172,19 @@ impl EventStore {
         out.items().iter().map(from_item).collect()
     }
 
-    /// One user's events with `from_ms <= at < to_ms`, newest first (at most [`RANGE_CAP`]).
+    /// One user's events with `from_ms <= at < to_ms` (and of `kind`, if given), newest
+    /// first; at most [`RANGE_CAP`] (then `capped`).
     pub async fn for_user_in_range(
         &self,
         user: &str,
         from_ms: i64,
         to_ms: i64,
-    ) -> Result<Vec<AuthEvent>, EventStoreError> {
+        kind: Option<EventKind>,
+    ) -> Result<Ranged, EventStoreError> {
         let mut events = Vec::new();
         let mut start: Option<HashMap<String, AttributeValue>> = None;
         loop {
-            let out = self
+            let mut q = self
                 .client
                 .query()
                 .table_name(&self.table)
@@ -191,10 +193,14 @@ impl EventStore {
                 .expression_attribute_values(":a", AttributeValue::S(sort_time(from_ms)))
                 .expression_attribute_values(":b", AttributeValue::S(upper_bound(to_ms)))
                 .scan_index_forward(false)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(dynamo_error)?;
+                .set_exclusive_start_key(start.take());
+            if let Some(kind) = kind {
+                q = q
+                    .filter_expression("#kind = :kind")
+                    .expression_attribute_names("#kind", "kind")
+                    .expression_attribute_values(":kind", AttributeValue::S(kind.as_str().into()));
+            }
+            let out = q.send().await.map_err(dynamo_error)?;
             for item in out.items() {
                 events.push(from_item(item)?);
             }
@@ -203,24 +209,36 @@ impl EventStore {
                 _ => break,
             }
         }
-        events.truncate(RANGE_CAP);
-        Ok(events)
+        Ok(Ranged::capped_at(events, RANGE_CAP))
     }
 
-    /// Every event with `from_ms <= at < to_ms`, oldest first (at most [`RANGE_CAP`]): one
-    /// Query per UTC day on the `by_day` index.
+    /// Every event with `from_ms <= at < to_ms` (and of `kind`, if given), in `order`: one
+    /// Query per UTC day on the `by_day` index, the days read in that order, so that the cap
+    /// ([`RANGE_CAP`]) keeps the newest events when they are asked for first.
     pub async fn in_range(
         &self,
         from_ms: i64,
         to_ms: i64,
-    ) -> Result<Vec<AuthEvent>, EventStoreError> {
+        order: Order,
+        kind: Option<EventKind>,
+    ) -> Result<Ranged, EventStoreError> {
+        let first_day = from_ms - from_ms.rem_euclid(86_400_000);
+        let mut days: Vec<i64> = (0..)
+            .map(|i| first_day + i * 86_400_000)
+            .take_while(|d| *d < to_ms)
+            .collect();
+        if order == Order::NewestFirst {
+            days.reverse();
+        }
         let mut events = Vec::new();
-        let mut day_start = from_ms - from_ms.rem_euclid(86_400_000);
-        while day_start < to_ms && events.len() < RANGE_CAP {
+        for day_start in days {
+            if events.len() >= RANGE_CAP {
+                break;
+            }
             let day = day_of(day_start);
             let mut start: Option<HashMap<String, AttributeValue>> = None;
             loop {
-                let out = self
+                let mut q = self
                     .client
                     .query()
                     .table_name(&self.table)
@@ -230,10 +248,18 @@ impl EventStore {
                     .expression_attribute_values(":day", AttributeValue::S(day.clone()))
                     .expression_attribute_values(":a", AttributeValue::S(sort_time(from_ms)))
                     .expression_attribute_values(":b", AttributeValue::S(upper_bound(to_ms)))
-                    .set_exclusive_start_key(start.take())
-                    .send()
-                    .await
-                    .map_err(dynamo_error)?;
+                    .scan_index_forward(order == Order::OldestFirst)
+                    .set_exclusive_start_key(start.take());
+                if let Some(kind) = kind {
+                    q = q
+                        .filter_expression("#kind = :kind")
+                        .expression_attribute_names("#kind", "kind")
+                        .expression_attribute_values(
+                            ":kind",
+                            AttributeValue::S(kind.as_str().into()),
+                        );
+                }
+                let out = q.send().await.map_err(dynamo_error)?;
                 for item in out.items() {
                     events.push(from_item(item)?);
                 }
@@ -242,11 +268,30 @@ impl EventStore {
                     _ => break,
                 }
             }
-            day_start += 86_400_000;
         }
-        events.truncate(RANGE_CAP);
-        events.sort_by_key(|e| e.at_ms);
-        Ok(events)
+        Ok(Ranged::capped_at(events, RANGE_CAP))
+    }
+}
+
+/// The order of a range read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    OldestFirst,
+    NewestFirst,
+}
+
+/// Events of a range read, and whether the cap cut it short.
+#[derive(Clone, Debug, Default)]
+pub struct Ranged {
+    pub events: Vec<AuthEvent>,
+    pub capped: bool,
+}
+
+impl Ranged {
+    fn capped_at(mut events: Vec<AuthEvent>, cap: usize) -> Ranged {
+        let capped = events.len() >= cap;
+        events.truncate(cap);
+        Ranged { events, capped }
     }
 }
 

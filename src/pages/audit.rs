@@ -71,7 +71,8 @@ fn Audit() -> impl IntoView {
                                     {d.range_error.clone().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
                                     <p class="muted" data-testid="audit-count">
                                         {summary}
-                                        {d.truncated.then_some(" Only the newest are shown; the CSV has them all.")}
+                                        {(d.truncated && !d.capped).then_some(" Only the newest are shown; the CSV has them all.")}
+                                        {d.capped.then_some(" More events match than one read returns (20,000): the page and the CSV hold the newest of them. Narrow the filters to see the rest.")}
                                     </p>
                                     <EventTable rows=d.rows show_user=true testid="audit-table"/>
                                 </div>

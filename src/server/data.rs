@@ -9,7 +9,7 @@ use crate::access::Area;
 use crate::auth::directory::{DirectoryError, MANAGED_GROUPS};
 use crate::auth::session::AuthSession;
 use crate::events::report::{self, DayRange};
-use crate::events::store::RANGE_CAP;
+use crate::events::store::{Order, Ranged};
 use crate::events::EventKind;
 use crate::model::{forms, AdminData, ApiError, AuditData, DashboardData, FormState, ReportsData};
 use crate::server::error::AppError;
@@ -49,11 +49,18 @@ pub async fn dashboard_data() -> Result<DashboardData, ApiError> {
         None => {
             let (recent, window) = tokio::join!(
                 store.for_user(&name, 10),
-                store.for_user_in_range(&name, from, to)
+                store.for_user_in_range(&name, from, to, None)
             );
-            recent.and_then(|r| window.map(|w| (r, w))).inspect(|a| {
-                state.svc.activity.insert(cache_key.clone(), a.clone());
-            })
+            recent
+                .and_then(|r| window.map(|w| (r, w)))
+                .map(|(recent, window)| {
+                    // Only what the page shows is kept: ten rows and the chart's counts.
+                    (
+                        recent.iter().map(report::row).collect::<Vec<_>>(),
+                        report::daily_sign_ins(&window.events, range),
+                    )
+                })
+                .inspect(|a| state.svc.activity.insert(cache_key.clone(), a.clone()))
         }
     };
     let mut data = DashboardData {
@@ -61,9 +68,9 @@ pub async fn dashboard_data() -> Result<DashboardData, ApiError> {
         ..Default::default()
     };
     match activity {
-        Ok((recent, window)) => {
-            data.recent = recent.iter().map(report::row).collect();
-            data.chart = report::daily_sign_ins(&window, range);
+        Ok((recent, chart)) => {
+            data.recent = recent;
+            data.chart = chart;
         }
         Err(e) => {
             // The account summary still shows; the activity says why it is missing.
@@ -84,12 +91,13 @@ pub async fn reports_data(
     let today = report::today((state.svc.clock)());
     let (range, range_error) = report::parse_range(from.as_deref(), to.as_deref(), today);
     let (start, end) = range.bounds_ms();
-    let events = state
+    let read = state
         .svc
         .event_store
-        .in_range(start, end)
+        .in_range(start, end, Order::OldestFirst, None)
         .await
         .map_err(|e| unavailable("reports", e))?;
+    let events = read.events;
     Ok(ReportsData {
         from: report::format_day(range.from),
         to: report::format_day(range.to),
@@ -98,7 +106,7 @@ pub async fn reports_data(
         daily: report::daily_failures(&events, range),
         methods: report::method_split(&events),
         total_events: events.len() as u32,
-        truncated: events.len() >= RANGE_CAP,
+        truncated: read.capped,
     })
 }
 
@@ -120,9 +128,10 @@ pub async fn admin_data(
             data.users = users;
             data.next_page = next;
         }
-        Err(DirectoryError::BadFilter) => {
+        Err(DirectoryError::BadFilter)
+        | Err(DirectoryError::Cognito(crate::auth::cognito::CognitoError::InvalidParameter(_))) => {
             data.filter_error = Some(
-                "Search by the start of an email address, without quotes or backslashes.".into(),
+                "Search by the start of an email address (at most 200 characters, without quotes or backslashes).".into(),
             );
         }
         Err(e) => return Err(unavailable("user directory", e)),
@@ -267,18 +276,21 @@ async fn set_user_enabled(
     if let Err(e) = directory.set_enabled(&username, enable).await {
         return finish_form(directory_failure(form, e), "/admin");
     }
+    let mut signed_out = true;
     if !enable {
         let now = (state.svc.clock)();
         let keep = state.svc.config.session_absolute_timeout;
         if let Err(e) = state
             .svc
             .sessions
-            .revoke_sessions_before(&email, now + 1, keep)
+            .mark_disabled(&email, now + 1, keep)
             .await
         {
             AppError::from(e).log();
+            signed_out = false;
         }
     }
+
     let kind = if enable {
         EventKind::UserEnabled
     } else {
@@ -286,10 +298,12 @@ async fn set_user_enabled(
     };
     audit::note(&state, kind, &email, |e| e.actor(&admin.email));
     tracing::warn!(admin = %admin.email, user = %crate::auth::signin::log_name(&email), enable, "account enabled/disabled by an admin");
-    let notice = if enable {
-        format!("Enabled {email}.")
-    } else {
-        format!("Disabled {email}. Their sessions end within a minute.")
+    let notice = match (enable, signed_out) {
+        (true, _) => format!("Enabled {email}."),
+        (false, true) => format!("Disabled {email}. Their sessions end within a minute."),
+        (false, false) => format!(
+            "Disabled {email}. Their open sessions could not be ended just now; they end when their tokens are next refreshed."
+        ),
     };
     finish_form(form.with_notice(notice), "/admin")
 }
@@ -325,26 +339,21 @@ pub fn audit_filters(
     (range, error, user, kind)
 }
 
-/// Events matching the audit filters, newest first.
+/// Events matching the audit filters, newest first (the kind filtered by DynamoDB, so that
+/// the cap keeps the newest matching events, never older ones or other kinds).
 pub async fn audit_events(
     state: &super::AppState,
     range: DayRange,
     user: &str,
     kind: Option<EventKind>,
-) -> Result<Vec<crate::events::AuthEvent>, crate::events::store::EventStoreError> {
+) -> Result<Ranged, crate::events::store::EventStoreError> {
     let (start, end) = range.bounds_ms();
     let store = &state.svc.event_store;
-    let mut events = if user.is_empty() {
-        let mut all = store.in_range(start, end).await?;
-        all.reverse();
-        all
+    if user.is_empty() {
+        store.in_range(start, end, Order::NewestFirst, kind).await
     } else {
-        store.for_user_in_range(user, start, end).await?
-    };
-    if let Some(kind) = kind {
-        events.retain(|e| e.kind == kind);
+        store.for_user_in_range(user, start, end, kind).await
     }
-    Ok(events)
 }
 
 pub async fn audit_data(
@@ -362,9 +371,10 @@ pub async fn audit_data(
         from.as_deref(),
         to.as_deref(),
     );
-    let events = audit_events(&state, range, &user, kind_filter)
+    let read = audit_events(&state, range, &user, kind_filter)
         .await
         .map_err(|e| unavailable("audit log", e))?;
+    let events = read.events;
     Ok(AuditData {
         from: report::format_day(range.from),
         to: report::format_day(range.to),
@@ -378,6 +388,7 @@ pub async fn audit_data(
             .map(|k| (k.as_str().to_string(), k.label().to_string()))
             .collect(),
         truncated: events.len() > AUDIT_PAGE_ROWS,
+        capped: read.capped,
         rows: events
             .iter()
             .take(AUDIT_PAGE_ROWS)

@@ -7,6 +7,7 @@ use super::error::{error_page, AppError};
 use super::AppState;
 use crate::access::Area;
 use crate::events::report;
+use crate::events::store::Order;
 use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -21,7 +22,12 @@ pub struct Filters {
     kind: Option<String>,
 }
 
-async fn allowed(state: &AppState, session: &Session, area: Area) -> Result<String, Response> {
+/// The caller's email and groups, if their groups allow `area`.
+async fn allowed(
+    state: &AppState,
+    session: &Session,
+    area: Area,
+) -> Result<(String, Vec<String>), Response> {
     let now = (state.svc.clock)();
     match state.svc.keeper.current_user(session, now).await {
         Err(e) => Err(AppError::from(e).into_response()),
@@ -38,13 +44,18 @@ async fn allowed(state: &AppState, session: &Session, area: Area) -> Result<Stri
                 "You do not have access to this export.",
             ))
         }
-        Ok(Some(user)) => Ok(user.email),
+        Ok(Some(user)) => Ok((user.email, user.groups)),
     }
 }
 
-fn csv_response(name: String, body: String) -> Response {
+fn csv_response(name: String, body: String, capped: bool) -> Response {
     (
         [
+            // Set when the range held more events than one read returns.
+            (
+                header::HeaderName::from_static("x-gatehouse-capped"),
+                capped.to_string(),
+            ),
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
             (
                 header::CONTENT_DISPOSITION,
@@ -74,30 +85,45 @@ fn store_down(e: impl std::fmt::Display) -> Response {
     )
 }
 
-/// Every event in the report's date range, oldest first.
+/// Every event in the report's date range, oldest first. Analysts get when, what and how;
+/// admins the full rows (the same as the audit log).
 pub async fn reports_csv(
     State(state): State<AppState>,
     session: Session,
     Query(f): Query<Filters>,
 ) -> Response {
-    if let Err(refused) = allowed(&state, &session, Area::Reports).await {
-        return refused;
-    }
+    let groups = match allowed(&state, &session, Area::Reports).await {
+        Ok((_, groups)) => groups,
+        Err(refused) => return refused,
+    };
     let today = report::today((state.svc.clock)());
     let (range, error) = report::parse_range(f.from.as_deref(), f.to.as_deref(), today);
     if let Some(message) = error {
         return bad_range(message);
     }
     let (start, end) = range.bounds_ms();
-    match state.svc.event_store.in_range(start, end).await {
-        Ok(events) => csv_response(
-            format!(
-                "gatehouse-events-{}-to-{}.csv",
-                report::format_day(range.from),
-                report::format_day(range.to)
-            ),
-            report::csv(&events),
-        ),
+    match state
+        .svc
+        .event_store
+        .in_range(start, end, Order::OldestFirst, None)
+        .await
+    {
+        Ok(read) => {
+            let body = if Area::Admin.allows(&groups) {
+                report::csv(&read.events)
+            } else {
+                report::csv_anonymous(&read.events)
+            };
+            csv_response(
+                format!(
+                    "gatehouse-events-{}-to-{}.csv",
+                    report::format_day(range.from),
+                    report::format_day(range.to)
+                ),
+                body,
+                read.capped,
+            )
+        }
         Err(e) => store_down(e),
     }
 }
@@ -109,7 +135,7 @@ pub async fn audit_csv(
     Query(f): Query<Filters>,
 ) -> Response {
     let admin = match allowed(&state, &session, Area::Admin).await {
-        Ok(admin) => admin,
+        Ok((admin, _)) => admin,
         Err(refused) => return refused,
     };
     let (range, error, user, kind) = audit_filters(
@@ -123,15 +149,16 @@ pub async fn audit_csv(
         return bad_range(message);
     }
     match audit_events(&state, range, &user, kind).await {
-        Ok(events) => {
-            tracing::info!(admin = %admin, rows = events.len(), "audit log exported");
+        Ok(read) => {
+            tracing::info!(admin = %admin, rows = read.events.len(), capped = read.capped, "audit log exported");
             csv_response(
                 format!(
                     "gatehouse-audit-{}-to-{}.csv",
                     report::format_day(range.from),
                     report::format_day(range.to)
                 ),
-                report::csv(&events),
+                report::csv(&read.events),
+                read.capped,
             )
         }
         Err(e) => store_down(e),

@@ -57,8 +57,8 @@ pub struct Services {
     pub activity: crate::cache::TtlCache<String, Activity>,
 }
 
-/// A user's recent events and the events of the dashboard chart's window.
-pub type Activity = (Vec<crate::events::AuthEvent>, Vec<crate::events::AuthEvent>);
+/// What the dashboard shows of a user's activity: the recent rows and the chart.
+pub type Activity = (Vec<crate::model::EventRow>, crate::model::BarChart);
 
 impl AppState {
     /// Builds the AWS clients (endpoint overrides for the local stand-ins) and services.
@@ -117,7 +117,7 @@ impl AppState {
         // The store's expiry backstop uses real time, as tower-sessions does when it stamps
         // records; the idle/absolute policy runs on `clock`.
         let sessions = DynamoSessionStore::new(dynamo.clone(), config.sessions_table.clone())
-            .with_cache(config.session_cache, 100_000);
+            .with_cache(config.session_cache, 10_000);
         let session_policy = SessionPolicy {
             idle: config.session_idle_timeout,
             absolute: config.session_absolute_timeout,
