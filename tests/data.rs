@@ -4,12 +4,10 @@
 
 mod common;
 
-use aws_sdk_cognitoidentityprovider as cip;
 use common::*;
 use gatehouse::events::sink::EventSink;
 use gatehouse::events::store::{EventStore, Order};
 use gatehouse::events::{AuthEvent, EventKind, RequestMeta};
-use gatehouse::server::state::{aws_sdk_config, cognito_config};
 use reqwest::StatusCode;
 
 fn now_ms() -> i64 {
@@ -18,40 +16,6 @@ fn now_ms() -> i64 {
 
 fn unique(prefix: &str) -> String {
     format!("{prefix}-{}@example.com", now_ms() % 1_000_000_000)
-}
-
-/// A confirmed pool user with the demo password and no groups; returns the Cognito username.
-async fn create_user(app: &TestApp, email: &str) -> String {
-    let cfg = &app.state.svc.config;
-    let shared = aws_sdk_config(cfg).await;
-    let idp = cip::Client::from_conf(cognito_config(&shared, cfg).build());
-    let attr = |n: &str, v: &str| {
-        cip::types::AttributeType::builder()
-            .name(n)
-            .value(v)
-            .build()
-            .unwrap()
-    };
-    let out = idp
-        .admin_create_user()
-        .user_pool_id(&cfg.user_pool_id)
-        .username(email)
-        .user_attributes(attr("email", email))
-        .user_attributes(attr("email_verified", "true"))
-        .temporary_password(PASSWORD)
-        .message_action(cip::types::MessageActionType::Suppress)
-        .send()
-        .await
-        .expect("AdminCreateUser");
-    idp.admin_set_user_password()
-        .user_pool_id(&cfg.user_pool_id)
-        .username(email)
-        .password(PASSWORD)
-        .permanent(true)
-        .send()
-        .await
-        .expect("AdminSetUserPassword");
-    out.user.and_then(|u| u.username).expect("a username")
 }
 
 /// A server function called as the hydrated page calls it (JSON answer).
@@ -175,7 +139,7 @@ async fn event_keys_answer_user_and_time_range_queries() {
 async fn sign_ins_are_recorded_and_shown_on_the_dashboard() {
     let app = spawn().start().await;
     let email = unique("events");
-    create_user(&app, &email).await;
+    create_user(&app, &email, PASSWORD, false).await;
     let start = now_ms() - 1000;
     let res = app.sign_in(&email, "Wrong-Passw0rd!", None).await;
     assert!(res.status().is_redirection());
@@ -323,7 +287,7 @@ async fn group_changes_reach_open_sessions_without_signing_out() {
     let app = spawn().clock(clock.clone()).start().await;
     let admin = spawn().clock(clock.clone()).start().await;
     let email = unique("groups");
-    let username = create_user(&app, &email).await;
+    let username = create_user(&app, &email, PASSWORD, false).await;
     app.sign_in(&email, PASSWORD, None).await;
     assert_eq!(app.get("/reports").await.status(), StatusCode::FORBIDDEN);
 
@@ -412,7 +376,7 @@ async fn groups_changed_elsewhere_are_reread_within_their_max_age() {
         .start()
         .await;
     let email = unique("maxage");
-    let username = create_user(&app, &email).await;
+    let username = create_user(&app, &email, PASSWORD, false).await;
     app.sign_in(&email, PASSWORD, None).await;
     // Changed in the pool directly (no marker from gatehouse's console).
     app.state
@@ -434,7 +398,7 @@ async fn disabling_a_user_ends_their_sessions_and_admins_cannot_lock_themselves_
     let app = spawn().clock(clock.clone()).start().await;
     let admin = spawn().clock(clock.clone()).start().await;
     let email = unique("disable");
-    let username = create_user(&app, &email).await;
+    let username = create_user(&app, &email, PASSWORD, false).await;
     app.sign_in(&email, PASSWORD, None).await;
     assert_eq!(app.get("/dashboard").await.status(), StatusCode::OK);
 

@@ -5,56 +5,11 @@
 
 mod common;
 
-use aws_sdk_cognitoidentityprovider as cip;
 use common::*;
 use gatehouse::auth::refresh::Refresher;
 use gatehouse::auth::signin::SignInOutcome;
-use gatehouse::server::state::{aws_sdk_config, cognito_config};
 use hmac::{Hmac, Mac};
 use std::sync::Arc;
-
-/// The emulator's admin API, to create the users these tests need (never the demo users).
-async fn admin(app: &TestApp) -> (cip::Client, String) {
-    let cfg = &app.state.svc.config;
-    let shared = aws_sdk_config(cfg).await;
-    (
-        cip::Client::from_conf(cognito_config(&shared, cfg).build()),
-        cfg.user_pool_id.clone(),
-    )
-}
-
-/// A confirmed user with a permanent password (or, with `temporary`, one that must choose
-/// a new password at first sign-in).
-async fn create_user(app: &TestApp, email: &str, password: &str, temporary: bool) {
-    let (idp, pool) = admin(app).await;
-    let attr = |n: &str, v: &str| {
-        cip::types::AttributeType::builder()
-            .name(n)
-            .value(v)
-            .build()
-            .unwrap()
-    };
-    idp.admin_create_user()
-        .user_pool_id(&pool)
-        .username(email)
-        .user_attributes(attr("email", email))
-        .user_attributes(attr("email_verified", "true"))
-        .temporary_password(password)
-        .message_action(cip::types::MessageActionType::Suppress)
-        .send()
-        .await
-        .expect("AdminCreateUser");
-    if !temporary {
-        idp.admin_set_user_password()
-            .user_pool_id(&pool)
-            .username(email)
-            .password(password)
-            .permanent(true)
-            .send()
-            .await
-            .expect("AdminSetUserPassword");
-    }
-}
 
 /// RFC 6238 TOTP (SHA-1, 6 digits, 30 s) from a base32 secret, as an authenticator app does.
 fn totp(secret_b32: &str, unix: u64) -> String {

@@ -146,16 +146,22 @@ impl Directory {
         Ok(map)
     }
 
-    async fn mfa_enabled(&self, username: &str) -> Result<bool, DirectoryError> {
-        let out = self
-            .client
+    async fn get_user(
+        &self,
+        username: &str,
+    ) -> Result<cip::operation::admin_get_user::AdminGetUserOutput, DirectoryError> {
+        self.client
             .admin_get_user()
             .user_pool_id(&self.user_pool_id)
             .username(username)
             .send()
             .await
             .map_err(classify)
-            .map_err(lift)?;
+            .map_err(lift)
+    }
+
+    async fn mfa_enabled(&self, username: &str) -> Result<bool, DirectoryError> {
+        let out = self.get_user(username).await?;
         Ok(out
             .user_mfa_setting_list()
             .iter()
@@ -164,15 +170,7 @@ impl Directory {
 
     /// The user's email (for events and the session marker), and that the user exists.
     pub async fn email_of(&self, username: &str) -> Result<String, DirectoryError> {
-        let out = self
-            .client
-            .admin_get_user()
-            .user_pool_id(&self.user_pool_id)
-            .username(username)
-            .send()
-            .await
-            .map_err(classify)
-            .map_err(lift)?;
+        let out = self.get_user(username).await?;
         Ok(out
             .user_attributes()
             .iter()

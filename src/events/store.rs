@@ -181,34 +181,17 @@ impl EventStore {
         to_ms: i64,
         kind: Option<EventKind>,
     ) -> Result<Ranged, EventStoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :a AND :b")
+            .expression_attribute_values(":pk", AttributeValue::S(user_key(user)))
+            .expression_attribute_values(":a", AttributeValue::S(sort_time(from_ms)))
+            .expression_attribute_values(":b", AttributeValue::S(upper_bound(to_ms)))
+            .scan_index_forward(false);
         let mut events = Vec::new();
-        let mut start: Option<HashMap<String, AttributeValue>> = None;
-        loop {
-            let mut q = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND sk BETWEEN :a AND :b")
-                .expression_attribute_values(":pk", AttributeValue::S(user_key(user)))
-                .expression_attribute_values(":a", AttributeValue::S(sort_time(from_ms)))
-                .expression_attribute_values(":b", AttributeValue::S(upper_bound(to_ms)))
-                .scan_index_forward(false)
-                .set_exclusive_start_key(start.take());
-            if let Some(kind) = kind {
-                q = q
-                    .filter_expression("#kind = :kind")
-                    .expression_attribute_names("#kind", "kind")
-                    .expression_attribute_values(":kind", AttributeValue::S(kind.as_str().into()));
-            }
-            let out = q.send().await.map_err(dynamo_error)?;
-            for item in out.items() {
-                events.push(from_item(item)?);
-            }
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() && events.len() < RANGE_CAP => start = Some(k),
-                _ => break,
-            }
-        }
+        drain(query, kind, &mut events).await?;
         Ok(Ranged::capped_at(events, RANGE_CAP))
     }
 
@@ -235,41 +218,52 @@ impl EventStore {
             if events.len() >= RANGE_CAP {
                 break;
             }
-            let day = day_of(day_start);
-            let mut start: Option<HashMap<String, AttributeValue>> = None;
-            loop {
-                let mut q = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .index_name(BY_DAY_INDEX)
-                    .key_condition_expression("#day = :day AND sk BETWEEN :a AND :b")
-                    .expression_attribute_names("#day", "day")
-                    .expression_attribute_values(":day", AttributeValue::S(day.clone()))
-                    .expression_attribute_values(":a", AttributeValue::S(sort_time(from_ms)))
-                    .expression_attribute_values(":b", AttributeValue::S(upper_bound(to_ms)))
-                    .scan_index_forward(order == Order::OldestFirst)
-                    .set_exclusive_start_key(start.take());
-                if let Some(kind) = kind {
-                    q = q
-                        .filter_expression("#kind = :kind")
-                        .expression_attribute_names("#kind", "kind")
-                        .expression_attribute_values(
-                            ":kind",
-                            AttributeValue::S(kind.as_str().into()),
-                        );
-                }
-                let out = q.send().await.map_err(dynamo_error)?;
-                for item in out.items() {
-                    events.push(from_item(item)?);
-                }
-                match out.last_evaluated_key {
-                    Some(k) if !k.is_empty() && events.len() < RANGE_CAP => start = Some(k),
-                    _ => break,
-                }
-            }
+            let query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(BY_DAY_INDEX)
+                .key_condition_expression("#day = :day AND sk BETWEEN :a AND :b")
+                .expression_attribute_names("#day", "day")
+                .expression_attribute_values(":day", AttributeValue::S(day_of(day_start)))
+                .expression_attribute_values(":a", AttributeValue::S(sort_time(from_ms)))
+                .expression_attribute_values(":b", AttributeValue::S(upper_bound(to_ms)))
+                .scan_index_forward(order == Order::OldestFirst);
+            drain(query, kind, &mut events).await?;
         }
         Ok(Ranged::capped_at(events, RANGE_CAP))
+    }
+}
+
+/// Runs `query` (with the event-kind filter, if any) page by page into `events`, until the
+/// pages end or [`RANGE_CAP`] events are held.
+async fn drain(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    kind: Option<EventKind>,
+    events: &mut Vec<AuthEvent>,
+) -> Result<(), EventStoreError> {
+    let query = match kind {
+        Some(kind) => query
+            .filter_expression("#kind = :kind")
+            .expression_attribute_names("#kind", "kind")
+            .expression_attribute_values(":kind", AttributeValue::S(kind.as_str().into())),
+        None => query,
+    };
+    let mut start: Option<HashMap<String, AttributeValue>> = None;
+    loop {
+        let out = query
+            .clone()
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .map_err(dynamo_error)?;
+        for item in out.items() {
+            events.push(from_item(item)?);
+        }
+        match out.last_evaluated_key {
+            Some(k) if !k.is_empty() && events.len() < RANGE_CAP => start = Some(k),
+            _ => return Ok(()),
+        }
     }
 }
 

@@ -2,8 +2,10 @@
 //! started by `scripts/stack.sh up`, configured by `.local/stack.env`), zero2prod-style.
 #![allow(dead_code)]
 
+use aws_sdk_cognitoidentityprovider as cip;
 use gatehouse::auth::session::Clock;
 use gatehouse::config::Config;
+use gatehouse::server::state::{aws_sdk_config, cognito_config};
 use gatehouse::server::{serve, AppState};
 use reqwest::cookie::{CookieStore, Jar};
 use std::collections::HashMap;
@@ -295,4 +297,52 @@ pub fn emulator_code(email: &str) -> Option<String> {
             None
         }
     })
+}
+
+/// The emulator's admin API, to create the users these tests need (never the demo users).
+pub async fn admin(app: &TestApp) -> (cip::Client, String) {
+    let cfg = &app.state.svc.config;
+    let shared = aws_sdk_config(cfg).await;
+    (
+        cip::Client::from_conf(cognito_config(&shared, cfg).build()),
+        cfg.user_pool_id.clone(),
+    )
+}
+
+/// A confirmed user with a permanent password (or, with `temporary`, one that must choose
+/// a new password at first sign-in).
+pub async fn create_user(app: &TestApp, email: &str, password: &str, temporary: bool) -> String {
+    let (idp, pool) = admin(app).await;
+    let attr = |n: &str, v: &str| {
+        cip::types::AttributeType::builder()
+            .name(n)
+            .value(v)
+            .build()
+            .unwrap()
+    };
+    let created = idp
+        .admin_create_user()
+        .user_pool_id(&pool)
+        .username(email)
+        .user_attributes(attr("email", email))
+        .user_attributes(attr("email_verified", "true"))
+        .temporary_password(password)
+        .message_action(cip::types::MessageActionType::Suppress)
+        .send()
+        .await
+        .expect("AdminCreateUser");
+    if !temporary {
+        idp.admin_set_user_password()
+            .user_pool_id(&pool)
+            .username(email)
+            .password(password)
+            .permanent(true)
+            .send()
+            .await
+            .expect("AdminSetUserPassword");
+    }
+    created
+        .user
+        .and_then(|u| u.username)
+        .expect("AdminCreateUser returns the username")
 }
