@@ -140,11 +140,11 @@ fn outcome_index(o: Outcome) -> usize {
     }
 }
 
-/// Sign-in attempts per hour of the range, stacked by outcome.
-pub fn hourly_outcomes(events: &[AuthEvent], range: DayRange) -> BarChart {
+/// Sign-in attempts in `range`, counted per `width_ms` bucket into the three outcome series
+/// (succeeded, failed, refused while locked); other events are ignored.
+fn count_outcomes(events: &[AuthEvent], range: DayRange, width_ms: i64) -> [Series; 3] {
     let (start, end) = range.bounds_ms();
-    let buckets = ((end - start) / MS_PER_HOUR) as usize;
-    let mut series = outcome_series(buckets);
+    let mut series = outcome_series(((end - start) / width_ms) as usize);
     for e in events {
         let Some(outcome) = e.kind.sign_in_outcome() else {
             continue;
@@ -152,10 +152,23 @@ pub fn hourly_outcomes(events: &[AuthEvent], range: DayRange) -> BarChart {
         if e.at_ms < start || e.at_ms >= end {
             continue;
         }
-        let i = ((e.at_ms - start) / MS_PER_HOUR) as usize;
-        series[outcome_index(outcome)].values[i] += 1;
+        series[outcome_index(outcome)].values[((e.at_ms - start) / width_ms) as usize] += 1;
     }
-    let labels = (0..buckets)
+    series
+}
+
+/// "11-25" for each day of the range.
+fn day_labels(range: DayRange) -> Vec<String> {
+    (0..range.days())
+        .map(|i| format_day(range.from + Duration::days(i))[5..].to_string())
+        .collect()
+}
+
+/// Sign-in attempts per hour of the range, stacked by outcome.
+pub fn hourly_outcomes(events: &[AuthEvent], range: DayRange) -> BarChart {
+    let series = count_outcomes(events, range, MS_PER_HOUR);
+    let (start, _) = range.bounds_ms();
+    let labels = (0..series[0].values.len())
         .map(|i| {
             let t = super::store::sort_time(start + i as i64 * MS_PER_HOUR);
             format!("{} {}:00", &t[5..10], &t[11..13])
@@ -172,53 +185,24 @@ pub fn hourly_outcomes(events: &[AuthEvent], range: DayRange) -> BarChart {
 
 /// Failed sign-ins (wrong password or code) and refusals during a lock, per day.
 pub fn daily_failures(events: &[AuthEvent], range: DayRange) -> BarChart {
-    let (start, end) = range.bounds_ms();
-    let buckets = range.days() as usize;
-    let [_, failed, locked] = outcome_series(buckets);
-    let mut series = [failed, locked];
-    for e in events {
-        let i = match e.kind.sign_in_outcome() {
-            Some(Outcome::Failure) => 0,
-            Some(Outcome::Locked) => 1,
-            _ => continue,
-        };
-        if e.at_ms < start || e.at_ms >= end {
-            continue;
-        }
-        series[i].values[((e.at_ms - start) / MS_PER_DAY) as usize] += 1;
-    }
+    let [_, failed, locked] = count_outcomes(events, range, MS_PER_DAY);
+    let labels = day_labels(range);
     BarChart {
         title: "Failures and lockouts per day".into(),
-        labels: (0..buckets)
-            .map(|i| format_day(range.from + Duration::days(i as i64))[5..].to_string())
-            .collect(),
-        label_every: if buckets > 14 { 7 } else { 1 },
-        series: series.to_vec(),
+        label_every: if labels.len() > 14 { 7 } else { 1 },
+        labels,
+        series: vec![failed, locked],
         stacked: false,
     }
 }
 
-/// One user's sign-ins per day over `range`, succeeded vs failed (the dashboard's chart).
+/// One user's sign-ins per day over `range`, by outcome (the dashboard's chart).
 pub fn daily_sign_ins(events: &[AuthEvent], range: DayRange) -> BarChart {
-    let (start, end) = range.bounds_ms();
-    let buckets = range.days() as usize;
-    let mut series = outcome_series(buckets);
-    for e in events {
-        let Some(outcome) = e.kind.sign_in_outcome() else {
-            continue;
-        };
-        if e.at_ms < start || e.at_ms >= end {
-            continue;
-        }
-        series[outcome_index(outcome)].values[((e.at_ms - start) / MS_PER_DAY) as usize] += 1;
-    }
     BarChart {
         title: "Your sign-in attempts per day".into(),
-        labels: (0..buckets)
-            .map(|i| format_day(range.from + Duration::days(i as i64))[5..].to_string())
-            .collect(),
+        labels: day_labels(range),
         label_every: 2,
-        series: series.to_vec(),
+        series: count_outcomes(events, range, MS_PER_DAY).to_vec(),
         stacked: true,
     }
 }
