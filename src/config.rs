@@ -97,6 +97,9 @@ pub struct Config {
     pub session_cache: Duration,
     /// How long a user's recent activity (dashboard) may be served from memory (0: never).
     pub activity_cache: Duration,
+    /// How long a rendered `/dashboard` may be served again to the same session in the same
+    /// state (0: render every time). See `server::page_cache`.
+    pub page_cache: Duration,
     /// The URL users reach the app at, e.g. `https://gatehouse.example.com`.
     pub public_url: String,
     pub bind_addr: SocketAddr,
@@ -332,6 +335,7 @@ impl Config {
             groups_max_age: secs("GROUPS_MAX_AGE_SECS", 5 * 60)?,
             session_cache: Duration::from_secs(zero_or_secs("SESSION_CACHE_SECS", 2)?),
             activity_cache: Duration::from_secs(zero_or_secs("ACTIVITY_CACHE_SECS", 5)?),
+            page_cache: Duration::from_secs(zero_or_secs("PAGE_CACHE_SECS", 2)?),
             public_url,
             bind_addr,
             session_idle_timeout,

@@ -171,6 +171,23 @@ async fn session_id_is_rotated_at_sign_in() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_unknown_session_id_is_replaced_at_sign_in() {
+    // An id the store does not hold (made up, or long expired) is never adopted: the session
+    // gets a new random id when it is first saved.
+    let app = spawn().start().await;
+    let made_up = Id::default().to_string();
+    app.jar.add_cookie_str(
+        &format!("gh_session={made_up}; Path=/"),
+        &app.base.parse().unwrap(),
+    );
+    let res = app.sign_in(ANALYST, PASSWORD, None).await;
+    assert_eq!(location(&res).as_deref(), Some("/dashboard"));
+    let now = app.cookie("gh_session").expect("session cookie");
+    assert_ne!(now, made_up);
+    assert_eq!(app.get("/dashboard").await.status(), StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn each_group_gets_exactly_its_pages() {
     let cases = [
         (USER, [200, 403, 403]),

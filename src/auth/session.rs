@@ -340,7 +340,7 @@ impl SessionStore for DynamoSessionStore {
 }
 
 /// How the session was signed in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignInMethod {
     Password,
@@ -360,7 +360,7 @@ impl SignInMethod {
 
 /// What a signed-in session holds, server side only. Identity and groups come from the
 /// verified ID token; the tokens themselves never leave the server.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Hash, Serialize, Deserialize)]
 pub struct AuthSession {
     pub sub: String,
     pub email: String,
@@ -563,9 +563,14 @@ pub async fn take_notice(session: &Session) -> Option<String> {
 /// Starts the signed-in session: a new session id (the pre-login id is discarded, so a
 /// planted id is useless), then the identity.
 pub async fn establish(session: &Session, auth: &AuthSession) -> Result<(), SessionError> {
-    session.cycle_id().await?;
-    // Whatever the pre-login session held for a sign-in in progress is spent.
+    // Whatever the pre-login session held for a sign-in in progress is spent (this also loads
+    // it: an id the store does not know is dropped by the session layer then).
     session.remove_value(super::signin::CHALLENGE_KEY).await?;
+    // A stored pre-login session is moved to a new id and the old record deleted. Without one
+    // the session gets a fresh random id when it is first saved: no delete to wait for.
+    if session.id().is_some() {
+        session.cycle_id().await?;
+    }
     session.insert(AUTH_KEY, auth).await?;
     Ok(())
 }

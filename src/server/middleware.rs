@@ -132,6 +132,6 @@ pub async fn guard(
             *res.status_mut() = StatusCode::FORBIDDEN;
             res
         }
-        Ok(Some(_)) => next.run(req).await,
+        Ok(Some(user)) => state.svc.pages.serve(&session, &user, req, next).await,
     }
 }

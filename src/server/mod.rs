@@ -8,6 +8,7 @@
 //! - [`export`]: the CSV downloads of `/reports` and `/admin/audit`.
 //! - [`render`]: request-scoped helpers for server functions (status, cookies, flash).
 //! - [`middleware`]: request log, page guard, security headers, friendly error pages.
+//! - [`page_cache`]: a rendered dashboard served again to the same session in the same state.
 //! - [`health`]: `/healthz` and `/readyz`.
 //! - [`hosted`]: `/auth/hosted`, `/auth/google`, `/auth/callback` (the Hosted UI flow).
 //! - [`error`]: the app-level error: one page and status per kind, the chain logged once.
@@ -22,6 +23,7 @@ pub mod export;
 pub mod health;
 pub mod hosted;
 pub mod middleware;
+pub mod page_cache;
 pub mod profile;
 pub mod render;
 pub mod state;
@@ -79,7 +81,7 @@ pub fn router(state: AppState) -> Router {
         move || provide_context(state.clone())
     };
     let page_shell = {
-        let options = state.leptos_options.clone();
+        let options = (*state.leptos_options).clone();
         move || shell(options.clone())
     };
 

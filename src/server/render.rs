@@ -147,12 +147,16 @@ pub fn set_content_security_policy() {
     else {
         return;
     };
-    let policy = format!(
+    if let Ok(v) = HeaderValue::from_str(&page_policy(&nonce)) {
+        res.insert_header(header::CONTENT_SECURITY_POLICY, v);
+    }
+}
+
+/// The policy of a page whose inline scripts carry `nonce`.
+pub fn page_policy(nonce: &str) -> String {
+    format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
          object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
-    );
-    if let Ok(v) = HeaderValue::from_str(&policy) {
-        res.insert_header(header::CONTENT_SECURITY_POLICY, v);
-    }
+    )
 }

@@ -22,13 +22,14 @@ use std::time::Duration;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub leptos_options: LeptosOptions,
+    /// Behind an `Arc`: the state is cloned for every middleware of every request.
+    pub leptos_options: Arc<LeptosOptions>,
     pub svc: Arc<Services>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
+        (*state.leptos_options).clone()
     }
 }
 
@@ -55,6 +56,8 @@ pub struct Services {
     /// The dashboard's reads of a user's activity (recent events, the chart's two weeks),
     /// kept for `ACTIVITY_CACHE_SECS`: new events show within that time.
     pub activity: crate::cache::TtlCache<String, Activity>,
+    /// Rendered dashboards, kept for `PAGE_CACHE_SECS` per session and session state.
+    pub pages: super::page_cache::PageCache,
 }
 
 /// What the dashboard shows of a user's activity: the recent rows and the chart.
@@ -87,6 +90,7 @@ impl AppState {
         );
         let events = EventSink::start(event_store.clone(), config.event_queue_capacity);
         let config_activity = config.activity_cache;
+        let pages = super::page_cache::PageCache::new(config.page_cache);
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
             .timeout(Duration::from_secs(5))
@@ -137,7 +141,7 @@ impl AppState {
                 .ok()
         });
         AppState {
-            leptos_options,
+            leptos_options: Arc::new(leptos_options),
             svc: Arc::new(Services {
                 hosted,
                 signer: Signer::new(config.app_secret.clone()),
@@ -154,6 +158,7 @@ impl AppState {
                 event_store,
                 events,
                 activity: crate::cache::TtlCache::new(config_activity, 10_000),
+                pages,
             }),
         }
     }
