@@ -139,16 +139,35 @@ def write(out, bench_md, readme):
             )
     md.append("")
     md.append("## Sign-in to dashboard (submit → dashboard content visible)\n")
-    md.append("| app | median | p90 | min | max |")
-    md.append("|---|---|---|---|---|")
+    md.append(
+        "In the page: from the click event to the first frame after the dashboard's email is in "
+        "the document (the page's own clock). As Playwright sees it: around Playwright's click "
+        "action and its wait for the email (adds its actionability checks and polling). "
+        "Sign-in request: gatehouse's `/api/sign_in`, start to response end (server and stand-ins).\n"
+    )
+    md.append("| app | measure | median | p90 | min | max |")
+    md.append("|---|---|---|---|---|---|")
+    fmt = lambda t: f"{t['median_ms']:.0f} ms | {t['p90_ms']:.0f} ms | {t['min_ms']:.0f} ms | {t['max_ms']:.0f} ms"  # noqa: E731
     for name in ["gatehouse", "streamlit"]:
         t = timing.get(name)
-        if t:
-            md.append(f"| {name} | {t['median_ms']:.0f} ms | {t['p90_ms']:.0f} ms | {t['min_ms']:.0f} ms | {t['max_ms']:.0f} ms |")
+        if not t or "median_ms" not in t:
+            continue
+        md.append(f"| {name} | in the page | {fmt(t)} |")
+        if "playwright" in t:
+            md.append(f"| {name} | as Playwright sees it | {fmt(t['playwright'])} |")
+        if "request" in t:
+            md.append(f"| {name} | sign-in request | {fmt(t['request'])} |")
     if "gatehouse" in timing and "streamlit" in timing:
+        g, st = timing["gatehouse"], timing["streamlit"]
         md.append(
-            f"\ngatehouse is {timing['streamlit']['median_ms'] / timing['gatehouse']['median_ms']:.1f}× faster "
-            "than the Streamlit counterpart (medians).\n"
+            f"\ngatehouse is {st['median_ms'] / g['median_ms']:.1f}× faster than the Streamlit "
+            "counterpart in the page"
+            + (
+                f", {st['playwright']['median_ms'] / g['playwright']['median_ms']:.1f}× as Playwright sees it"
+                if "playwright" in g and "playwright" in st
+                else ""
+            )
+            + " (medians).\n"
         )
     summary = summarise(res, timing)
     md.append("## Against the goals\n")
@@ -185,10 +204,12 @@ def summarise(res, timing):
             f"{'met' if r >= 5 else 'not met'}."
         )
     if "gatehouse" in timing and "streamlit" in timing:
-        r = timing["streamlit"]["median_ms"] / timing["gatehouse"]["median_ms"]
+        g, st = timing["gatehouse"], timing["streamlit"]
+        r = st["median_ms"] / g["median_ms"]
+        req = f"; of which the sign-in request {g['request']['median_ms']:.0f} ms" if "request" in g else ""
         out.append(
-            f"- Sign-in to dashboard: {timing['gatehouse']['median_ms']:.0f} ms vs Streamlit "
-            f"{timing['streamlit']['median_ms']:.0f} ms (median), {r:.1f}× faster; goal ≥ 10×: "
+            f"- Sign-in to dashboard, in the page: {g['median_ms']:.0f} ms vs Streamlit "
+            f"{st['median_ms']:.0f} ms (median{req}), {r:.1f}× faster; goal ≥ 10×: "
             f"{'met' if r >= 10 else 'not met'}."
         )
     return out

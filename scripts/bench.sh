@@ -125,11 +125,14 @@ curl -fsS -o /dev/null -b "$jar" -c "$jar" -H 'accept: application/json' \
 session="$(awk '$6 == "gh_session" {print $7}' "$jar")"
 csrf_cookie="$(awk '$6 == "gh_csrf" {print $7}' "$jar")"
 [[ -n "$session" ]] || die "signing in to gatehouse gave no session cookie"
-curl -fsS -H "cookie: gh_session=$session" "http://127.0.0.1:$GH_PORT/dashboard" | grep -q 'analyst@example.com' ||
+curl -fsS -H "cookie: gh_session=$session; gh_csrf=$csrf_cookie" "http://127.0.0.1:$GH_PORT/dashboard" | grep -q 'analyst@example.com' ||
   die "the session cookie does not open gatehouse's dashboard"
 
 max_then_half gh-healthz "$gh_pid" "http://127.0.0.1:$GH_PORT/healthz" --
-max_then_half gh-dashboard "$gh_pid" "http://127.0.0.1:$GH_PORT/dashboard" -- -H "cookie: gh_session=$session"
+# Both cookies, as a browser sends them after its first page (without the CSRF cookie every
+# answer would issue a new one, and with it a page that cannot be kept).
+max_then_half gh-dashboard "$gh_pid" "http://127.0.0.1:$GH_PORT/dashboard" -- \
+  -H "cookie: gh_session=$session; gh_csrf=$csrf_cookie"
 load gh-login "$gh_pid" -- -c "$CONNECTIONS" "http://127.0.0.1:$GH_PORT/login"
 load gh-signin-fail "$gh_pid" -- -c "$CONNECTIONS" -m POST \
   -H "cookie: gh_csrf=$csrf_cookie" -H 'accept: application/json' \

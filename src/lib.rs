@@ -21,7 +21,8 @@
 //! - [`auth`]: the Cognito client, token verification with a JWKS cache, the DynamoDB session
 //!   store, CSRF tokens, the lockout policy, the sign-in service and the `next=` sanitiser.
 //! - [`server`]: wiring: the axum router, application state, middleware (request logs,
-//!   page guard, error pages), health probes, and the app-level error type.
+//!   page guard, error pages), the rendered-page cache, health probes, and the app-level
+//!   error type.
 
 pub mod access;
 pub mod api;

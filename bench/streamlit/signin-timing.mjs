@@ -9,10 +9,17 @@
 //
 // Each iteration uses a fresh browser context: open the sign-in page, wait until the form
 // is ready (gatehouse: html[data-hydrated="true"]; Streamlit: the email input), fill the
-// form, then time from the submit click until the dashboard shows the email
-// (gatehouse: [data-testid=user-email]; Streamlit: the st.text under "Dashboard").
-// The clock is Node's performance.now(), so each figure includes Playwright's click
-// action and its polling for the result (the same for both targets).
+// form, click "Sign in", and wait until the dashboard shows the email (gatehouse:
+// [data-testid=user-email]; Streamlit: the st.text under "Dashboard"). Two clocks:
+// - in the page (the figure the goal is judged on): from the click event's timestamp to the
+//   first animation frame after the dashboard's email was put in the document (a mutation
+//   observer installed before the page loads). Neither app navigates to a new document
+//   here (gatehouse routes in the hydrated app, Streamlit re-renders over its websocket),
+//   so both ends are on the same page clock.
+// - as Playwright sees it: Node's performance.now() around the click action and the wait,
+//   which adds Playwright's actionability checks before the click and its polling after.
+// For gatehouse the sign-in request itself (Resource Timing, start to response end) is
+// reported as well: the part the server and the stand-ins take.
 //
 // Output: one JSON line per target on stdout; progress and errors go to stderr.
 import pw from 'playwright-core';
@@ -58,6 +65,7 @@ const drivers = {
     dashboard(page) {
       return page.locator('[data-testid="user-email"]', { hasText: EMAIL });
     },
+    selector: '[data-testid="user-email"]',
   },
   streamlit: {
     async open(page, url) {
@@ -72,21 +80,50 @@ const drivers = {
       // The st.text after the "Dashboard" heading; only the dashboard renders st.text.
       return page.locator('[data-testid="stText"]', { hasText: EMAIL });
     },
+    selector: '[data-testid="stText"]',
   },
 };
+
+// Installed before any page script: the click's timestamp, and the first frame after the
+// dashboard's email is in the document.
+function pageClock({ selector, email }) {
+  const t = (window.__signinTiming = {});
+  document.addEventListener('click', (e) => { t.click ??= e.timeStamp; }, true);
+  new MutationObserver(() => {
+    if (t.shown !== undefined || t.click === undefined) return;
+    for (const el of document.querySelectorAll(selector)) {
+      if (el.textContent.includes(email)) {
+        t.shown = performance.now();
+        requestAnimationFrame(() => { t.painted = performance.now(); });
+        return;
+      }
+    }
+  }).observe(document, { subtree: true, childList: true, characterData: true });
+}
 
 async function iteration(browser, target) {
   const context = await browser.newContext();
   context.setDefaultTimeout(STEP_TIMEOUT_MS);
   try {
-    const page = await context.newPage();
     const driver = drivers[target.kind];
+    await context.addInitScript(pageClock, { selector: driver.selector, email: EMAIL });
+    const page = await context.newPage();
     const submit = await driver.open(page, target.url);
     const done = driver.dashboard(page);
+    await page.evaluate(() => performance.clearResourceTimings());
     const t0 = performance.now();
     await submit.click();
     await done.waitFor({ state: 'visible' });
-    return performance.now() - t0;
+    const wall = performance.now() - t0;
+    await page.waitForFunction(() => window.__signinTiming.painted !== undefined);
+    const inPage = await page.evaluate(() => {
+      const t = window.__signinTiming;
+      const req = performance
+        .getEntriesByType('resource')
+        .find((e) => new URL(e.name).pathname === '/api/sign_in');
+      return { page: t.painted - t.click, request: req ? req.responseEnd - req.startTime : null };
+    });
+    return { wall, ...inPage };
   } finally {
     await context.close();
   }
@@ -123,11 +160,19 @@ async function main() {
         await iteration(browser, target); // warm-up, not counted
         const samples = [];
         for (let i = 0; i < runs; i++) {
-          const ms = await iteration(browser, target);
-          samples.push(ms);
-          console.error(`${target.name} run ${i + 1}/${runs}: ${ms.toFixed(1)} ms`);
+          const r = await iteration(browser, target);
+          samples.push(r);
+          const req = r.request === null ? '' : `, sign-in request ${r.request.toFixed(1)} ms`;
+          console.error(`${target.name} run ${i + 1}/${runs}: in the page ${r.page.toFixed(1)} ms, Playwright ${r.wall.toFixed(1)} ms${req}`);
         }
-        console.log(JSON.stringify({ target: target.name, runs, ...stats(samples) }));
+        const requests = samples.map((r) => r.request).filter((x) => x !== null);
+        console.log(JSON.stringify({
+          target: target.name,
+          runs,
+          ...stats(samples.map((r) => r.page)),
+          playwright: stats(samples.map((r) => r.wall)),
+          ...(requests.length ? { request: stats(requests) } : {}),
+        }));
       } catch (e) {
         failed = true;
         console.error(`${target.name}: ${e.message}`);

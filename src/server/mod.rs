@@ -80,9 +80,10 @@ pub fn router(state: AppState) -> Router {
         let state = state.clone();
         move || provide_context(state.clone())
     };
+    // Captures the options behind their `Arc`: axum clones each route's handler per request.
     let page_shell = {
-        let options = (*state.leptos_options).clone();
-        move || shell(options.clone())
+        let options = state.leptos_options.clone();
+        move || shell((*options).clone())
     };
 
     Router::new()

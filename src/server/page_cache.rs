@@ -27,7 +27,8 @@ use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use rustc_hash::FxHasher;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_sessions::Session;
@@ -42,12 +43,13 @@ pub const CAPACITY: usize = 2_000;
 /// A page bigger than this is not kept.
 const MAX_BODY: usize = 1 << 20;
 
+/// A rendered page, cut where its nonce was: the answer puts a new one between the pieces.
 #[derive(Clone)]
 struct Page {
     fingerprint: u64,
-    nonce: Arc<str>,
     headers: HeaderMap,
-    html: Arc<str>,
+    pieces: Arc<[Box<str>]>,
+    len: usize,
 }
 
 pub struct PageCache {
@@ -101,7 +103,7 @@ impl PageCache {
         let id = session.id()?.to_string();
         let notice = session.get_value(NOTICE_KEY).await.ok()?;
         let pending = session.get_value(CHALLENGE_KEY).await.ok()?;
-        let mut h = DefaultHasher::new();
+        let mut h = FxHasher::default();
         user.hash(&mut h);
         notice.map(|v| v.to_string()).hash(&mut h);
         pending.map(|v| v.to_string()).hash(&mut h);
@@ -141,15 +143,10 @@ impl PageCache {
                 );
             }
         };
-        if let Ok(text) = std::str::from_utf8(&bytes) {
+        if let Ok(html) = std::str::from_utf8(&bytes) {
             self.pages.insert(
                 key,
-                Page {
-                    fingerprint,
-                    nonce: Arc::from(nonce.as_str()),
-                    headers: parts.headers.clone(),
-                    html: Arc::from(text),
-                },
+                Page::new(fingerprint, parts.headers.clone(), html, &nonce),
             );
         }
         Response::from_parts(parts, Body::from(bytes))
@@ -179,10 +176,26 @@ impl Candidate {
 }
 
 impl Page {
+    fn new(fingerprint: u64, headers: HeaderMap, html: &str, nonce: &str) -> Page {
+        let pieces: Arc<[Box<str>]> = html.split(nonce).map(Box::from).collect();
+        Page {
+            fingerprint,
+            headers,
+            len: html.len() - (pieces.len() - 1) * nonce.len(),
+            pieces,
+        }
+    }
+
     /// The stored page with a new nonce in the HTML and in the policy header.
     fn answer(&self) -> Response {
         let nonce = leptos::nonce::Nonce::new();
-        let html = self.html.replace(&*self.nonce, &nonce);
+        let mut html = String::with_capacity(self.len + (self.pieces.len() - 1) * nonce.len());
+        for (i, piece) in self.pieces.iter().enumerate() {
+            if i > 0 {
+                html.push_str(&nonce);
+            }
+            html.push_str(piece);
+        }
         let mut res = Response::new(Body::from(html));
         *res.headers_mut() = self.headers.clone();
         match HeaderValue::from_str(&page_policy(&nonce)) {
@@ -227,14 +240,12 @@ mod tests {
     #[test]
     fn an_answer_from_the_cache_names_a_new_nonce_everywhere() {
         let old = "OldNonceOldNonceOldNon==";
-        let page = Page {
-            fingerprint: 1,
-            nonce: Arc::from(old),
-            headers: HeaderMap::new(),
-            html: Arc::from(format!(
-                "<script nonce=\"{old}\">a</script><script nonce=\"{old}\">b</script>"
-            )),
-        };
+        let page = Page::new(
+            1,
+            HeaderMap::new(),
+            &format!("<script nonce=\"{old}\">a</script><script nonce=\"{old}\">b</script>"),
+            old,
+        );
         let first = page.answer();
         let second = page.answer();
         let policy = |r: &Response| {
