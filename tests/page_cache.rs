@@ -42,6 +42,27 @@ async fn dashboard(app: &TestApp, path: &str) -> (String, String) {
     (nonce, html)
 }
 
+/// A new pool user, signed in on `app`; returns the email.
+async fn signed_in_new_user(app: &TestApp, prefix: &str) -> String {
+    let email = unique_name(prefix);
+    create_user(app, &email, PASSWORD, false).await;
+    assert!(app
+        .sign_in(&email, PASSWORD, None)
+        .await
+        .status()
+        .is_redirection());
+    email
+}
+
+/// Whether the answer sets a cookie whose header starts with `start`.
+fn sets_cookie(res: &reqwest::Response, start: &str) -> bool {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.starts_with(start))
+}
+
 /// Fails a sign-in for `email` (from another client) and waits until the event is stored.
 async fn failed_sign_in_recorded(app: &TestApp, email: &str) {
     let other = spawn().start().await;
@@ -79,13 +100,7 @@ async fn a_dashboard_is_served_again_only_to_the_same_session_in_the_same_state(
         .clock(clock.clone())
         .start()
         .await;
-    let email = unique_name("page-cache");
-    create_user(&app, &email, PASSWORD, false).await;
-    assert!(app
-        .sign_in(&email, PASSWORD, None)
-        .await
-        .status()
-        .is_redirection());
+    let email = signed_in_new_user(&app, "page-cache").await;
 
     let (n1, first) = dashboard(&app, "/dashboard").await;
     assert!(
@@ -125,13 +140,7 @@ async fn a_dashboard_is_served_again_only_to_the_same_session_in_the_same_state(
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_request_without_its_own_csrf_cookie_or_with_a_flash_is_rendered() {
     let app = spawn().env("PAGE_CACHE_SECS", "600").start().await;
-    let email = unique_name("page-cache-csrf");
-    create_user(&app, &email, PASSWORD, false).await;
-    assert!(app
-        .sign_in(&email, PASSWORD, None)
-        .await
-        .status()
-        .is_redirection());
+    signed_in_new_user(&app, "page-cache-csrf").await;
     let session = app.cookie("gh_session").expect("signed in");
     let (_, cached) = dashboard(&app, "/dashboard").await;
     let cached_token = extract_input(&cached, "csrf").unwrap();
@@ -150,13 +159,10 @@ async fn a_request_without_its_own_csrf_cookie_or_with_a_flash_is_rendered() {
     for _ in 0..2 {
         let res = get(format!("gh_session={session}")).await.unwrap();
         assert_eq!(res.status(), 200);
-        let set = res
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .any(|v| v.starts_with("gh_csrf="));
-        assert!(set, "the rendering issues a CSRF cookie");
+        assert!(
+            sets_cookie(&res, "gh_csrf="),
+            "the rendering issues a CSRF cookie"
+        );
         let html = res.text().await.unwrap();
         tokens.push(extract_input(&html, "csrf").unwrap());
     }
@@ -180,14 +186,8 @@ async fn a_request_without_its_own_csrf_cookie_or_with_a_flash_is_rendered() {
     .await
     .unwrap();
     assert_eq!(res.status(), 200);
-    let cleared = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.starts_with("gh_flash=;"));
     assert!(
-        cleared,
+        sets_cookie(&res, "gh_flash=;"),
         "a flash request is rendered (and its cookie cleared)"
     );
 }
