@@ -8,8 +8,8 @@ Cognito (cognito-local on 127.0.0.1:9229):
   enabled, attributes, group membership) and then proves it by signing each one in with
   USER_PASSWORD_AUTH.
 DynamoDB (moto on 127.0.0.1:8000):
-  sessions table (key `id` S), lockout table (key `username` S) and events table (key pk/sk S,
-  GSI `by_day` on day/sk), PAY_PER_REQUEST, TTL on `expires_at`; names from env SESSIONS_TABLE /
+  sessions table (key `id` S), lockout table (key `username` S, sparse GSI `locked` on
+  lock_key/locked_until) and events table (key pk/sk S, GSI `by_day` on day/sk), PAY_PER_REQUEST, TTL on `expires_at`; names from env SESSIONS_TABLE /
   LOCKOUT_TABLE / EVENTS_TABLE.
 Writes .local/stack.env (KEY=value lines), keeping APP_SECRET across runs.
 
@@ -73,6 +73,20 @@ SESSIONS_TABLE = os.environ.get("SESSIONS_TABLE") or "gatehouse-sessions"
 LOCKOUT_TABLE = os.environ.get("LOCKOUT_TABLE") or "gatehouse-lockout"
 EVENTS_TABLE = os.environ.get("EVENTS_TABLE") or "gatehouse-events"
 TABLES = {SESSIONS_TABLE: "id", LOCKOUT_TABLE: "username"}
+# The lockout table's sparse index of locked names (crates/lockout: LOCKED_INDEX, lock_key /
+# locked_until): only a lock writes its keys, so /admin/lockouts never reads counted names.
+LOCKOUT_INDEX = {
+    "IndexName": "locked",
+    "KeySchema": [
+        {"AttributeName": "lock_key", "KeyType": "HASH"},
+        {"AttributeName": "locked_until", "KeyType": "RANGE"},
+    ],
+    "Projection": {"ProjectionType": "ALL"},
+}
+LOCKOUT_INDEX_ATTRIBUTES = [
+    {"AttributeName": "lock_key", "AttributeType": "S"},
+    {"AttributeName": "locked_until", "AttributeType": "N"},
+]
 # The events table: pk/sk plus the GSI `by_day` (day, sk) for time ranges (src/events/store.rs).
 EVENTS_KEYS = [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
 EVENTS_INDEX = "by_day"
@@ -346,17 +360,40 @@ def ensure_tables(ddb) -> None:
                 fail(f"table {name} has key schema {schema}, expected HASH {key}; run 'scripts/stack.sh reset'")
             state = "exists"
         else:
+            extra = {}
+            if name == LOCKOUT_TABLE:
+                extra = {"GlobalSecondaryIndexes": [LOCKOUT_INDEX]}
             ddb.create_table(
                 TableName=name,
-                AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+                AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}]
+                + (LOCKOUT_INDEX_ATTRIBUTES if name == LOCKOUT_TABLE else []),
                 KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
                 BillingMode="PAY_PER_REQUEST",
+                **extra,
             )
             ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
             state = "created"
+        if name == LOCKOUT_TABLE:
+            ensure_lockout_index(ddb, name)
+            state += f", index {LOCKOUT_INDEX['IndexName']}"
         say(f"dynamodb: table {name} {state} (key {key} S, TTL on {TTL_ATTRIBUTE})")
         ensure_ttl(ddb, name)
     ensure_events_table(ddb, existing)
+
+
+def ensure_lockout_index(ddb, name: str) -> None:
+    """A lockout table made before the index existed (a stack left running) gets it added."""
+    table = ddb.describe_table(TableName=name)["Table"]
+    if any(i["IndexName"] == LOCKOUT_INDEX["IndexName"] for i in table.get("GlobalSecondaryIndexes", [])):
+        return
+    ddb.update_table(
+        TableName=name,
+        AttributeDefinitions=LOCKOUT_INDEX_ATTRIBUTES,
+        GlobalSecondaryIndexUpdates=[{"Create": LOCKOUT_INDEX}],
+    )
+    table = ddb.describe_table(TableName=name)["Table"]
+    if not any(i["IndexName"] == LOCKOUT_INDEX["IndexName"] for i in table.get("GlobalSecondaryIndexes", [])):
+        fail(f"table {name} lacks the index {LOCKOUT_INDEX['IndexName']}; run 'scripts/stack.sh reset'")
 
 
 def ensure_ttl(ddb, name: str) -> None:

@@ -80,8 +80,8 @@ pub async fn load_audit(
 
 /// Accounts with recent failures or a running lock (group `admins`).
 #[server(endpoint = "list_lockouts")]
-pub async fn list_lockouts() -> Result<LockoutsData, ApiError> {
-    crate::server::actions::list_lockouts().await
+pub async fn list_lockouts(page: Option<String>) -> Result<LockoutsData, ApiError> {
+    crate::server::actions::list_lockouts(page).await
 }
 
 /// Clears an account name's failures and lock (group `admins`, CSRF-checked, logged).
@@ -180,10 +180,10 @@ pub async fn load_mfa() -> Result<MfaData, ApiError> {
     crate::server::profile::mfa_data().await
 }
 
-/// `/account/mfa`: starts the authenticator set-up.
+/// `/account/mfa`: the current password starts the authenticator set-up.
 #[server(endpoint = "start_mfa")]
-pub async fn start_mfa(csrf: String) -> Result<FormState, ApiError> {
-    crate::server::profile::start_mfa(csrf).await
+pub async fn start_mfa(current: String, csrf: String) -> Result<FormState, ApiError> {
+    crate::server::profile::start_mfa(current, csrf).await
 }
 
 /// `/account/mfa`: the first code turns two-step verification on.

@@ -62,11 +62,28 @@ pub struct HostedUi {
 }
 
 /// The lockout policy (see [`crate::auth::lockout`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LockoutPolicy {
-    pub max_attempts: u32,
-    pub window: Duration,
-    pub lock_duration: Duration,
+pub use gatehouse_lockout::LockoutPolicy;
+
+/// Which door admits password attempts (`LOCKOUT_MODE`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockoutMode {
+    /// The app admits every password and code attempt before it asks Cognito (the default;
+    /// the local stack, whose Cognito stand-in never calls a pre-authentication trigger).
+    App,
+    /// The user pool's pre-authentication trigger admits password attempts (every door: this
+    /// app, the hosted page, direct API calls); the app still admits authenticator codes and
+    /// current-password checks that no trigger sees, and shows the trigger's refusal.
+    Pool,
+}
+
+/// Per-network limits on anonymous form posts (sign-in, sign-up, confirm, resend, forgot,
+/// reset), keyed on the client address as the events record it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Posts one address may send at once (`RATE_LIMIT_BURST`, default 20; 0 turns limits off).
+    pub burst: u32,
+    /// Posts replenished per minute after a burst (`RATE_LIMIT_PER_MINUTE`, default 30).
+    pub per_minute: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -108,6 +125,8 @@ pub struct Config {
     /// Keys the CSRF and flash-cookie MACs; shared by every instance.
     pub app_secret: Secret,
     pub lockout: LockoutPolicy,
+    pub lockout_mode: LockoutMode,
+    pub rate_limit: RateLimit,
     pub hosted: Option<HostedUi>,
     /// A request that has not answered after this long gets the "temporarily unavailable"
     /// page instead of hanging (`REQUEST_TIMEOUT_SECS`, default 30).
@@ -182,7 +201,7 @@ impl Config {
                 None => Ok(default),
                 Some(v) => v.parse::<u64>().map_err(|_| ConfigError::Invalid {
                     name,
-                    reason: format!("expected a number of seconds (0 turns it off), got {v:?}"),
+                    reason: format!("expected a whole number (0 turns it off), got {v:?}"),
                 }),
             }
         };
@@ -214,6 +233,14 @@ impl Config {
         // Development settings are refused against a real Cognito (an issuer not on this
         // machine): plain-http sessions, the local stack's static credentials.
         if !is_local_url(&issuer) {
+            if client_secret.is_none() {
+                return Err(ConfigError::Invalid {
+                    name: "COGNITO_CLIENT_SECRET",
+                    reason: format!(
+                        "is required when the issuer {issuer} is not on localhost: an app client without a secret lets anyone call Cognito's InitiateAuth with the public client id and skip this app's lockout (deploy/gatehouse.yaml generates the secret and hands it to the app through Secrets Manager)"
+                    ),
+                });
+            }
             if public_url.starts_with("http://") {
                 return Err(ConfigError::Invalid {
                     name: "PUBLIC_URL",
@@ -233,6 +260,19 @@ impl Config {
                 }
             }
         }
+        let lockout_mode = match get("LOCKOUT_MODE")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("app") => LockoutMode::App,
+            Some("pool") => LockoutMode::Pool,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "LOCKOUT_MODE",
+                    reason: format!("expected app or pool, got {other:?}"),
+                })
+            }
+        };
         let bind_addr = get("BIND_ADDR")
             .unwrap_or_else(|| "127.0.0.1:3000".to_string())
             .parse()
@@ -346,6 +386,11 @@ impl Config {
                 window: secs("LOCKOUT_WINDOW_SECS", 15 * 60)?,
                 lock_duration: secs("LOCKOUT_DURATION_SECS", 15 * 60)?,
             },
+            lockout_mode,
+            rate_limit: RateLimit {
+                burst: zero_or_secs("RATE_LIMIT_BURST", 20)? as u32,
+                per_minute: count("RATE_LIMIT_PER_MINUTE", 30)? as u32,
+            },
             request_timeout: secs("REQUEST_TIMEOUT_SECS", 30)?,
             token_refresh_margin: secs("TOKEN_REFRESH_MARGIN_SECS", 5 * 60)?,
         })
@@ -372,6 +417,10 @@ mod tests {
             ("COGNITO_CLIENT_ID", "client123"),
             ("APP_SECRET", "0123456789abcdef0123456789abcdef"),
             ("PUBLIC_URL", "https://gate.example.com"),
+            (
+                "COGNITO_CLIENT_SECRET",
+                "client-secret-from-secrets-manager",
+            ),
         ])
     }
 
@@ -399,10 +448,22 @@ mod tests {
                 ..
             })
         ));
-        // Against the local stack both are fine.
+        // Without a client secret anyone can skip the app's lockout with the public client id.
+        let mut vars = base();
+        vars.remove("COGNITO_CLIENT_SECRET");
+        match load(&vars) {
+            Err(ConfigError::Invalid {
+                name: "COGNITO_CLIENT_SECRET",
+                reason,
+            }) => assert!(reason.contains("skip this app's lockout"), "{reason}"),
+            other => panic!("expected the client secret to be required, got {other:?}"),
+        }
+        // Against the local stack all of these are fine.
+        vars.remove("COGNITO_CLIENT_SECRET");
         vars.insert("COGNITO_ISSUER", "http://localhost:9229/us-east-1_Example1");
         vars.insert("PUBLIC_URL", "http://localhost:3000");
         vars.insert("AWS_ACCESS_KEY_ID", "test");
+        vars.insert("AWS_SECRET_ACCESS_KEY", "test");
         assert!(load(&vars).is_ok());
     }
 
@@ -428,7 +489,15 @@ mod tests {
         assert_eq!(c.groups_max_age, Duration::from_secs(300));
         assert!(!c.trust_forwarded_for);
         assert!(c.secure_cookies());
-        assert!(c.client_secret.is_none());
+        assert!(c.client_secret.is_some());
+        assert_eq!(c.lockout_mode, LockoutMode::App);
+        assert_eq!(
+            c.rate_limit,
+            RateLimit {
+                burst: 20,
+                per_minute: 30
+            }
+        );
         // The default public URL is the local one, and plain http is local-only.
         let mut local = base();
         local.remove("PUBLIC_URL");
@@ -466,6 +535,9 @@ mod tests {
             ("LOCKOUT_MAX_ATTEMPTS", "-1"),
             ("LOCKOUT_DURATION_SECS", "x"),
             ("COGNITO_USER_POOL_ID", "nounderscore"),
+            ("LOCKOUT_MODE", "trigger"),
+            ("RATE_LIMIT_BURST", "many"),
+            ("RATE_LIMIT_PER_MINUTE", "0"),
         ];
         for (name, value) in cases {
             let mut vars = base();

@@ -365,23 +365,24 @@ pub struct AuditData {
     pub capped: bool,
 }
 
-/// One account name with recent failures or a running lock (admin view).
+/// One locked account name on `/admin/lockouts`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LockoutRow {
     pub username: String,
-    pub failures: u32,
-    /// e.g. "2026-11-22 08:31 UTC".
-    pub last_failure: String,
-    /// When locked: e.g. "08:46 UTC (in 14 min)".
-    pub unlocks_at: Option<String>,
+    /// Attempts counted in the window that locked it.
+    pub attempts: u32,
+    /// e.g. "08:46 UTC (in 14 min)".
+    pub unlocks_at: String,
 }
 
-/// Data of `/admin/lockouts`.
+/// Data of `/admin/lockouts`: the names locked now, a page at a time.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LockoutsData {
     pub rows: Vec<LockoutRow>,
-    /// The policy in words, e.g. "5 failures within 15 minutes lock an account for 15 minutes."
+    /// The policy in words, e.g. "5 sign-in attempts within 15 minutes lock an account for 15 minutes."
     pub policy: String,
+    /// Where the next page starts, when there is one.
+    pub next_page: Option<String>,
 }
 
 #[cfg(test)]
@@ -443,6 +444,18 @@ mod server_fn_error {
         Internal,
         #[error("Could not reach the server. Check your connection and try again.")]
         Transport(String),
+        /// Too many anonymous form posts from the client's network; seconds to wait
+        /// (the answer's `Retry-After`).
+        #[error("Too many attempts from your network. Please wait {} and try again.", seconds(*.0))]
+        TooManyRequests(u64),
+    }
+
+    fn seconds(n: u64) -> String {
+        if n == 1 {
+            "1 second".to_string()
+        } else {
+            format!("{n} seconds")
+        }
     }
 
     impl ApiError {
@@ -452,6 +465,7 @@ mod server_fn_error {
                 ApiError::Forbidden | ApiError::Csrf => 403,
                 ApiError::Unavailable => 503,
                 ApiError::Internal | ApiError::Transport(_) => 500,
+                ApiError::TooManyRequests(_) => 429,
             }
         }
     }

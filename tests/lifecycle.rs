@@ -8,32 +8,7 @@ mod common;
 use common::*;
 use gatehouse::auth::refresh::Refresher;
 use gatehouse::auth::signin::SignInOutcome;
-use hmac::{Hmac, Mac};
 use std::sync::Arc;
-
-/// RFC 6238 TOTP (SHA-1, 6 digits, 30 s) from a base32 secret, as an authenticator app does.
-fn totp(secret_b32: &str, unix: u64) -> String {
-    let mut bits = 0u64;
-    let mut n = 0;
-    let mut key = Vec::new();
-    for c in secret_b32.trim_end_matches('=').chars() {
-        let v = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-            .find(c.to_ascii_uppercase())
-            .expect("base32") as u64;
-        bits = (bits << 5) | v;
-        n += 5;
-        if n >= 8 {
-            key.push((bits >> (n - 8)) as u8);
-            n -= 8;
-        }
-    }
-    let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(&key).unwrap();
-    mac.update(&(unix / 30).to_be_bytes());
-    let h = mac.finalize().into_bytes();
-    let o = (h[19] & 0x0f) as usize;
-    let bin = (u32::from_be_bytes([h[o], h[o + 1], h[o + 2], h[o + 3]]) & 0x7fff_ffff) % 1_000_000;
-    format!("{bin:06}")
-}
 
 fn now() -> u64 {
     std::time::SystemTime::now()
@@ -129,8 +104,48 @@ async fn totp_mfa_set_up_challenge_lockout_and_removal() {
         "{html}"
     );
     let csrf = page_csrf(&app, "/account/mfa").await;
-    app.post_form("/api/start_mfa", &[("csrf", &csrf)], "/account/mfa")
-        .await;
+    // Set-up asks for the password again: a stolen session cannot enrol its own authenticator.
+    app.post_form(
+        "/api/start_mfa",
+        &[("current", ""), ("csrf", &csrf)],
+        "/account/mfa",
+    )
+    .await;
+    let html = app.get("/account/mfa").await.text().await.unwrap();
+    assert!(html.contains("Enter your current password"), "{html}");
+    app.post_form(
+        "/api/start_mfa",
+        &[("current", "not-it"), ("csrf", &csrf)],
+        "/account/mfa",
+    )
+    .await;
+    let html = app.get("/account/mfa").await.text().await.unwrap();
+    assert!(
+        html.contains("Your current password is not right"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("<svg"),
+        "no key without the password: {html}"
+    );
+    assert_eq!(
+        app.state
+            .svc
+            .sign_in
+            .lockout()
+            .check(&email)
+            .await
+            .unwrap()
+            .attempts,
+        1,
+        "the wrong password at set-up is counted"
+    );
+    app.post_form(
+        "/api/start_mfa",
+        &[("current", password), ("csrf", &csrf)],
+        "/account/mfa",
+    )
+    .await;
     let html = app.get("/account/mfa").await.text().await.unwrap();
     assert!(html.contains("<svg"), "QR code: {html}");
     let secret = testid_text(&html, "totp-secret").unwrap_or_else(|| panic!("key: {html}"));
@@ -166,7 +181,8 @@ async fn totp_mfa_set_up_challenge_lockout_and_removal() {
         "not signed in yet"
     );
 
-    // Wrong codes count as failed attempts: the one at set-up and two here.
+    // Wrong codes count like wrong passwords: the password attempt and two codes here (the
+    // verified set-up cleared the earlier count).
     for _ in 0..2 {
         let csrf = page_csrf(&app, "/login/mfa").await;
         app.post_form(
@@ -179,7 +195,7 @@ async fn totp_mfa_set_up_challenge_lockout_and_removal() {
         assert!(html.contains("That code is not right"), "{html}");
     }
     let status = app.state.svc.sign_in.lockout().check(&email).await.unwrap();
-    assert_eq!(status.failures, 3, "wrong MFA codes are counted");
+    assert_eq!(status.attempts, 3, "wrong MFA codes are counted");
 
     let csrf = page_csrf(&app, "/login/mfa").await;
     let res = app
@@ -198,7 +214,7 @@ async fn totp_mfa_set_up_challenge_lockout_and_removal() {
             .check(&email)
             .await
             .unwrap()
-            .failures,
+            .attempts,
         0,
         "a completed sign-in resets the count"
     );
@@ -259,7 +275,8 @@ async fn totp_mfa_set_up_challenge_lockout_and_removal() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_mfa_lock_engages_on_wrong_codes_and_refuses_before_cognito() {
-    let app = spawn().env("LOCKOUT_MAX_ATTEMPTS", "2").start().await;
+    // Three attempts: the (right) password and two wrong codes.
+    let app = spawn().env("LOCKOUT_MAX_ATTEMPTS", "3").start().await;
     let email = unique_name("mfa-lock");
     let password = "Mfa-Passw0rd!";
     user_with_mfa(&app, &email, password).await;
@@ -433,8 +450,12 @@ async fn user_with_mfa(app: &TestApp, email: &str, password: &str) -> String {
     create_user(app, email, password, false).await;
     app.sign_in(email, password, None).await;
     let csrf = page_csrf(app, "/account/mfa").await;
-    app.post_form("/api/start_mfa", &[("csrf", &csrf)], "/account/mfa")
-        .await;
+    app.post_form(
+        "/api/start_mfa",
+        &[("current", password), ("csrf", &csrf)],
+        "/account/mfa",
+    )
+    .await;
     let html = app.get("/account/mfa").await.text().await.unwrap();
     let secret = testid_text(&html, "totp-secret").unwrap_or_else(|| panic!("key: {html}"));
     app.post_form(
@@ -456,8 +477,12 @@ async fn a_signed_in_session_cannot_guess_its_way_to_turning_mfa_off() {
     let csrf = page_csrf(&app, "/account/mfa").await;
 
     // Set-up cannot be restarted over a working authenticator, nor verified without one.
-    app.post_form("/api/start_mfa", &[("csrf", &csrf)], "/account/mfa")
-        .await;
+    app.post_form(
+        "/api/start_mfa",
+        &[("current", "Mfa-Passw0rd!"), ("csrf", &csrf)],
+        "/account/mfa",
+    )
+    .await;
     let html = app.get("/account/mfa").await.text().await.unwrap();
     assert!(html.contains("already on"), "{html}");
     app.post_form(
@@ -469,7 +494,8 @@ async fn a_signed_in_session_cannot_guess_its_way_to_turning_mfa_off() {
     let html = app.get("/account/mfa").await.text().await.unwrap();
     assert!(html.contains("Start the set-up first"), "{html}");
 
-    // Wrong codes count; the second locks, and then even the right code is refused.
+    // Each try is the password (admitted) and then the code (admitted): with a limit of 2 the
+    // first wrong code fills the window and locks; then even the right code is refused.
     for _ in 0..2 {
         app.post_form(
             "/api/disable_mfa",

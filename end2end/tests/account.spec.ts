@@ -232,6 +232,12 @@ test('TOTP MFA: set up with the key, sign in with a code (wrong codes refused), 
 
   await page.goto('/account/mfa');
   await waitForHydration(page);
+  // Set-up asks for the password again (a stolen session cannot enrol its own authenticator).
+  await page.getByLabel('Your password').fill('not-my-password');
+  await page.getByRole('button', { name: 'Set up two-step verification' }).click();
+  await expect(page.locator('#current-error')).toContainText('Your current password is not right');
+  await expect(page.locator('figure.qr svg')).toHaveCount(0);
+  await page.getByLabel('Your password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Set up two-step verification' }).click();
   await expect(page.locator('figure.qr svg')).toBeVisible();
   const secret = (await page.getByTestId('totp-secret').textContent())!.trim();

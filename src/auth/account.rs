@@ -2,7 +2,7 @@
 //! it), forgot password and reset. The pool's password policy is read from Cognito once and
 //! checked here before Cognito is asked.
 
-use super::cognito::{CognitoError, IdentityProvider, PasswordAuth};
+use super::cognito::{CognitoError, IdentityProvider};
 use super::signin::normalize_username;
 use crate::model::PasswordPolicy;
 use std::sync::Arc;
@@ -189,9 +189,10 @@ impl AccountService {
 /// The signed-in user's own account: password change, sign-out everywhere, authenticator MFA.
 /// Every call is authorised by the user's access token, which never leaves the server.
 impl AccountService {
-    pub async fn change_password(
+    /// Checks a password change before anything is asked of Cognito (nothing here is a guess
+    /// of the current password, so nothing here counts towards the lockout).
+    pub async fn check_password_change(
         &self,
-        access_token: &str,
         current: &str,
         password: &str,
         confirm: &str,
@@ -203,6 +204,17 @@ impl AccountService {
         if password == current {
             return Err(AccountError::SamePassword);
         }
+        Ok(())
+    }
+
+    /// `ChangePassword` (checked with [`Self::check_password_change`] first; the caller runs
+    /// it under the lockout: the current password is a guess like one at sign-in).
+    pub async fn change_password(
+        &self,
+        access_token: &str,
+        current: &str,
+        password: &str,
+    ) -> Result<(), AccountError> {
         match self
             .idp
             .change_password(access_token, current, password)
@@ -210,7 +222,7 @@ impl AccountService {
         {
             // Cognito answers a wrong current password with NotAuthorizedException; the
             // emulator with InvalidPasswordException. The new password has passed the pool's
-            // policy above, so either means the current one.
+            // policy, so either means the current one.
             Err(CognitoError::InvalidCredentials { .. }) => Err(AccountError::WrongCurrentPassword),
             other => Ok(other?),
         }
@@ -237,56 +249,9 @@ impl AccountService {
         Ok(self.idp.set_totp(access_token, true).await?)
     }
 
-    /// Turns MFA off after the user proves both factors again: the password, then a current
-    /// code, answered as a real sign-in (`InitiateAuth` + the `SOFTWARE_TOKEN_MFA` challenge).
-    /// Cognito has no "check this code" call for an active authenticator (`VerifySoftwareToken`
-    /// belongs to set-up), so a fresh sign-in is the check that works the same everywhere.
-    pub async fn disable_totp(
-        &self,
-        access_token: &str,
-        email: &str,
-        password: &str,
-        code: &str,
-    ) -> Result<(), AccountError> {
-        if password.is_empty() {
-            return Err(AccountError::WrongCurrentPassword);
-        }
-        let code = normalize_code(code).ok_or(AccountError::BadCode)?;
-        let email = normalize_username(email);
-        let proof = match self.idp.password_auth(&email, password).await {
-            Err(CognitoError::InvalidCredentials { .. }) => {
-                return Err(AccountError::WrongCurrentPassword)
-            }
-            Err(e) => return Err(e.into()),
-            Ok(PasswordAuth::Challenge {
-                name,
-                session: Some(session),
-                user_id,
-            }) if name == "SOFTWARE_TOKEN_MFA" => {
-                let user_id = user_id.unwrap_or_else(|| email.clone());
-                match self.idp.answer_totp(&user_id, &session, &code).await? {
-                    PasswordAuth::Tokens(tokens) => tokens,
-                    PasswordAuth::Challenge { name, .. } => {
-                        return Err(AccountError::Unexpected(CognitoError::Unexpected {
-                            code: "UnexpectedChallenge".into(),
-                            message: name,
-                        }))
-                    }
-                }
-            }
-            // No code asked: MFA is not active; turning it off is harmless.
-            Ok(PasswordAuth::Tokens(tokens)) => tokens,
-            Ok(PasswordAuth::Challenge { name, .. }) => {
-                return Err(AccountError::Unexpected(CognitoError::Unexpected {
-                    code: "UnexpectedChallenge".into(),
-                    message: name,
-                }))
-            }
-        };
-        // The proof's own tokens are not kept.
-        if let Some(refresh) = proof.refresh_token.as_deref() {
-            let _ = self.idp.revoke_refresh_token(refresh).await;
-        }
+    /// Turns MFA off (after the caller has had the password and a current code proven again:
+    /// `SignInService::reauthenticate`).
+    pub async fn disable_totp(&self, access_token: &str) -> Result<(), AccountError> {
         Ok(self.idp.set_totp(access_token, false).await?)
     }
 }

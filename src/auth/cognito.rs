@@ -70,6 +70,13 @@ pub enum CognitoError {
     InvalidParameter(String),
     #[error("this Cognito endpoint does not support the operation ({0})")]
     Unsupported(String),
+    /// The pool's pre-authentication trigger refused the attempt: the name is locked
+    /// (`UserLambdaValidationException` carrying the lockout's message; minutes when named).
+    #[error("the pool's lockout trigger refused the attempt")]
+    Locked { minutes: Option<i64> },
+    /// Another refusal by a trigger (e.g. it could not reach its table: it fails closed).
+    #[error("a user pool trigger refused the attempt: {0}")]
+    TriggerRefused(String),
     #[error("Cognito is throttling requests ({code})")]
     Throttled { code: String },
     #[error("Cognito is unreachable or failing: {0}")]
@@ -664,6 +671,10 @@ pub fn classify_code(code: &str, message: &str) -> CognitoError {
             CognitoError::InvalidCredentials { code: code.into() }
         }
         "UserNotConfirmedException" => CognitoError::NotConfirmed,
+        "UserLambdaValidationException" => match gatehouse_lockout::lock_in_message(message) {
+            Some(minutes) => CognitoError::Locked { minutes },
+            None => CognitoError::TriggerRefused(message.into()),
+        },
         "UsernameExistsException" | "AliasExistsException" => CognitoError::UsernameExists,
         "CodeMismatchException" => CognitoError::CodeMismatch,
         "ExpiredCodeException" => CognitoError::CodeExpired,
@@ -724,6 +735,21 @@ mod tests {
         assert!(matches!(
             classify_code("InternalErrorException", ""),
             CognitoError::Unavailable(_)
+        ));
+        // The pool's lockout trigger, as Cognito relays its refusal.
+        assert!(matches!(
+            classify_code(
+                "UserLambdaValidationException",
+                "PreAuthentication failed with error Too many failed attempts. Try again in 14 minutes.."
+            ),
+            CognitoError::Locked { minutes: Some(14) }
+        ));
+        assert!(matches!(
+            classify_code(
+                "UserLambdaValidationException",
+                "PreAuthentication failed with error Sign-in is temporarily unavailable."
+            ),
+            CognitoError::TriggerRefused(_)
         ));
         assert!(!classify_code("TooManyRequestsException", "").is_credentials());
         assert!(!classify_code("CognitoLocal#Unsupported", "").is_credentials());

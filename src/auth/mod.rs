@@ -6,10 +6,11 @@
 //! - [`session`]: the DynamoDB-backed `tower-sessions` store and the signed-in session data.
 //! - [`signing`]: HMAC signatures for the CSRF token and the flash cookie.
 //! - [`redirect`]: the `next=` sanitiser (local paths only).
-//! - [`lockout`]: failed-attempt counting and locks on a shared DynamoDB table.
+//! - [`lockout`]: attempts admitted before Cognito is asked, and locks, on a shared DynamoDB
+//!   table (the workspace crate `gatehouse-lockout`, shared with the pool's trigger).
 //! - [`oidc`]: the Hosted UI authorization-code flow (PKCE, state, nonce).
-//! - [`signin`]: the password sign-in service (lockout check, Cognito, token verification) and
-//!   its second steps (authenticator code, new password).
+//! - [`signin`]: the sign-in service (every password or code attempt under the lockout, Cognito,
+//!   token verification), its second steps, and re-authentication before account changes.
 //! - [`refresh`]: single-flight token refresh before the access token expires.
 
 pub mod account;

@@ -26,11 +26,8 @@ use tower_sessions::session_store::{self, SessionStore};
 use tower_sessions::Session;
 
 /// Seconds since the Unix epoch; injectable so tests can move time.
-pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
-
-pub fn system_clock() -> Clock {
-    Arc::new(|| time::OffsetDateTime::now_utc().unix_timestamp())
-}
+/// The clock every time-dependent part reads (one type with the lockout's).
+pub use gatehouse_lockout::{system_clock, Clock};
 
 #[derive(Clone)]
 pub struct DynamoSessionStore {

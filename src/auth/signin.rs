@@ -3,11 +3,13 @@
 //! unknown user, wrong password and unconfirmed account are one and the same message.
 
 use super::cognito::{CognitoError, IdentityProvider, PasswordAuth, TokenSet};
-use super::lockout::{Failure, LockoutError, LockoutStore};
+use super::lockout::{minutes_until, Admission, Admitted, LockoutError, LockoutStore};
 use super::session::{AuthSession, Clock, SignInMethod};
 use super::tokens::{TokenError, TokenVerifier};
+use crate::config::LockoutMode;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -74,12 +76,8 @@ impl SignInError {
 }
 
 pub const INVALID_CREDENTIALS: &str = "Incorrect email or password.";
-/// "Too many failed attempts. Try again in 14 minutes."
-pub fn locked_message(minutes: i64) -> String {
-    let minutes = minutes.max(1);
-    let unit = if minutes == 1 { "minute" } else { "minutes" };
-    format!("Too many failed attempts. Try again in {minutes} {unit}.")
-}
+/// "Too many failed attempts. Try again in 14 minutes." (one text for the app and the trigger).
+pub use super::lockout::{locked_message, normalize_username};
 
 pub const WRONG_CODE: &str =
     "That code is not right. Enter the current 6-digit code from your authenticator app.";
@@ -160,16 +158,28 @@ pub const CHALLENGE_KEY: &str = "challenge";
 
 pub const UNAVAILABLE: &str = "Sign-in is temporarily unavailable. Please try again in a moment.";
 
-/// Usernames are emails: trimmed and lower-cased, so `Alice@Example.com ` is `alice@example.com`.
-pub fn normalize_username(email: &str) -> String {
-    email.trim().to_lowercase()
-}
-
 pub struct SignInService {
     idp: Arc<dyn IdentityProvider>,
     verifier: Arc<TokenVerifier>,
     lockout: LockoutStore,
+    mode: LockoutMode,
     clock: Clock,
+}
+
+/// What Cognito's answer says about the secret an attempt tried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Right, and the sign-in (or the account change) is done: the name's record is cleared.
+    Right,
+    /// Right, and a second step follows (its own attempt): nothing changes yet.
+    Partial,
+    /// Wrong: the attempt stays counted; if it filled the window, the name is locked.
+    Wrong,
+    /// Cognito never judged it (throttled, unreachable, or checks before Cognito failed): the
+    /// attempt is given back.
+    NotJudged,
+    /// Any other answer: the attempt stays counted.
+    Other,
 }
 
 impl SignInService {
@@ -183,8 +193,15 @@ impl SignInService {
             idp,
             verifier,
             lockout,
+            mode: LockoutMode::App,
             clock,
         }
+    }
+
+    /// Which door admits password attempts (see [`LockoutMode`]).
+    pub fn with_lockout_mode(mut self, mode: LockoutMode) -> Self {
+        self.mode = mode;
+        self
     }
 
     pub fn lockout(&self) -> &LockoutStore {
@@ -195,8 +212,104 @@ impl SignInService {
         self.idp.as_ref()
     }
 
-    /// Email/password sign-in (`USER_PASSWORD_AUTH`). Two DynamoDB requests at most (see
-    /// [`super::lockout`]): the lock check before Cognito, then the failure count or reset.
+    /// Runs one attempt on `username` under the lockout: admitted (counted) by DynamoDB
+    /// *before* `call` asks Cognito, refused with the lock message when the window is full or a
+    /// lock runs, and 503 when the admission cannot be written (never an uncounted attempt).
+    /// `verdict` sorts Cognito's answer: right clears the record, wrong stays counted (and
+    /// locks when it filled the window: then the lock message is the answer), never judged is
+    /// given back. With `admit` false the attempt is not admitted here (in `pool` mode the
+    /// pool's trigger admits password attempts) and the answer is passed through.
+    pub async fn attempt<T, E>(
+        &self,
+        username: &str,
+        admit: bool,
+        call: impl Future<Output = Result<T, E>>,
+        verdict: impl FnOnce(&Result<T, E>) -> Verdict,
+    ) -> Result<Result<T, E>, SignInError> {
+        if !admit {
+            return Ok(call.await);
+        }
+        let admitted = match self.lockout.admit(username).await {
+            Ok(Admission::Admitted(a)) => a,
+            Ok(Admission::Locked { locked_until }) => {
+                return Err(SignInError::Locked {
+                    minutes: minutes_until(locked_until, self.lockout.now()),
+                })
+            }
+            Err(e) => return Err(SignInError::LockoutUnavailable(e)),
+        };
+        let answer = call.await;
+        match verdict(&answer) {
+            Verdict::Right => self.clear(username).await,
+            Verdict::Wrong => {
+                if let Some(minutes) = self.judged_wrong(username, &admitted).await {
+                    return Err(SignInError::Locked { minutes });
+                }
+            }
+            Verdict::NotJudged => {
+                if let Err(e) = self.lockout.refund(username, &admitted).await {
+                    tracing::warn!(error = %e, "could not give back an attempt Cognito never judged");
+                }
+            }
+            Verdict::Partial | Verdict::Other => {}
+        }
+        Ok(answer)
+    }
+
+    /// A wrong answer to an admitted attempt: the minutes of the lock it engaged, if it filled
+    /// the window (the lock holds even when its marker for the admin view cannot be written).
+    async fn judged_wrong(&self, username: &str, admitted: &Admitted) -> Option<i64> {
+        let until = match self.lockout.failed(username, admitted).await {
+            Ok(until) => until,
+            Err(e) => {
+                tracing::error!(error = %e, "could not write the lock marker");
+                self.lockout
+                    .fills_window(admitted)
+                    .then(|| self.lockout.lock_end(admitted))
+            }
+        }?;
+        tracing::warn!(user = %log_name(username), "account name locked");
+        Some(minutes_until(until, self.lockout.now()))
+    }
+
+    /// After a success: the name's record goes (a failure to delete it only leaves counted
+    /// attempts to expire with their window).
+    async fn clear(&self, username: &str) {
+        if let Err(e) = self.lockout.clear(username).await {
+            tracing::warn!(error = %e, "could not clear the attempts after a success");
+        }
+    }
+
+    /// Whole minutes of a lock whose end is not known (the trigger's message named none).
+    fn lock_minutes(&self) -> i64 {
+        minutes_until(self.lockout.policy().lock_duration.as_secs() as i64, 0)
+    }
+
+    /// `InitiateAuth` with a password, under the lockout: admitted by the app in `app` mode,
+    /// by the pool's pre-authentication trigger in `pool` mode (whose refusal is shown as the
+    /// lock message). Used by sign-in and by the re-authentication before account changes.
+    pub async fn check_password(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<PasswordAuth, SignInError> {
+        let answer = self
+            .attempt(
+                username,
+                self.mode == LockoutMode::App,
+                self.idp.password_auth(username, password),
+                |answer| match answer {
+                    Ok(PasswordAuth::Tokens(_)) => Verdict::Right,
+                    Ok(PasswordAuth::Challenge { .. }) => Verdict::Partial,
+                    Err(e) => password_verdict(e),
+                },
+            )
+            .await?;
+        answer.map_err(|e| password_refused(e, self.lock_minutes()))
+    }
+
+    /// Email/password sign-in (`USER_PASSWORD_AUTH`): see [`Self::attempt`] for the lockout
+    /// (one DynamoDB request for a refusal or a failure, two for a success or a lock).
     pub async fn password(
         &self,
         email: &str,
@@ -204,34 +317,15 @@ impl SignInService {
         next: &str,
     ) -> Result<SignInOutcome, SignInError> {
         let username = normalize_username(email);
-        let status = self
-            .lockout
-            .check(&username)
-            .await
-            .map_err(SignInError::LockoutUnavailable)?;
-        if let Some(minutes) = status.minutes_left(self.lockout.now()) {
-            return Err(SignInError::Locked { minutes });
-        }
-        match self.idp.password_auth(&username, password).await {
-            Ok(PasswordAuth::Tokens(tokens)) => {
-                self.signed_in(tokens, &username, status.failures).await
-            }
-            Ok(PasswordAuth::Challenge {
+        match self.check_password(&username, password).await? {
+            PasswordAuth::Tokens(tokens) => self.signed_in(tokens).await,
+            PasswordAuth::Challenge {
                 name,
                 session,
                 user_id,
-            }) => self
+            } => self
                 .pending(&name, session, user_id, &username, next)
                 .map(SignInOutcome::Challenge),
-            Err(e @ (CognitoError::InvalidCredentials { .. } | CognitoError::NotConfirmed)) => {
-                Err(self
-                    .count_failure(&username, &status, SignInError::InvalidCredentials(e))
-                    .await)
-            }
-            Err(e @ (CognitoError::Throttled { .. } | CognitoError::Unavailable(_))) => {
-                Err(SignInError::Unavailable(e))
-            }
-            Err(e) => Err(SignInError::Unexpected(e)),
         }
     }
 
@@ -261,62 +355,102 @@ impl SignInService {
         })
     }
 
-    /// Counts a failed attempt; the error to show is `fallback` unless the lock engaged.
-    async fn count_failure(
+    /// A code from the authenticator app, under the lockout in either mode (no trigger sees
+    /// challenge answers): admitted before Cognito is asked, a wrong code counted like a wrong
+    /// password.
+    pub async fn check_code(
         &self,
         username: &str,
-        status: &super::lockout::LockStatus,
-        fallback: SignInError,
-    ) -> SignInError {
-        match self.lockout.record_failure(username, status).await {
-            Ok(Failure::Counted {
-                locked_until: Some(until),
-                ..
-            }) => {
-                tracing::warn!(user = %log_name(username), "account name locked");
-                let now = self.lockout.now();
-                SignInError::Locked {
-                    minutes: ((until - now) + 59) / 60,
+        user_id: &str,
+        cognito_session: &str,
+        code: &str,
+    ) -> Result<Result<PasswordAuth, CognitoError>, SignInError> {
+        self.attempt(
+            username,
+            true,
+            self.idp.answer_totp(user_id, cognito_session, code),
+            |answer| match answer {
+                Ok(PasswordAuth::Tokens(_)) => Verdict::Right,
+                Ok(PasswordAuth::Challenge { .. }) => Verdict::Partial,
+                Err(CognitoError::CodeMismatch | CognitoError::CodeExpired) => Verdict::Wrong,
+                Err(CognitoError::Throttled { .. } | CognitoError::Unavailable(_)) => {
+                    Verdict::NotJudged
                 }
-            }
-            Ok(Failure::AlreadyLocked) => {
-                let minutes = (self.lockout.policy().lock_duration.as_secs() as i64 + 59) / 60;
-                SignInError::Locked { minutes }
-            }
-            Ok(Failure::Counted { .. }) => fallback,
-            Err(le) => {
-                tracing::error!(error = %le, "could not count a failed sign-in");
-                fallback
-            }
-        }
+                Err(_) => Verdict::Other,
+            },
+        )
+        .await
     }
 
-    /// The code from the authenticator app (`SOFTWARE_TOKEN_MFA`). A wrong code is a failed
-    /// attempt for the lockout, exactly like a wrong password; a lock refuses before Cognito.
+    /// The code from the authenticator app (`SOFTWARE_TOKEN_MFA`) at sign-in.
     pub async fn answer_totp(
         &self,
         pending: &PendingChallenge,
         code: &str,
     ) -> Result<SignInOutcome, SignInError> {
         self.check_challenge_age(pending)?;
-        let status = self
-            .lockout
-            .check(&pending.username)
-            .await
-            .map_err(SignInError::LockoutUnavailable)?;
-        if let Some(minutes) = status.minutes_left(self.lockout.now()) {
-            return Err(SignInError::Locked { minutes });
-        }
         let answer = self
-            .idp
-            .answer_totp(&pending.user_id, &pending.cognito_session, code)
-            .await;
+            .check_code(
+                &pending.username,
+                &pending.user_id,
+                &pending.cognito_session,
+                code,
+            )
+            .await?;
         match answer {
-            Err(e @ (CognitoError::CodeMismatch | CognitoError::CodeExpired)) => Err(self
-                .count_failure(&pending.username, &status, SignInError::WrongCode(e))
-                .await),
-            other => self.finish_challenge(pending, other, status.failures).await,
+            Err(e @ (CognitoError::CodeMismatch | CognitoError::CodeExpired)) => {
+                Err(SignInError::WrongCode(e))
+            }
+            other => self.finish_challenge(pending, other).await,
         }
+    }
+
+    /// Proves the signed-in user's password again (and, when Cognito asks for it, a current
+    /// authenticator code) before an account change, as a real sign-in under the lockout:
+    /// every guess here counts exactly like one at the sign-in form. The proof's tokens are
+    /// revoked, never kept.
+    pub async fn reauthenticate(
+        &self,
+        email: &str,
+        password: &str,
+        code: Option<&str>,
+    ) -> Result<(), SignInError> {
+        let username = normalize_username(email);
+        let tokens = match self.check_password(&username, password).await? {
+            PasswordAuth::Tokens(tokens) => tokens,
+            PasswordAuth::Challenge {
+                name,
+                session: Some(session),
+                user_id,
+            } if name == "SOFTWARE_TOKEN_MFA" => {
+                let Some(code) = code else {
+                    // Cognito asks for the code only once the password is right.
+                    self.clear(&username).await;
+                    return Ok(());
+                };
+                let user_id = user_id.unwrap_or_else(|| username.clone());
+                match self.check_code(&username, &user_id, &session, code).await? {
+                    Ok(PasswordAuth::Tokens(tokens)) => tokens,
+                    Err(e @ (CognitoError::CodeMismatch | CognitoError::CodeExpired)) => {
+                        return Err(SignInError::WrongCode(e))
+                    }
+                    Err(e @ (CognitoError::Throttled { .. } | CognitoError::Unavailable(_))) => {
+                        return Err(SignInError::Unavailable(e))
+                    }
+                    Err(e) => return Err(SignInError::Unexpected(e)),
+                    Ok(PasswordAuth::Challenge { name, .. }) => {
+                        return Err(SignInError::UnsupportedChallenge(name))
+                    }
+                }
+            }
+            PasswordAuth::Challenge { name, .. } => {
+                return Err(SignInError::UnsupportedChallenge(name))
+            }
+        };
+        if let Some(refresh) = tokens.refresh_token.as_deref() {
+            let _ = self.idp.revoke_refresh_token(refresh).await;
+        }
+        Ok(())
     }
 
     /// The new password for an account created with a temporary one (`NEW_PASSWORD_REQUIRED`).
@@ -331,27 +465,21 @@ impl SignInService {
             .idp
             .answer_new_password(&pending.user_id, &pending.cognito_session, new_password)
             .await;
+        if let Ok(PasswordAuth::Tokens(_)) = answer {
+            // The password attempt that led here was right.
+            self.clear(&pending.username).await;
+        }
         match answer {
             Err(e @ CognitoError::PasswordPolicy(_)) => Err(SignInError::WeakPassword(e)),
-            other => self.finish_challenge(pending, other, 0).await,
+            other => self.finish_challenge(pending, other).await,
         }
     }
 
-    /// Verified tokens: the session, and the failure count reset if there was one.
-    async fn signed_in(
-        &self,
-        tokens: TokenSet,
-        username: &str,
-        failures: u32,
-    ) -> Result<SignInOutcome, SignInError> {
+    /// Verified tokens: the session (the lockout record was cleared when Cognito said yes).
+    async fn signed_in(&self, tokens: TokenSet) -> Result<SignInOutcome, SignInError> {
         let session = self
             .session_from_tokens(tokens, SignInMethod::Password, None)
             .await?;
-        if failures > 0 {
-            if let Err(e) = self.lockout.reset(username).await {
-                tracing::warn!(error = %e, "could not reset the failure count after a sign-in");
-            }
-        }
         Ok(SignInOutcome::SignedIn(Box::new(session)))
     }
 
@@ -366,12 +494,9 @@ impl SignInService {
         &self,
         pending: &PendingChallenge,
         answer: Result<PasswordAuth, CognitoError>,
-        failures: u32,
     ) -> Result<SignInOutcome, SignInError> {
         match answer {
-            Ok(PasswordAuth::Tokens(tokens)) => {
-                self.signed_in(tokens, &pending.username, failures).await
-            }
+            Ok(PasswordAuth::Tokens(tokens)) => self.signed_in(tokens).await,
             Ok(PasswordAuth::Challenge {
                 name,
                 session,
@@ -476,6 +601,34 @@ pub fn federated_method(provider: Option<&str>, method: SignInMethod) -> SignInM
     }
 }
 
+/// What the user is told when Cognito refuses a password: one message for a wrong password, an
+/// unknown user and an unconfirmed account; the pool trigger's lock refusal as the lock message
+/// (`lock_minutes` when it names no time); any other trigger refusal as "unavailable".
+fn password_refused(e: CognitoError, lock_minutes: i64) -> SignInError {
+    match e {
+        e @ (CognitoError::InvalidCredentials { .. } | CognitoError::NotConfirmed) => {
+            SignInError::InvalidCredentials(e)
+        }
+        CognitoError::Locked { minutes } => SignInError::Locked {
+            minutes: minutes.unwrap_or(lock_minutes),
+        },
+        e @ (CognitoError::Throttled { .. }
+        | CognitoError::Unavailable(_)
+        | CognitoError::TriggerRefused(_)) => SignInError::Unavailable(e),
+        e => SignInError::Unexpected(e),
+    }
+}
+
+/// How Cognito's refusal of a password counts: wrong credentials count (an unconfirmed
+/// account too: one message for all), an outage is given back.
+fn password_verdict(e: &CognitoError) -> Verdict {
+    match e {
+        CognitoError::InvalidCredentials { .. } | CognitoError::NotConfirmed => Verdict::Wrong,
+        CognitoError::Throttled { .. } | CognitoError::Unavailable(_) => Verdict::NotJudged,
+        _ => Verdict::Other,
+    }
+}
+
 /// How a username appears in logs: enough to correlate, not the address itself.
 pub fn log_name(username: &str) -> String {
     use sha2::{Digest, Sha256};
@@ -540,6 +693,24 @@ mod tests {
         let (_, status) =
             SignInError::WeakPassword(CognitoError::PasswordPolicy("x".into())).user_message();
         assert_eq!(status, 422);
+    }
+
+    #[test]
+    fn the_pool_triggers_refusals_are_told_as_the_lock_or_unavailable() {
+        // As `classify_code` sorts Cognito's `UserLambdaValidationException` (unit-tested in
+        // `cognito`): the seam below the SDK call, since no emulator calls the trigger.
+        let locked = password_refused(CognitoError::Locked { minutes: Some(14) }, 15);
+        assert_eq!(
+            locked.user_message(),
+            (locked_message(14), 429),
+            "the trigger's own minutes"
+        );
+        let locked = password_refused(CognitoError::Locked { minutes: None }, 15);
+        assert_eq!(locked.user_message(), (locked_message(15), 429));
+        let refused = password_refused(CognitoError::TriggerRefused("x".into()), 15);
+        assert_eq!(refused.user_message(), (UNAVAILABLE.to_string(), 503));
+        let wrong = password_refused(CognitoError::NotConfirmed, 15);
+        assert_eq!(wrong.user_message(), (INVALID_CREDENTIALS.to_string(), 401));
     }
 
     #[test]

@@ -39,7 +39,7 @@ fn Admin() -> impl IntoView {
             <h1>"Admin"</h1>
             <nav aria-label="Admin sections">
                 <ul class="inline-links">
-                    <li><a href="/admin/lockouts">"Locked accounts and recent failed sign-ins"</a></li>
+                    <li><a href="/admin/lockouts">"Locked accounts"</a></li>
                     <li><a href="/admin/audit">"Audit log"</a></li>
                 </ul>
             </nav>

@@ -1,13 +1,15 @@
-//! `/admin/lockouts` (group `admins`): account names with recent failed sign-ins or a running
-//! lock, each with an Unlock button (a CSRF-protected POST, checked again on the server).
+//! `/admin/lockouts` (group `admins`): the account names locked now, soonest unlock first,
+//! 50 a page, each with an Unlock button (a CSRF-protected POST, checked again on the server).
 
 use super::{latest_form_state, FormAlert, Gate};
 use crate::access::Area;
 use crate::api::{list_lockouts, UnlockAccount};
 use crate::app::use_session;
 use crate::model::LockoutRow;
+use crate::pages::urlencode;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 pub const FORM: &str = "unlock";
 
@@ -23,8 +25,12 @@ pub fn LockoutsPage() -> impl IntoView {
 fn Lockouts() -> impl IntoView {
     let info = use_session();
     let unlock = ServerAction::<UnlockAccount>::new();
+    let query = use_query_map();
     // Re-read after every unlock.
-    let data = Resource::new_blocking(move || unlock.version().get(), |_| list_lockouts());
+    let data = Resource::new_blocking(
+        move || (unlock.version().get(), query.with(|q| q.get("page"))),
+        |(_, page)| list_lockouts(page),
+    );
     view! {
         <section class="card">
             <p class="breadcrumb"><a href="/admin">"Admin"</a> " / Lockouts"</p>
@@ -36,12 +42,18 @@ fn Lockouts() -> impl IntoView {
                     let csrf = session.csrf.clone();
                     data.get().map(|result| match result {
                         Err(e) => view! { <div class="alert" role="alert">{e.to_string()}</div> }.into_any(),
-                        Ok(d) => view! {
-                            <p class="muted">{d.policy}</p>
-                            {state.notice.clone().map(|n| view! { <p class="notice" role="status">{n}</p> })}
-                            <FormAlert state=state.clone()/>
-                            <LockoutTable rows=d.rows unlock csrf/>
-                        }.into_any(),
+                        Ok(d) => {
+                            let next = d.next_page.clone().map(|token| {
+                                format!("/admin/lockouts?page={}", urlencode(&token))
+                            });
+                            view! {
+                                <p class="muted">{d.policy}</p>
+                                {state.notice.clone().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+                                <FormAlert state=state.clone()/>
+                                <LockoutTable rows=d.rows unlock csrf/>
+                                {next.map(|href| view! { <p><a href=href data-testid="next-page">"Next page"</a></p> })}
+                            }.into_any()
+                        }
                     })
                 }}
             </Suspense>
@@ -56,17 +68,16 @@ fn LockoutTable(
     csrf: String,
 ) -> impl IntoView {
     if rows.is_empty() {
-        return view! { <p data-testid="no-lockouts">"No locked accounts and no recent failed sign-ins."</p> }.into_any();
+        return view! { <p data-testid="no-lockouts">"No account is locked."</p> }.into_any();
     }
     view! {
         <div class="table-wrap">
             <table class="data">
-                <caption class="visually-hidden">"Accounts with recent failed sign-ins"</caption>
+                <caption class="visually-hidden">"Locked accounts"</caption>
                 <thead>
                     <tr>
                         <th scope="col">"Account"</th>
-                        <th scope="col">"Failures"</th>
-                        <th scope="col">"Last failure"</th>
+                        <th scope="col">"Attempts"</th>
                         <th scope="col">"Unlocks at"</th>
                         <th scope="col"><span class="visually-hidden">"Action"</span></th>
                     </tr>
@@ -80,9 +91,8 @@ fn LockoutTable(
                         view! {
                             <tr data-testid="lockout-row" data-username=name>
                                 <th scope="row">{shown}</th>
-                                <td>{row.failures}</td>
-                                <td>{row.last_failure}</td>
-                                <td>{row.unlocks_at.unwrap_or_else(|| "not locked".into())}</td>
+                                <td>{row.attempts}</td>
+                                <td>{row.unlocks_at}</td>
                                 <td>
                                     <ActionForm action=unlock attr:class="inline">
                                         <input type="hidden" name="csrf" value=csrf/>

@@ -197,9 +197,11 @@ fn MfaBody(
         None => view! {
             <div class="stack">
             <p data-testid="mfa-status">"Two-step verification is " <strong>"off"</strong> ". Turn it on to ask for a code from an authenticator app (such as Google Authenticator or 1Password) each time you sign in."</p>
-            <ActionForm action=start attr:class="stack">
+            <ActionForm action=start attr:class="stack" attr:novalidate="true">
                 <FormAlert state=started.clone()/>
                 <input type="hidden" name="csrf" value=csrf/>
+                <TextField id="current" label="Your password" kind="password" autocomplete="current-password"
+                    error=started.field_error("current")/>
                 <button type="submit" class="button" disabled=move || start.pending().get()>"Set up two-step verification"</button>
             </ActionForm>
             </div>

@@ -255,39 +255,46 @@ pub async fn require(area: Area) -> Result<AuthSession, ApiError> {
     }
 }
 
-pub async fn list_lockouts() -> Result<LockoutsData, ApiError> {
+/// Locked names per page of `/admin/lockouts`.
+pub const LOCKOUTS_PAGE: i32 = 50;
+
+/// The names locked now, a page at a time: one query on the lockout table's sparse index
+/// (names that were only counted, however many, are never read).
+pub async fn list_lockouts(page: Option<String>) -> Result<LockoutsData, ApiError> {
     require(Area::Admin).await?;
     let state = app_state()?;
     let store = state.svc.sign_in.lockout();
-    let entries = store.list().await.map_err(|e| {
-        tracing::error!(error = %e, "could not list lockouts");
-        unavailable()
-    })?;
+    let locked = store
+        .locked(page.as_deref().filter(|p| !p.is_empty()), LOCKOUTS_PAGE)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "could not list lockouts");
+            unavailable()
+        })?;
     let now = store.now();
-    let rows = entries
+    let rows = locked
+        .entries
         .into_iter()
         .map(|e| LockoutRow {
             username: e.username,
-            failures: e.failures,
-            last_failure: format_time(e.last_failure, true),
-            unlocks_at: e.locked_until.map(|until| {
-                format!(
-                    "{} (in {} min)",
-                    format_time(until, false),
-                    ((until - now) + 59) / 60
-                )
-            }),
+            attempts: e.attempts,
+            unlocks_at: format!(
+                "{} (in {} min)",
+                format_time(e.locked_until, false),
+                crate::auth::lockout::minutes_until(e.locked_until, now)
+            ),
         })
         .collect();
     let policy = store.policy();
     Ok(LockoutsData {
         rows,
         policy: format!(
-            "{} failed sign-ins within {} lock an account for {}.",
+            "{} sign-in attempts within {} lock an account for {}; a success clears the count.",
             policy.max_attempts,
             minutes(policy.window.as_secs()),
             minutes(policy.lock_duration.as_secs())
         ),
+        next_page: locked.next,
     })
 }
 
@@ -306,7 +313,7 @@ pub async fn unlock_account(username: String, csrf: String) -> Result<FormState,
             "/admin/lockouts",
         );
     }
-    match state.svc.sign_in.lockout().reset(&username).await {
+    match state.svc.sign_in.lockout().clear(&username).await {
         Ok(()) => {
             tracing::warn!(
                 admin = %admin.email,

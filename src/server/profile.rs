@@ -7,17 +7,15 @@ use super::actions::{finish_sign_in, require};
 use super::render::{app_state, csrf_valid, finish_form, session, set_status};
 use crate::access::Area;
 use crate::auth::account::{normalize_code, otpauth_uri, qr_svg, AccountError};
-use crate::auth::lockout::{Failure, LockStatus};
 use crate::auth::session::{self, AuthSession};
 use crate::auth::signin::{
-    locked_message, normalize_username, ChallengeKind, PendingChallenge, SignInError,
-    CHALLENGE_EXPIRED, CHALLENGE_KEY,
+    normalize_username, ChallengeKind, PendingChallenge, SignInError, Verdict, CHALLENGE_EXPIRED,
+    CHALLENGE_KEY,
 };
 use crate::events::EventKind;
 use crate::model::{forms, AccountData, ApiError, FormState, MfaData, MfaSetup};
 use crate::server::audit;
 use crate::server::error::AppError;
-use crate::server::AppState;
 
 /// The session key of a TOTP secret between "Set up" and the first verified code.
 const TOTP_SETUP_KEY: &str = "totp_setup";
@@ -145,16 +143,33 @@ pub async fn change_password(
         Ok(form) => form,
         Err(form) => return finish_form(form, PAGE),
     };
-    if let Err(e) = state
-        .svc
-        .accounts
-        .change_password(&user.access_token, &current, &password, &confirm)
+    let accounts = &state.svc.accounts;
+    if let Err(e) = accounts
+        .check_password_change(&current, &password, &confirm)
         .await
     {
-        if matches!(e, AccountError::WrongCurrentPassword) {
-            tracing::info!(sub = %user.sub, "password change refused: wrong current password");
-        }
         return finish_form(explain(form, e), PAGE);
+    }
+    // The current password is a guess like one at the sign-in form: admitted and counted.
+    let changed = state
+        .svc
+        .sign_in
+        .attempt(
+            &normalize_username(&user.email),
+            true,
+            accounts.change_password(&user.access_token, &current, &password),
+            account_verdict,
+        )
+        .await;
+    match changed {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            if matches!(e, AccountError::WrongCurrentPassword) {
+                tracing::info!(sub = %user.sub, "password change refused: wrong current password");
+            }
+            return finish_form(explain(form, e), PAGE);
+        }
+        Err(e) => return finish_form(refused(form, e), PAGE),
     }
     tracing::info!(sub = %user.sub, "password changed");
     audit::note(&state, EventKind::PasswordChanged, &user.email, |e| {
@@ -265,74 +280,34 @@ pub async fn mfa_data() -> Result<MfaData, ApiError> {
     Ok(MfaData { enabled, setup })
 }
 
-/// Codes typed on the account pages count like codes at sign-in: a lock refuses before
-/// Cognito, and a wrong code is a failed attempt (so a stolen session cannot guess its way
-/// to turning MFA off).
-async fn code_lock(state: &AppState, email: &str) -> Result<LockStatus, (String, u16)> {
-    let lockout = state.svc.sign_in.lockout();
-    match lockout.check(&normalize_username(email)).await {
-        Ok(status) => match status.minutes_left(lockout.now()) {
-            Some(minutes) => Err((locked_message(minutes), 429)),
-            None => Ok(status),
-        },
-        Err(e) => {
-            tracing::error!(error = %e, "lockout check failed");
-            Err((crate::auth::signin::UNAVAILABLE.to_string(), 503))
-        }
-    }
-}
-
-/// Counts a wrong code; the message to show when the lock engaged.
-async fn count_wrong_code(state: &AppState, email: &str, status: &LockStatus) -> Option<String> {
-    let lockout = state.svc.sign_in.lockout();
-    match lockout
-        .record_failure(&normalize_username(email), status)
-        .await
-    {
-        Ok(Failure::Counted {
-            locked_until: Some(until),
-            ..
-        }) => Some(locked_message(((until - lockout.now()) + 59) / 60)),
-        Ok(Failure::AlreadyLocked) => Some(locked_message(
-            (lockout.policy().lock_duration.as_secs() as i64 + 59) / 60,
-        )),
-        Ok(_) => None,
-        Err(e) => {
-            tracing::error!(error = %e, "could not count a wrong code");
-            None
-        }
-    }
-}
-
-/// Runs a code-checked account step under the lockout.
-async fn with_code_lock(
-    state: &AppState,
-    user: &AuthSession,
-    form: FormState,
-    step: impl std::future::Future<Output = Result<(), AccountError>>,
-) -> Result<FormState, FormState> {
-    let status = match code_lock(state, &user.email).await {
-        Ok(status) => status,
-        Err((message, code)) => return Err(form.with_error(message, code)),
-    };
-    match step.await {
-        Ok(()) => Ok(form),
+/// How an account step's answer counts towards the lockout (see [`Verdict`]).
+fn account_verdict(answer: &Result<(), AccountError>) -> Verdict {
+    match answer {
+        Ok(()) => Verdict::Right,
         Err(
-            e @ (AccountError::CodeMismatch
+            AccountError::CodeMismatch
             | AccountError::CodeExpired
-            | AccountError::WrongCurrentPassword),
-        ) => {
-            if !matches!(e, AccountError::WrongCurrentPassword) {
-                audit::note(state, EventKind::MfaFailed, &user.email, |e| {
-                    e.method(user.method)
-                });
-            }
-            match count_wrong_code(state, &user.email, &status).await {
-                Some(locked) => Err(form.with_error(locked, 429)),
-                None => Err(app_code_error(form, e)),
-            }
+            | AccountError::WrongCurrentPassword,
+        ) => Verdict::Wrong,
+        Err(AccountError::Unavailable(_) | AccountError::BadCode) => Verdict::NotJudged,
+        Err(_) => Verdict::Other,
+    }
+}
+
+/// A re-authentication or a guarded step that did not pass: the message where the user looks.
+fn refused(form: FormState, e: SignInError) -> FormState {
+    match e {
+        SignInError::InvalidCredentials(_) => {
+            form.with_field_error("current", "Your current password is not right.")
         }
-        Err(e) => Err(app_code_error(form, e)),
+        SignInError::WrongCode(_) => form.with_field_error("code", WRONG_APP_CODE),
+        other => {
+            let (message, status) = other.user_message();
+            if status >= 500 {
+                AppError::from(other).log();
+            }
+            form.with_error(message, status)
+        }
     }
 }
 
@@ -346,8 +321,10 @@ fn app_code_error(form: FormState, e: AccountError) -> FormState {
     }
 }
 
-/// "Set up": a new authenticator secret, kept in the server session until verified.
-pub async fn start_mfa(csrf: String) -> Result<FormState, ApiError> {
+/// "Set up": after the current password is proven again (under the lockout: a stolen
+/// session cannot enrol its own authenticator), a new authenticator secret, kept in the
+/// server session until verified.
+pub async fn start_mfa(current: String, csrf: String) -> Result<FormState, ApiError> {
     const PAGE: &str = "/account/mfa";
     let user = require(Area::Dashboard).await?;
     let state = app_state()?;
@@ -369,6 +346,20 @@ pub async fn start_mfa(csrf: String) -> Result<FormState, ApiError> {
             )
         }
         Err(e) => return finish_form(explain(form, e), PAGE),
+    }
+    if current.is_empty() {
+        return finish_form(
+            form.with_field_error("current", "Enter your current password."),
+            PAGE,
+        );
+    }
+    if let Err(e) = state
+        .svc
+        .sign_in
+        .reauthenticate(&user.email, &current, None)
+        .await
+    {
+        return finish_form(refused(form, e), PAGE);
     }
     match state.svc.accounts.start_totp(&user.access_token).await {
         Ok(secret) => {
@@ -413,8 +404,34 @@ pub async fn verify_mfa(code: String, csrf: String) -> Result<FormState, ApiErro
             PAGE,
         );
     }
+    if normalize_code(&code).is_none() {
+        return finish_form(form.with_field_error("code", BAD_APP_CODE), PAGE);
+    }
+    // The code is checked under the lockout like one at sign-in.
     let step = state.svc.accounts.enable_totp(&user.access_token, &code);
-    match with_code_lock(&state, &user, form, step).await {
+    let verified = state
+        .svc
+        .sign_in
+        .attempt(
+            &normalize_username(&user.email),
+            true,
+            step,
+            account_verdict,
+        )
+        .await;
+    let verified = match verified {
+        Ok(Ok(())) => Ok(form),
+        Ok(Err(e)) => {
+            if matches!(e, AccountError::CodeMismatch | AccountError::CodeExpired) {
+                audit::note(&state, EventKind::MfaFailed, &user.email, |e| {
+                    e.method(user.method)
+                });
+            }
+            Err(app_code_error(form, e))
+        }
+        Err(e) => Err(refused(form, e)),
+    };
+    match verified {
         Ok(form) => {
             let _ = session.remove::<String>(TOTP_SETUP_KEY).await;
             tracing::info!(sub = %user.sub, "authenticator MFA turned on");
@@ -447,11 +464,37 @@ pub async fn disable_mfa(
         Ok(form) => form,
         Err(form) => return finish_form(form, PAGE),
     };
-    let step = state
+    if current.is_empty() {
+        return finish_form(
+            form.with_field_error("current", "Enter your current password."),
+            PAGE,
+        );
+    }
+    let Some(code) = normalize_code(&code) else {
+        return finish_form(form.with_field_error("code", BAD_APP_CODE), PAGE);
+    };
+    // Both factors again, as a real sign-in under the lockout.
+    let proven = state
+        .svc
+        .sign_in
+        .reauthenticate(&user.email, &current, Some(&code))
+        .await;
+    if let Err(e) = proven {
+        if matches!(e, SignInError::WrongCode(_)) {
+            audit::note(&state, EventKind::MfaFailed, &user.email, |e| {
+                e.method(user.method)
+            });
+        }
+        return finish_form(refused(form, e), PAGE);
+    }
+    let turned_off = state
         .svc
         .accounts
-        .disable_totp(&user.access_token, &user.email, &current, &code);
-    match with_code_lock(&state, &user, form, step).await {
+        .disable_totp(&user.access_token)
+        .await
+        .map(|()| form.clone())
+        .map_err(|e| explain(form, e));
+    match turned_off {
         Ok(form) => {
             tracing::info!(sub = %user.sub, "authenticator MFA turned off");
             audit::note(&state, EventKind::MfaDisabled, &user.email, |e| e);

@@ -117,7 +117,10 @@ impl AppState {
             config.lockout.clone(),
             clock.clone(),
         );
-        let sign_in = Arc::new(SignInService::new(idp, verifier, lockout, clock.clone()));
+        let sign_in = Arc::new(
+            SignInService::new(idp, verifier, lockout, clock.clone())
+                .with_lockout_mode(config.lockout_mode),
+        );
         // The store's expiry backstop uses real time, as tower-sessions does when it stamps
         // records; the idle/absolute policy runs on `clock`.
         let sessions = DynamoSessionStore::new(dynamo.clone(), config.sessions_table.clone())

@@ -7,6 +7,7 @@ use gatehouse::auth::session::Clock;
 use gatehouse::config::Config;
 use gatehouse::server::state::{aws_sdk_config, cognito_config};
 use gatehouse::server::{serve, AppState};
+use hmac::{Hmac, Mac};
 use reqwest::cookie::{CookieStore, Jar};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -345,4 +346,28 @@ pub async fn create_user(app: &TestApp, email: &str, password: &str, temporary: 
         .user
         .and_then(|u| u.username)
         .expect("AdminCreateUser returns the username")
+}
+
+/// RFC 6238 TOTP (SHA-1, 6 digits, 30 s) from a base32 secret, as an authenticator app does.
+pub fn totp(secret_b32: &str, unix: u64) -> String {
+    let mut bits = 0u64;
+    let mut n = 0;
+    let mut key = Vec::new();
+    for c in secret_b32.trim_end_matches('=').chars() {
+        let v = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+            .find(c.to_ascii_uppercase())
+            .expect("base32") as u64;
+        bits = (bits << 5) | v;
+        n += 5;
+        if n >= 8 {
+            key.push((bits >> (n - 8)) as u8);
+            n -= 8;
+        }
+    }
+    let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(&key).unwrap();
+    mac.update(&(unix / 30).to_be_bytes());
+    let h = mac.finalize().into_bytes();
+    let o = (h[19] & 0x0f) as usize;
+    let bin = (u32::from_be_bytes([h[o], h[o + 1], h[o + 2], h[o + 3]]) & 0x7fff_ffff) % 1_000_000;
+    format!("{bin:06}")
 }
