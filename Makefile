@@ -5,6 +5,8 @@
 #   make build        cargo leptos build
 #   make release      cargo leptos build --release (what the Dockerfile builds)
 #   make lint-cfn     cfn-lint the CloudFormation template in deploy/
+#   make lambda       build + zip the user pool's lockout trigger for provided.al2023 (x86_64)
+#                     -> target/lambda/lockout-trigger/bootstrap.zip
 #   make run          stack + build + app on http://localhost:3000 (Ctrl-C stops all it started)
 #   make test         stack + cargo test + cargo leptos build + Playwright; stops what it started
 #   make bench        release build + stack, then gatehouse vs the Express and Streamlit peers
@@ -22,7 +24,7 @@ export PATH := $(CARGO_BIN):$(PATH)
 endif
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup stack-up stack-down stack-status stack-reset build release lint-cfn run test bench fmt clean-local
+.PHONY: help setup stack-up stack-down stack-status stack-reset build release lint-cfn lambda run test bench fmt clean-local
 
 help:
 	@sed -n 's/^#   make /  make /p' Makefile
@@ -51,6 +53,9 @@ release: setup
 
 lint-cfn:
 	scripts/cfn_lint.sh
+
+lambda:
+	scripts/lambda.sh
 
 bench: setup
 	scripts/bench.sh

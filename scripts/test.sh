@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make test` (after `make setup`): start the local stack, run the Rust tests against it, build
-# with cargo-leptos, then run the Playwright suite (end2end/playwright.config.ts). Whatever
+# `make test` (after `make setup`): start the local stack, run the Rust tests against it (the
+# app, then the lockout crate and the pool's trigger, then `make lambda` and the shipped trigger
+# binary), build with cargo-leptos, then run the Playwright suite (end2end/playwright.config.ts). Whatever
 # happens, the emulators that this run started are stopped again, and the exit status is the
 # first failing step's.
 set -euo pipefail
@@ -50,6 +51,18 @@ step_logged() { # step, with its output also kept for the closing summary
 # A stalled test must fail the run, not eat CI's whole time limit: the test clients time out
 # after 45 s, and the whole Rust step (a cold build included) after 40 minutes.
 step_logged cargo.txt timeout 2400 cargo test --features ssr
+# The workspace's other members: the lockout policy shared with the pool's trigger, and the
+# trigger itself (its handler against the lockout table, its binary against a Runtime API).
+step_logged cargo-crates.txt timeout 1200 cargo test -p gatehouse-lockout -p gatehouse-lockout-trigger
+# The deployable trigger (`make lambda`: linked for Amazon Linux 2023's glibc, checked), and the
+# shipped binary itself run against the test's Lambda Runtime API.
+step timeout 1200 scripts/lambda.sh
+shipped="$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-lambda.XXXXXX")"
+python3 -m zipfile -e target/lambda/lockout-trigger/bootstrap.zip "$shipped"
+chmod 0755 "$shipped/bootstrap"
+step_logged cargo-shipped.txt env LOCKOUT_TRIGGER_BOOTSTRAP="$shipped/bootstrap" \
+  timeout 600 cargo test -p gatehouse-lockout-trigger --test runtime
+rm -rf "$shipped"
 
 step cargo leptos build
 
@@ -64,6 +77,7 @@ step_logged playwright.txt npx --no-install playwright test -c end2end/playwrigh
 count() { # count FILE REGEX: sums the number in front of the first match on each line
   awk -v re="$2" '{ if (match($0, re)) { split(substr($0, RSTART, RLENGTH), w, " "); s += w[1] } } END { print s + 0 }' "$1"
 }
+cat "$results_dir/cargo-crates.txt" "$results_dir/cargo-shipped.txt" >>"$results_dir/cargo.txt"
 rust_passed=$(count "$results_dir/cargo.txt" '[0-9]+ passed;')
 rust_failed=$(count "$results_dir/cargo.txt" '[0-9]+ failed;')
 pw_passed=$(count "$results_dir/playwright.txt" '^ *[0-9]+ passed \(')
