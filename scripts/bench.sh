@@ -109,7 +109,7 @@ start="$(now_ms)"
 # The failed sign-in scenario repeats one wrong password: a threshold out of reach keeps every
 # attempt on the full path (lockout read, Cognito, lockout write) instead of the cheaper refusal.
 setsid env BIND_ADDR="127.0.0.1:$GH_PORT" PUBLIC_URL="http://localhost:$GH_PORT" RUST_LOG=warn \
-  LOCKOUT_MAX_ATTEMPTS=1000000000 "$BIN" >"$OUT/gatehouse.log" 2>&1 &
+  LOCKOUT_MAX_ATTEMPTS=1000000000 RATE_LIMIT_BURST=0 "$BIN" >"$OUT/gatehouse.log" 2>&1 &
 gh_pid=$!
 pids+=("$gh_pid")
 gh_start_ms="$(wait_http "http://127.0.0.1:$GH_PORT/healthz" "$start")"

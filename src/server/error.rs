@@ -66,13 +66,34 @@ fn escape(s: &str) -> String {
 /// A self-contained error page (used where the Leptos app cannot render: dependency failures,
 /// panics, errors raised by layers).
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
+    error_page_with_links(
+        status,
+        title,
+        message,
+        &[("/login", "Back to sign in"), ("/", "Home page")],
+    )
+}
+
+/// As [`error_page`], with its own links (`(href, text)`; the href a local path), e.g. back
+/// to the form that was refused.
+pub fn error_page_with_links(
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    links: &[(&str, &str)],
+) -> Response {
+    let links = links
+        .iter()
+        .map(|(href, text)| format!("<a href=\"{}\">{}</a>", escape(href), escape(text)))
+        .collect::<Vec<_>>()
+        .join(" · ");
     let body = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title} · gatehouse</title><link rel=\"stylesheet\" href=\"/pkg/gatehouse.css\"></head>\
          <body><header class=\"site-header\"><a class=\"brand\" href=\"/\">gatehouse</a></header>\
          <main id=\"main\"><section class=\"card\"><h1>{title}</h1><p>{message}</p>\
-         <p><a href=\"/login\">Back to sign in</a> · <a href=\"/\">Home page</a></p>\
+         <p>{links}</p>\
          </section></main></body></html>",
         title = escape(title),
         message = escape(message),

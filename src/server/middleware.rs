@@ -1,5 +1,6 @@
 //! Middleware, outermost first: request log, panic catcher, friendly error pages, security
-//! headers, deadline, sessions, and the page guard.
+//! headers, deadline, the per-network limit on anonymous posts ([`super::ratelimit`]),
+//! sessions, and the page guard.
 
 use super::error::{error_page, AppError};
 use super::AppState;

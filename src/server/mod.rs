@@ -8,6 +8,7 @@
 //! - [`export`]: the CSV downloads of `/reports` and `/admin/audit`.
 //! - [`render`]: request-scoped helpers for server functions (status, cookies, flash).
 //! - [`middleware`]: request log, page guard, security headers, friendly error pages.
+//! - [`ratelimit`]: per-network limits on the anonymous form posts (429 with `Retry-After`).
 //! - [`page_cache`]: a rendered dashboard served again to the same session in the same state.
 //! - [`health`]: `/healthz` and `/readyz`.
 //! - [`hosted`]: `/auth/hosted`, `/auth/google`, `/auth/callback` (the Hosted UI flow).
@@ -25,6 +26,7 @@ pub mod hosted;
 pub mod middleware;
 pub mod page_cache;
 pub mod profile;
+pub mod ratelimit;
 pub mod render;
 pub mod state;
 pub mod telemetry;
@@ -101,6 +103,11 @@ pub fn router(state: AppState) -> Router {
         >(context, shell))
         .layer(mw::from_fn_with_state(state.clone(), middleware::guard))
         .layer(sessions)
+        // Outside the sessions: a refused post costs no session read.
+        .layer(mw::from_fn_with_state(
+            ratelimit::RateLimiter::new(config),
+            ratelimit::limit,
+        ))
         .layer(mw::from_fn_with_state(state.clone(), middleware::deadline))
         .layer(mw::from_fn(middleware::security_headers))
         .layer(mw::from_fn(middleware::friendly_errors))
