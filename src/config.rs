@@ -273,6 +273,12 @@ impl Config {
                 })
             }
         };
+        if lockout_mode == LockoutMode::Pool && is_local_url(&issuer) {
+            return Err(ConfigError::Invalid {
+                name: "LOCKOUT_MODE",
+                reason: "pool leaves password attempts to the user pool's pre-authentication trigger, which the local Cognito stand-in never calls: nothing would count them; use app".into(),
+            });
+        }
         let bind_addr = get("BIND_ADDR")
             .unwrap_or_else(|| "127.0.0.1:3000".to_string())
             .parse()
@@ -287,18 +293,12 @@ impl Config {
                 reason: "must be at least 32 characters (e.g. `openssl rand -hex 32`)".into(),
             });
         }
-        let max_attempts = match get("LOCKOUT_MAX_ATTEMPTS") {
-            None => 5,
-            Some(v) => match v.parse::<u32>() {
-                Ok(n) if n > 0 => n,
-                _ => {
-                    return Err(ConfigError::Invalid {
-                        name: "LOCKOUT_MAX_ATTEMPTS",
-                        reason: format!("expected a positive whole number, got {v:?}"),
-                    })
-                }
-            },
-        };
+        // One reader for the app and the pool's trigger: they must count the same way.
+        let lockout =
+            LockoutPolicy::from_lookup(|name| lookup(name)).map_err(|e| ConfigError::Invalid {
+                name: e.name,
+                reason: e.reason,
+            })?;
         let session_idle_timeout = secs("SESSION_IDLE_TIMEOUT_SECS", 30 * 60)?;
         let session_absolute_timeout = secs("SESSION_ABSOLUTE_TIMEOUT_SECS", 8 * 60 * 60)?;
         if session_absolute_timeout < session_idle_timeout {
@@ -381,11 +381,7 @@ impl Config {
             session_idle_timeout,
             session_absolute_timeout,
             app_secret: Secret::new(app_secret),
-            lockout: LockoutPolicy {
-                max_attempts,
-                window: secs("LOCKOUT_WINDOW_SECS", 15 * 60)?,
-                lock_duration: secs("LOCKOUT_DURATION_SECS", 15 * 60)?,
-            },
+            lockout,
             lockout_mode,
             rate_limit: RateLimit {
                 burst: zero_or_secs("RATE_LIMIT_BURST", 20)? as u32,
@@ -458,6 +454,21 @@ mod tests {
             }) => assert!(reason.contains("skip this app's lockout"), "{reason}"),
             other => panic!("expected the client secret to be required, got {other:?}"),
         }
+        // Pool mode leaves passwords to a trigger the local stand-in never calls.
+        let mut local = base();
+        local.insert("COGNITO_ISSUER", "http://localhost:9229/us-east-1_Example1");
+        local.insert("LOCKOUT_MODE", "pool");
+        assert!(matches!(
+            load(&local),
+            Err(ConfigError::Invalid {
+                name: "LOCKOUT_MODE",
+                ..
+            })
+        ));
+        let mut vars = base();
+        vars.insert("LOCKOUT_MODE", "pool");
+        assert_eq!(load(&vars).unwrap().lockout_mode, LockoutMode::Pool);
+        vars.remove("LOCKOUT_MODE");
         // Against the local stack all of these are fine.
         vars.remove("COGNITO_CLIENT_SECRET");
         vars.insert("COGNITO_ISSUER", "http://localhost:9229/us-east-1_Example1");

@@ -181,8 +181,8 @@ async fn totp_mfa_set_up_challenge_lockout_and_removal() {
         "not signed in yet"
     );
 
-    // Wrong codes count like wrong passwords: the password attempt and two codes here (the
-    // verified set-up cleared the earlier count).
+    // Wrong codes count like wrong passwords: the two here (the right password that led to the
+    // code step was given back, and the verified set-up cleared the earlier count).
     for _ in 0..2 {
         let csrf = page_csrf(&app, "/login/mfa").await;
         app.post_form(
@@ -195,7 +195,7 @@ async fn totp_mfa_set_up_challenge_lockout_and_removal() {
         assert!(html.contains("That code is not right"), "{html}");
     }
     let status = app.state.svc.sign_in.lockout().check(&email).await.unwrap();
-    assert_eq!(status.attempts, 3, "wrong MFA codes are counted");
+    assert_eq!(status.attempts, 2, "wrong MFA codes are counted");
 
     let csrf = page_csrf(&app, "/login/mfa").await;
     let res = app
@@ -275,8 +275,7 @@ async fn totp_mfa_set_up_challenge_lockout_and_removal() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_mfa_lock_engages_on_wrong_codes_and_refuses_before_cognito() {
-    // Three attempts: the (right) password and two wrong codes.
-    let app = spawn().env("LOCKOUT_MAX_ATTEMPTS", "3").start().await;
+    let app = spawn().env("LOCKOUT_MAX_ATTEMPTS", "2").start().await;
     let email = unique_name("mfa-lock");
     let password = "Mfa-Passw0rd!";
     user_with_mfa(&app, &email, password).await;
@@ -333,6 +332,18 @@ async fn changing_the_password_signs_out_other_sessions() {
     assert!(
         html.contains("Your current password is not right"),
         "{html}"
+    );
+    assert_eq!(
+        here.state
+            .svc
+            .sign_in
+            .lockout()
+            .check(&email)
+            .await
+            .unwrap()
+            .attempts,
+        1,
+        "a wrong current password counts like a wrong password at sign-in"
     );
 
     here.post_form(
@@ -494,8 +505,7 @@ async fn a_signed_in_session_cannot_guess_its_way_to_turning_mfa_off() {
     let html = app.get("/account/mfa").await.text().await.unwrap();
     assert!(html.contains("Start the set-up first"), "{html}");
 
-    // Each try is the password (admitted) and then the code (admitted): with a limit of 2 the
-    // first wrong code fills the window and locks; then even the right code is refused.
+    // Wrong codes count; the second locks, and then even the right code is refused.
     for _ in 0..2 {
         app.post_form(
             "/api/disable_mfa",
@@ -560,4 +570,34 @@ async fn a_password_reset_signs_out_the_users_sessions() {
     clock.advance(61);
     let res = app.get("/dashboard").await;
     assert!(res.status().is_redirection(), "{}", res.status());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn wrong_current_passwords_lock_the_account_like_wrong_sign_ins() {
+    let app = spawn().env("LOCKOUT_MAX_ATTEMPTS", "2").start().await;
+    let email = unique_name("current");
+    create_user(&app, &email, "Current-Passw0rd!", false).await;
+    app.sign_in(&email, "Current-Passw0rd!", None).await;
+    let csrf = page_csrf(&app, "/account/password").await;
+    for guess in ["guess-1-Passw0rd!", "guess-2-Passw0rd!"] {
+        app.post_form(
+            "/api/change_password",
+            &[
+                ("current", guess),
+                ("password", "Next-Passw0rd!"),
+                ("confirm", "Next-Passw0rd!"),
+                ("csrf", &csrf),
+            ],
+            "/account/password",
+        )
+        .await;
+    }
+    let html = app.get("/account/password").await.text().await.unwrap();
+    assert!(html.contains("Too many failed attempts"), "{html}");
+    // The lock holds at the sign-in form too, even for the right password.
+    app.sign_out().await;
+    let res = app.sign_in(&email, "Current-Passw0rd!", None).await;
+    assert_eq!(location(&res).as_deref(), Some("/login"));
+    let html = app.get("/login").await.text().await.unwrap();
+    assert!(html.contains("Too many failed attempts"), "{html}");
 }

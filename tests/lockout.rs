@@ -177,36 +177,62 @@ async fn instance_in(
     }
 }
 
-/// A confirmed pool user with a permanent password, made through the admin API.
+/// A confirmed pool user with a permanent password; returns the admin client.
 async fn pool_user(cfg: &Config, email: &str, password: &str) -> cip::Client {
-    let shared = aws_sdk_config(cfg).await;
-    let idp = cip::Client::from_conf(cognito_config(&shared, cfg).build());
-    let attr = |n: &str, v: &str| {
-        cip::types::AttributeType::builder()
-            .name(n)
-            .value(v)
-            .build()
-            .unwrap()
-    };
-    idp.admin_create_user()
-        .user_pool_id(&cfg.user_pool_id)
-        .username(email)
-        .user_attributes(attr("email", email))
-        .user_attributes(attr("email_verified", "true"))
-        .temporary_password(password)
-        .message_action(cip::types::MessageActionType::Suppress)
+    create_pool_user(cfg, email, password, false).await;
+    admin_for(cfg).await.0
+}
+
+/// A pool user with TOTP turned on (through the user's own tokens, as the account page does);
+/// returns the authenticator secret.
+async fn mfa_user(cfg: &Config, email: &str, password: &str) -> String {
+    let idp = pool_user(cfg, email, password).await;
+    let signed_in = idp
+        .initiate_auth()
+        .client_id(&cfg.client_id)
+        .auth_flow(cip::types::AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", email)
+        .auth_parameters("PASSWORD", password)
         .send()
         .await
-        .expect("AdminCreateUser");
-    idp.admin_set_user_password()
-        .user_pool_id(&cfg.user_pool_id)
-        .username(email)
-        .password(password)
-        .permanent(true)
+        .expect("InitiateAuth");
+    let access = signed_in
+        .authentication_result
+        .and_then(|r| r.access_token)
+        .expect("access token");
+    let secret = idp
+        .associate_software_token()
+        .access_token(&access)
         .send()
         .await
-        .expect("AdminSetUserPassword");
-    idp
+        .expect("AssociateSoftwareToken")
+        .secret_code
+        .expect("secret");
+    idp.verify_software_token()
+        .access_token(&access)
+        .user_code(totp(&secret, unix_now()))
+        .send()
+        .await
+        .expect("VerifySoftwareToken");
+    idp.set_user_mfa_preference()
+        .access_token(&access)
+        .software_token_mfa_settings(
+            cip::types::SoftwareTokenMfaSettingsType::builder()
+                .enabled(true)
+                .preferred_mfa(true)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("SetUserMFAPreference");
+    secret
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 fn locked(outcome: &Result<SignInOutcome, SignInError>) -> bool {
@@ -409,53 +435,7 @@ async fn thirty_concurrent_wrong_codes_on_two_instances_reach_cognito_five_times
     let clock = window_start_clock();
     let email = unique_name("codes");
     let password = "Codes-Passw0rd!";
-    let idp = pool_user(&cfg, &email, password).await;
-    // Turn on TOTP for the user (as the account page does, through the user's own tokens).
-    let signed_in = idp
-        .initiate_auth()
-        .client_id(&cfg.client_id)
-        .auth_flow(cip::types::AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", &email)
-        .auth_parameters("PASSWORD", password)
-        .send()
-        .await
-        .expect("InitiateAuth");
-    let access = signed_in
-        .authentication_result
-        .and_then(|r| r.access_token)
-        .expect("access token");
-    let secret = idp
-        .associate_software_token()
-        .access_token(&access)
-        .send()
-        .await
-        .expect("AssociateSoftwareToken")
-        .secret_code
-        .expect("secret");
-    let now = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs()
-    };
-    idp.verify_software_token()
-        .access_token(&access)
-        .user_code(totp(&secret, now()))
-        .send()
-        .await
-        .expect("VerifySoftwareToken");
-    idp.set_user_mfa_preference()
-        .access_token(&access)
-        .software_token_mfa_settings(
-            cip::types::SoftwareTokenMfaSettingsType::builder()
-                .enabled(true)
-                .preferred_mfa(true)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("SetUserMFAPreference");
-
+    let secret = mfa_user(&cfg, &email, password).await;
     let (a, b) = (
         instance(&cfg, policy(5), &clock).await,
         instance(&cfg, policy(5), &clock).await,
@@ -464,9 +444,9 @@ async fn thirty_concurrent_wrong_codes_on_two_instances_reach_cognito_five_times
     else {
         panic!("no code asked")
     };
-    // The password attempt counted one; start the codes from an empty record.
-    a.sign_in.lockout().clear(&email).await.unwrap();
-    let right = totp(&secret, now());
+    // The right password was given back: the codes start from an empty record.
+    assert_eq!(a.sign_in.lockout().check(&email).await.unwrap().attempts, 0);
+    let right = totp(&secret, unix_now());
     let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 1) % 1_000_000);
     let pending = Arc::new(pending);
     let tasks: Vec<_> = (0..30)
@@ -748,4 +728,29 @@ async fn in_pool_mode_passwords_are_left_to_the_trigger_and_codes_are_still_admi
         .expect("admitted");
     assert!(admitted.is_err(), "Cognito refused the made-up challenge");
     assert_eq!(s.sign_in.lockout().check(&name).await.unwrap().attempts, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_right_password_that_fills_the_window_leaves_the_code_step_open() {
+    let cfg = config(&[]);
+    let clock = window_start_clock();
+    let s = instance(&cfg, policy(2), &clock).await;
+    let email = unique_name("fill");
+    let password = "Fill-Passw0rd!";
+    let secret = mfa_user(&cfg, &email, password).await;
+    s.sign_in.password(&email, "wrong", "/").await.unwrap_err();
+    // The second attempt fills the window, but it is right: Cognito asks for the code.
+    let Ok(SignInOutcome::Challenge(pending)) = s.sign_in.password(&email, password, "/").await
+    else {
+        panic!("no code asked")
+    };
+    let outcome = s
+        .sign_in
+        .answer_totp(&pending, &totp(&secret, unix_now()))
+        .await;
+    assert!(
+        matches!(outcome, Ok(SignInOutcome::SignedIn(_))),
+        "the owner is not locked out of the code step: {outcome:?}"
+    );
+    assert_eq!(s.sign_in.lockout().check(&email).await.unwrap().attempts, 0);
 }

@@ -45,9 +45,7 @@ impl From<CognitoError> for AccountError {
             CognitoError::CodeExpired => AccountError::CodeExpired,
             CognitoError::PasswordPolicy(_) => AccountError::WeakPassword(Vec::new()),
             CognitoError::Unsupported(_) => AccountError::Unsupported(e),
-            CognitoError::Unavailable(_) | CognitoError::Throttled { .. } => {
-                AccountError::Unavailable(e)
-            }
+            e if e.is_outage() => AccountError::Unavailable(e),
             other => AccountError::Unexpected(other),
         }
     }

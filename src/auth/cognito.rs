@@ -81,6 +81,9 @@ pub enum CognitoError {
     Throttled { code: String },
     #[error("Cognito is unreachable or failing: {0}")]
     Unavailable(String),
+    /// The request never left: no connection to Cognito could be made (it judged nothing).
+    #[error("Cognito could not be reached: {0}")]
+    Unreachable(String),
     #[error("unexpected Cognito response {code}: {message}")]
     Unexpected { code: String, message: String },
 }
@@ -89,6 +92,31 @@ impl CognitoError {
     /// Whether this failure is the user's credentials (counts towards the lockout).
     pub fn is_credentials(&self) -> bool {
         matches!(self, CognitoError::InvalidCredentials { .. })
+    }
+
+    /// Cognito is down, unreachable or throttling: the user is told "try again in a moment".
+    pub fn is_outage(&self) -> bool {
+        matches!(
+            self,
+            CognitoError::Unavailable(_)
+                | CognitoError::Unreachable(_)
+                | CognitoError::Throttled { .. }
+        )
+    }
+
+    /// Certainly not judged by Cognito: the connection was never made, or the request was
+    /// throttled before it was looked at. (A timeout or a 5xx may have been judged.)
+    pub fn never_judged(&self) -> bool {
+        match self {
+            CognitoError::Unreachable(_) => true,
+            CognitoError::Throttled { code } => {
+                matches!(
+                    code.as_str(),
+                    "TooManyRequestsException" | "LimitExceededException"
+                )
+            }
+            _ => false,
+        }
     }
 }
 
@@ -654,12 +682,18 @@ where
             let message = se.err().message().unwrap_or("").to_string();
             classify_code(&code, &message)
         }
+        SdkError::DispatchFailure(d)
+            if d.as_connector_error()
+                .is_some_and(|c| connection_refused(c)) =>
+        {
+            CognitoError::Unreachable(gatehouse_lockout::error_chain(&err))
+        }
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
-            CognitoError::Unavailable(aws_smithy_error_chain(&err))
+            CognitoError::Unavailable(gatehouse_lockout::error_chain(&err))
         }
         _ => CognitoError::Unexpected {
             code: "Sdk".into(),
-            message: aws_smithy_error_chain(&err),
+            message: gatehouse_lockout::error_chain(&err),
         },
     }
 }
@@ -700,15 +734,18 @@ pub fn classify_code(code: &str, message: &str) -> CognitoError {
     }
 }
 
-fn aws_smithy_error_chain(err: &dyn std::error::Error) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
+/// Whether the connection itself was refused (then no request reached Cognito).
+fn connection_refused(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source = Some(err);
+    while let Some(e) = source {
+        if e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+        {
+            return true;
+        }
+        source = e.source();
     }
-    out
+    false
 }
 
 #[cfg(test)]
@@ -751,6 +788,12 @@ mod tests {
             ),
             CognitoError::TriggerRefused(_)
         ));
+        // Only what Cognito certainly never judged is given back to the lockout.
+        assert!(classify_code("TooManyRequestsException", "").never_judged());
+        assert!(!classify_code("TooManyFailedAttemptsException", "").never_judged());
+        assert!(!classify_code("InternalErrorException", "").never_judged());
+        assert!(CognitoError::Unreachable("refused".into()).never_judged());
+        assert!(CognitoError::Unreachable("refused".into()).is_outage());
         assert!(!classify_code("TooManyRequestsException", "").is_credentials());
         assert!(!classify_code("CognitoLocal#Unsupported", "").is_credentials());
         assert!(matches!(

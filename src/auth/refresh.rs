@@ -8,7 +8,6 @@
 //! before the refreshed one was saved does not start a second refresh. Flights are per
 //! instance: two instances may each refresh the same session once, which Cognito allows.
 
-use super::cognito::CognitoError;
 use super::session::AuthSession;
 use super::signin::{SignInError, SignInService};
 use std::collections::HashMap;
@@ -105,9 +104,7 @@ impl Refresher {
             .refresh(&auth.username, refresh_token)
             .await
             .map_err(|e| match e {
-                CognitoError::Unavailable(_) | CognitoError::Throttled { .. } => {
-                    RefreshError::Unavailable(e.to_string())
-                }
+                e if e.is_outage() => RefreshError::Unavailable(e.to_string()),
                 other => RefreshError::Rejected(other.to_string()),
             })?;
         let fresh = self

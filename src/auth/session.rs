@@ -88,16 +88,8 @@ impl DynamoSessionStore {
     }
 }
 
-pub fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
-}
+/// The error and its sources on one line (one implementation, shared with the lockout).
+pub use gatehouse_lockout::error_chain;
 
 impl DynamoSessionStore {
     fn user_marker(email: &str) -> AttributeValue {

@@ -46,6 +46,9 @@ pub enum SignInError {
     /// The new password does not meet the pool's policy.
     #[error("new password rejected by the pool's policy")]
     WeakPassword(#[source] CognitoError),
+    /// A re-authentication without a code for a user whose sign-in asks for one.
+    #[error("an authenticator code is required")]
+    CodeRequired,
 }
 
 impl SignInError {
@@ -66,6 +69,10 @@ impl SignInError {
                 502,
             ),
             SignInError::WrongCode(_) => (WRONG_CODE.into(), 401),
+            SignInError::CodeRequired => (
+                "Two-step verification is on: reload the page to see its settings.".into(),
+                409,
+            ),
             SignInError::ChallengeExpired(_) => (CHALLENGE_EXPIRED.into(), 401),
             SignInError::WeakPassword(_) => (
                 "This password does not meet the requirements listed below.".into(),
@@ -171,7 +178,7 @@ pub struct SignInService {
 pub enum Verdict {
     /// Right, and the sign-in (or the account change) is done: the name's record is cleared.
     Right,
-    /// Right, and a second step follows (its own attempt): nothing changes yet.
+    /// Right, and a second step follows (its own attempt): this one is given back.
     Partial,
     /// Wrong: the attempt stays counted; if it filled the window, the name is locked.
     Wrong,
@@ -246,12 +253,21 @@ impl SignInService {
                     return Err(SignInError::Locked { minutes });
                 }
             }
-            Verdict::NotJudged => {
+            // A right password that leads to the code step is given back: it must not fill the
+            // window (and lock) before the code, which is the attempt that counts next.
+            Verdict::NotJudged | Verdict::Partial => {
                 if let Err(e) = self.lockout.refund(username, &admitted).await {
-                    tracing::warn!(error = %e, "could not give back an attempt Cognito never judged");
+                    tracing::warn!(error = %e, "could not give back an attempt");
                 }
             }
-            Verdict::Partial | Verdict::Other => {}
+            Verdict::Other => {
+                // Still counted: if it filled the window the name is locked, so list it.
+                if self.lockout.fills_window(&admitted) {
+                    if let Err(e) = self.lockout.mark_locked(username, &admitted).await {
+                        tracing::error!(error = %e, "could not write the lock marker");
+                    }
+                }
+            }
         }
         Ok(answer)
     }
@@ -373,9 +389,7 @@ impl SignInService {
                 Ok(PasswordAuth::Tokens(_)) => Verdict::Right,
                 Ok(PasswordAuth::Challenge { .. }) => Verdict::Partial,
                 Err(CognitoError::CodeMismatch | CognitoError::CodeExpired) => Verdict::Wrong,
-                Err(CognitoError::Throttled { .. } | CognitoError::Unavailable(_)) => {
-                    Verdict::NotJudged
-                }
+                Err(e) if e.never_judged() => Verdict::NotJudged,
                 Err(_) => Verdict::Other,
             },
         )
@@ -424,9 +438,9 @@ impl SignInService {
                 user_id,
             } if name == "SOFTWARE_TOKEN_MFA" => {
                 let Some(code) = code else {
-                    // Cognito asks for the code only once the password is right.
-                    self.clear(&username).await;
-                    return Ok(());
+                    // Two-step verification is on (turned on meanwhile): the password alone
+                    // proves nothing more than at sign-in.
+                    return Err(SignInError::CodeRequired);
                 };
                 let user_id = user_id.unwrap_or_else(|| username.clone());
                 match self.check_code(&username, &user_id, &session, code).await? {
@@ -434,9 +448,7 @@ impl SignInService {
                     Err(e @ (CognitoError::CodeMismatch | CognitoError::CodeExpired)) => {
                         return Err(SignInError::WrongCode(e))
                     }
-                    Err(e @ (CognitoError::Throttled { .. } | CognitoError::Unavailable(_))) => {
-                        return Err(SignInError::Unavailable(e))
-                    }
+                    Err(e) if e.is_outage() => return Err(SignInError::Unavailable(e)),
                     Err(e) => return Err(SignInError::Unexpected(e)),
                     Ok(PasswordAuth::Challenge { name, .. }) => {
                         return Err(SignInError::UnsupportedChallenge(name))
@@ -511,9 +523,7 @@ impl SignInService {
             Err(e @ CognitoError::InvalidCredentials { .. }) => {
                 Err(SignInError::ChallengeExpired(Some(e)))
             }
-            Err(e @ (CognitoError::Throttled { .. } | CognitoError::Unavailable(_))) => {
-                Err(SignInError::Unavailable(e))
-            }
+            Err(e) if e.is_outage() => Err(SignInError::Unavailable(e)),
             Err(e) => Err(SignInError::Unexpected(e)),
         }
     }
@@ -612,19 +622,19 @@ fn password_refused(e: CognitoError, lock_minutes: i64) -> SignInError {
         CognitoError::Locked { minutes } => SignInError::Locked {
             minutes: minutes.unwrap_or(lock_minutes),
         },
-        e @ (CognitoError::Throttled { .. }
-        | CognitoError::Unavailable(_)
-        | CognitoError::TriggerRefused(_)) => SignInError::Unavailable(e),
+        e @ CognitoError::TriggerRefused(_) => SignInError::Unavailable(e),
+        e if e.is_outage() => SignInError::Unavailable(e),
         e => SignInError::Unexpected(e),
     }
 }
 
 /// How Cognito's refusal of a password counts: wrong credentials count (an unconfirmed
-/// account too: one message for all), an outage is given back.
+/// account too: one message for all); only an attempt Cognito certainly never judged (no
+/// connection, throttled) is given back — a timeout or a 5xx may have been judged.
 fn password_verdict(e: &CognitoError) -> Verdict {
     match e {
         CognitoError::InvalidCredentials { .. } | CognitoError::NotConfirmed => Verdict::Wrong,
-        CognitoError::Throttled { .. } | CognitoError::Unavailable(_) => Verdict::NotJudged,
+        e if e.never_judged() => Verdict::NotJudged,
         _ => Verdict::Other,
     }
 }

@@ -189,9 +189,12 @@ pub async fn change_password(
             // so this session goes on. If that needs a second step (MFA), this session ends
             // as well and the user signs in afresh.
             this_session_ok = false;
-            let idp = state.svc.sign_in.identity_provider();
-            if let Ok(crate::auth::cognito::PasswordAuth::Tokens(tokens)) =
-                idp.password_auth(&user.username, &password).await
+            // Under the lockout like any password sent to Cognito (it is the new one).
+            if let Ok(crate::auth::cognito::PasswordAuth::Tokens(tokens)) = state
+                .svc
+                .sign_in
+                .check_password(&normalize_username(&user.email), &password)
+                .await
             {
                 if let Ok(fresh) = state
                     .svc
@@ -289,7 +292,7 @@ fn account_verdict(answer: &Result<(), AccountError>) -> Verdict {
             | AccountError::CodeExpired
             | AccountError::WrongCurrentPassword,
         ) => Verdict::Wrong,
-        Err(AccountError::Unavailable(_) | AccountError::BadCode) => Verdict::NotJudged,
+        Err(AccountError::Unavailable(e)) if e.never_judged() => Verdict::NotJudged,
         Err(_) => Verdict::Other,
     }
 }

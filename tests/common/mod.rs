@@ -302,7 +302,11 @@ pub fn emulator_code(email: &str) -> Option<String> {
 
 /// The emulator's admin API, to create the users these tests need (never the demo users).
 pub async fn admin(app: &TestApp) -> (cip::Client, String) {
-    let cfg = &app.state.svc.config;
+    admin_for(&app.state.svc.config).await
+}
+
+/// The same, for a configuration without a running app.
+pub async fn admin_for(cfg: &Config) -> (cip::Client, String) {
     let shared = aws_sdk_config(cfg).await;
     (
         cip::Client::from_conf(cognito_config(&shared, cfg).build()),
@@ -313,7 +317,17 @@ pub async fn admin(app: &TestApp) -> (cip::Client, String) {
 /// A confirmed user with a permanent password (or, with `temporary`, one that must choose
 /// a new password at first sign-in).
 pub async fn create_user(app: &TestApp, email: &str, password: &str, temporary: bool) -> String {
-    let (idp, pool) = admin(app).await;
+    create_pool_user(&app.state.svc.config, email, password, temporary).await
+}
+
+/// [`create_user`] for a configuration without a running app.
+pub async fn create_pool_user(
+    cfg: &Config,
+    email: &str,
+    password: &str,
+    temporary: bool,
+) -> String {
+    let (idp, pool) = admin_for(cfg).await;
     let attr = |n: &str, v: &str| {
         cip::types::AttributeType::builder()
             .name(n)

@@ -34,7 +34,6 @@ use lambda_runtime::Diagnostic;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::time::Duration;
 
 /// `triggerSource` of the pre-authentication trigger.
 pub const PRE_AUTHENTICATION: &str = "PreAuthentication_Authentication";
@@ -239,30 +238,13 @@ impl Settings {
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         };
-        let positive = |name: &'static str, default: u64| -> Result<u64, SettingsError> {
-            match get(name) {
-                None => Ok(default),
-                Some(v) => match v.parse::<u64>() {
-                    Ok(n) if n > 0 => Ok(n),
-                    _ => Err(SettingsError {
-                        name,
-                        reason: format!("expected a positive whole number, got {v:?}"),
-                    }),
-                },
-            }
-        };
-        let max_attempts = positive("LOCKOUT_MAX_ATTEMPTS", 5)?;
-        let max_attempts = u32::try_from(max_attempts).map_err(|_| SettingsError {
-            name: "LOCKOUT_MAX_ATTEMPTS",
-            reason: format!("{max_attempts} is too large"),
+        let policy = LockoutPolicy::from_lookup(&get).map_err(|e| SettingsError {
+            name: e.name,
+            reason: e.reason,
         })?;
         Ok(Settings {
             table: get("LOCKOUT_TABLE").unwrap_or_else(|| "gatehouse-lockout".into()),
-            policy: LockoutPolicy {
-                max_attempts,
-                window: Duration::from_secs(positive("LOCKOUT_WINDOW_SECS", 900)?),
-                lock_duration: Duration::from_secs(positive("LOCKOUT_DURATION_SECS", 900)?),
-            },
+            policy,
             dynamodb_endpoint: get("DYNAMODB_ENDPOINT"),
         })
     }
@@ -289,6 +271,7 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn settings_default_like_the_app_and_refuse_nonsense() {

@@ -80,6 +80,57 @@ pub struct LockoutPolicy {
     pub lock_duration: Duration,
 }
 
+/// A lock may last at most this many counting windows: an admission's condition names each
+/// window a lock could still run from, and DynamoDB bounds an expression's size.
+pub const MAX_LOCK_WINDOWS: u64 = 24;
+
+/// A policy setting that cannot be used (named after its environment variable).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{name}: {reason}")]
+pub struct PolicyError {
+    pub name: &'static str,
+    pub reason: String,
+}
+
+impl LockoutPolicy {
+    /// `LOCKOUT_MAX_ATTEMPTS` (5), `LOCKOUT_WINDOW_SECS` (900), `LOCKOUT_DURATION_SECS` (900),
+    /// read through `get` (blank counts as unset). The app and the trigger both read their
+    /// policy here, so that they count the same way.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<LockoutPolicy, PolicyError> {
+        let positive = |name: &'static str, default: u64| -> Result<u64, PolicyError> {
+            match get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+            {
+                None => Ok(default),
+                Some(v) => match v.parse::<u64>() {
+                    Ok(n) if n > 0 && n <= u32::MAX as u64 => Ok(n),
+                    _ => Err(PolicyError {
+                        name,
+                        reason: format!("expected a positive whole number, got {v:?}"),
+                    }),
+                },
+            }
+        };
+        let max_attempts = positive("LOCKOUT_MAX_ATTEMPTS", 5)? as u32;
+        let window = positive("LOCKOUT_WINDOW_SECS", 15 * 60)?;
+        let lock = positive("LOCKOUT_DURATION_SECS", 15 * 60)?;
+        if lock > window * MAX_LOCK_WINDOWS {
+            return Err(PolicyError {
+                name: "LOCKOUT_DURATION_SECS",
+                reason: format!(
+                    "{lock} s is more than {MAX_LOCK_WINDOWS} counting windows of {window} s (LOCKOUT_WINDOW_SECS): lengthen the window or shorten the lock"
+                ),
+            });
+        }
+        Ok(LockoutPolicy {
+            max_attempts,
+            window: Duration::from_secs(window),
+            lock_duration: Duration::from_secs(lock),
+        })
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum LockoutError {
     /// DynamoDB unreachable, throttling or failing: the attempt must be refused (fail closed).
@@ -194,8 +245,8 @@ impl std::fmt::Debug for LockoutStore {
     }
 }
 
-/// The error and its sources, on one line.
-fn chain(err: &dyn std::error::Error) -> String {
+/// The error and its sources, on one line (for logs).
+pub fn error_chain(err: &dyn std::error::Error) -> String {
     let mut out = err.to_string();
     let mut source = err.source();
     while let Some(s) = source {
@@ -207,7 +258,26 @@ fn chain(err: &dyn std::error::Error) -> String {
 }
 
 fn unavailable<E: std::error::Error>(op: &str, e: E) -> LockoutError {
-    LockoutError::Unavailable(format!("DynamoDB {op}: {}", chain(&e)))
+    LockoutError::Unavailable(format!("DynamoDB {op}: {}", error_chain(&e)))
+}
+
+/// A conditional `UpdateItem` on a record that may have been cleared meanwhile: done either way.
+fn done_unless_gone<T, R>(
+    result: Result<T, SdkError<aws_sdk_dynamodb::operation::update_item::UpdateItemError, R>>,
+) -> Result<(), LockoutError>
+where
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(_) => Ok(()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(unavailable("UpdateItem", e)),
+    }
 }
 
 fn num(item: &HashMap<String, AttributeValue>, name: &str) -> Option<i64> {
@@ -352,8 +422,10 @@ impl LockoutStore {
             .update_item()
             .table_name(&self.table)
             .key("username", self.key(username))
+            // An admitted attempt means no lock runs: a marker left by an ended lock goes, so
+            // the index holds only names that were locked since their last admitted attempt.
             .update_expression(format!(
-                "ADD #c0 :one SET #t0 = :now, expires_at = :exp REMOVE {}",
+                "ADD #c0 :one SET #t0 = :now, expires_at = :exp REMOVE lock_key, locked_until, {}",
                 removes.join(", ")
             ))
             .condition_expression(condition.join(" AND "))
@@ -431,16 +503,8 @@ impl LockoutStore {
             .expression_attribute_values(":until", n(self.lock_end(admitted)))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(unavailable("UpdateItem", e)),
-        }
+        // The record is gone: a success cleared it, and no lock holds.
+        done_unless_gone(result)
     }
 
     /// Gives an admitted attempt back: Cognito never judged it (throttled, unreachable).
@@ -457,16 +521,8 @@ impl LockoutStore {
             .expression_attribute_values(":zero", n(0))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Ok(()) // cleared meanwhile: nothing to give back
-            }
-            Err(e) => Err(unavailable("UpdateItem", e)),
-        }
+        // Cleared meanwhile: nothing to give back.
+        done_unless_gone(result)
     }
 
     /// After a success (and the admin's unlock): the record goes.
@@ -583,5 +639,48 @@ mod tests {
         assert_eq!(minutes_until(100 + 14 * 60, 100), 14);
         assert_eq!(minutes_until(100 + 14 * 60 + 1, 100), 15);
         assert_eq!(normalize_username("  Ann@Example.COM "), "ann@example.com");
+    }
+
+    #[test]
+    fn the_policy_is_read_once_for_both_doors_and_bounded() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(
+            LockoutPolicy::from_lookup(vars(&[])).unwrap(),
+            LockoutPolicy {
+                max_attempts: 5,
+                window: Duration::from_secs(900),
+                lock_duration: Duration::from_secs(900)
+            }
+        );
+        for (name, value) in [
+            ("LOCKOUT_MAX_ATTEMPTS", "0"),
+            ("LOCKOUT_MAX_ATTEMPTS", "-1"),
+            ("LOCKOUT_MAX_ATTEMPTS", "99999999999"),
+            ("LOCKOUT_WINDOW_SECS", "x"),
+            ("LOCKOUT_DURATION_SECS", "0"),
+        ] {
+            let err =
+                LockoutPolicy::from_lookup(|k| (k == name).then(|| value.to_string())).unwrap_err();
+            assert_eq!(err.name, name, "{value}");
+        }
+        // A lock of more than 24 windows would not fit one admission's condition.
+        let err = LockoutPolicy::from_lookup(vars(&[
+            ("LOCKOUT_WINDOW_SECS", "60"),
+            ("LOCKOUT_DURATION_SECS", "7200"),
+        ]))
+        .unwrap_err();
+        assert_eq!(err.name, "LOCKOUT_DURATION_SECS");
+        assert!(LockoutPolicy::from_lookup(vars(&[
+            ("LOCKOUT_WINDOW_SECS", "60"),
+            ("LOCKOUT_DURATION_SECS", "1440")
+        ]))
+        .is_ok());
     }
 }
