@@ -2,9 +2,7 @@
 //! the same state, each time with its own CSP nonce; anything else about the request or the
 //! session gets a fresh rendering.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use gatehouse::events::store::EventStore;
 use std::time::{Duration, Instant};
 

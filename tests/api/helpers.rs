@@ -267,6 +267,25 @@ pub fn location(res: &reqwest::Response) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The text of the element with `data-testid=ID`.
+pub fn testid_text(html: &str, id: &str) -> Option<String> {
+    let at = html.find(&format!("data-testid=\"{id}\""))?;
+    let start = at + html[at..].find('>')? + 1;
+    let end = start + html[start..].find('<')?;
+    Some(html[start..end].to_string())
+}
+
+/// The CSRF token of the form on the page at `path` (fetched with this app's cookies).
+pub async fn page_csrf(app: &TestApp, path: &str) -> String {
+    let html = app.get(path).await.text().await.unwrap();
+    extract_input(&html, "csrf").unwrap_or_else(|| panic!("{path} has a csrf field"))
+}
+
+/// Now, in epoch milliseconds.
+pub fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
 /// A username that no other test (or earlier run) has used: lockout state stays separate.
 pub fn unique_name(prefix: &str) -> String {
     use rand::Rng;

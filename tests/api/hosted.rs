@@ -1,9 +1,6 @@
 //! The Hosted UI flow end to end over HTTP: the app, the Cognito stand-in's own login form and
 //! token endpoint, and the DynamoDB session store.
-#![cfg(feature = "ssr")]
-
-mod common;
-use common::*;
+use crate::helpers::*;
 use reqwest::StatusCode;
 use std::collections::HashMap;
 

@@ -3,9 +3,7 @@
 //! password change signing out other sessions, and token refresh (single flight, groups
 //! re-read, a failed refresh ending the session with a message).
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use gatehouse::auth::refresh::Refresher;
 use gatehouse::auth::signin::SignInOutcome;
 use std::sync::Arc;
@@ -22,19 +20,6 @@ fn totp_matches_the_rfc_6238_test_vector() {
     // RFC 6238 appendix B, SHA-1, T = 59 s: 94287082 (8 digits) → 287082 (6 digits).
     let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"; // base32 of "12345678901234567890"
     assert_eq!(totp(secret, 59), "287082");
-}
-
-/// The text of the element with `data-testid=ID`.
-fn testid_text(html: &str, id: &str) -> Option<String> {
-    let at = html.find(&format!("data-testid=\"{id}\""))?;
-    let start = at + html[at..].find('>')? + 1;
-    let end = start + html[start..].find('<')?;
-    Some(html[start..end].to_string())
-}
-
-async fn page_csrf(app: &TestApp, path: &str) -> String {
-    let html = app.get(path).await.text().await.unwrap();
-    extract_input(&html, "csrf").unwrap_or_else(|| panic!("{path} has a csrf field"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -105,20 +90,10 @@ async fn totp_mfa_set_up_challenge_lockout_and_removal() {
     );
     let csrf = page_csrf(&app, "/account/mfa").await;
     // Set-up asks for the password again: a stolen session cannot enrol its own authenticator.
-    app.post_form(
-        "/api/start_mfa",
-        &[("current", ""), ("csrf", &csrf)],
-        "/account/mfa",
-    )
-    .await;
+    start_mfa(&app, &csrf, "").await;
     let html = app.get("/account/mfa").await.text().await.unwrap();
     assert!(html.contains("Enter your current password"), "{html}");
-    app.post_form(
-        "/api/start_mfa",
-        &[("current", "not-it"), ("csrf", &csrf)],
-        "/account/mfa",
-    )
-    .await;
+    start_mfa(&app, &csrf, "not-it").await;
     let html = app.get("/account/mfa").await.text().await.unwrap();
     assert!(
         html.contains("Your current password is not right"),
@@ -140,12 +115,7 @@ async fn totp_mfa_set_up_challenge_lockout_and_removal() {
         1,
         "the wrong password at set-up is counted"
     );
-    app.post_form(
-        "/api/start_mfa",
-        &[("current", password), ("csrf", &csrf)],
-        "/account/mfa",
-    )
-    .await;
+    start_mfa(&app, &csrf, password).await;
     let html = app.get("/account/mfa").await.text().await.unwrap();
     assert!(html.contains("<svg"), "QR code: {html}");
     let secret = testid_text(&html, "totp-secret").unwrap_or_else(|| panic!("key: {html}"));
@@ -456,17 +426,22 @@ async fn refresh_rereads_groups_and_a_failed_refresh_ends_the_session() {
     assert!(html.contains("could not be renewed"), "{html}");
 }
 
+/// Posts the authenticator set-up form (the current password first).
+async fn start_mfa(app: &TestApp, csrf: &str, current: &str) {
+    app.post_form(
+        "/api/start_mfa",
+        &[("current", current), ("csrf", csrf)],
+        "/account/mfa",
+    )
+    .await;
+}
+
 /// Signs in a new user and turns MFA on through the pages; returns the TOTP secret.
 async fn user_with_mfa(app: &TestApp, email: &str, password: &str) -> String {
     create_user(app, email, password, false).await;
     app.sign_in(email, password, None).await;
     let csrf = page_csrf(app, "/account/mfa").await;
-    app.post_form(
-        "/api/start_mfa",
-        &[("current", password), ("csrf", &csrf)],
-        "/account/mfa",
-    )
-    .await;
+    start_mfa(&app, &csrf, password).await;
     let html = app.get("/account/mfa").await.text().await.unwrap();
     let secret = testid_text(&html, "totp-secret").unwrap_or_else(|| panic!("key: {html}"));
     app.post_form(
@@ -488,12 +463,7 @@ async fn a_signed_in_session_cannot_guess_its_way_to_turning_mfa_off() {
     let csrf = page_csrf(&app, "/account/mfa").await;
 
     // Set-up cannot be restarted over a working authenticator, nor verified without one.
-    app.post_form(
-        "/api/start_mfa",
-        &[("current", "Mfa-Passw0rd!"), ("csrf", &csrf)],
-        "/account/mfa",
-    )
-    .await;
+    start_mfa(&app, &csrf, "Mfa-Passw0rd!").await;
     let html = app.get("/account/mfa").await.text().await.unwrap();
     assert!(html.contains("already on"), "{html}");
     app.post_form(

@@ -2,15 +2,12 @@
 //! Cognito stand-in through the real SDK client. What reached Cognito is counted by an
 //! interceptor on that client (the seam below which the lockout must not let more than
 //! `LOCKOUT_MAX_ATTEMPTS` attempts per window through). Time is an injected clock.
-#![cfg(feature = "ssr")]
-
-mod common;
+use crate::helpers::*;
 use aws_sdk_cognitoidentityprovider as cip;
 use aws_sdk_dynamodb::config::interceptors::{
     AfterDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
 };
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
-use common::*;
 use gatehouse::auth::cognito::CognitoClient;
 use gatehouse::auth::jwks::JwksCache;
 use gatehouse::auth::lockout::{Admission, LockoutStore};
@@ -235,6 +232,26 @@ fn unix_now() -> u64 {
         .as_secs()
 }
 
+/// `n` attempts at once, alternating between two instances; their outcomes in order.
+async fn on_two<F, Fut>(a: &Instance, b: &Instance, n: usize, attempt: F) -> Vec<Fut::Output>
+where
+    F: Fn(usize, Arc<SignInService>) -> Fut,
+    Fut: std::future::Future + Send + 'static,
+    Fut::Output: Send + 'static,
+{
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let s = if i % 2 == 0 { &a.sign_in } else { &b.sign_in };
+            tokio::spawn(attempt(i, s.clone()))
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.push(t.await.unwrap());
+    }
+    outcomes
+}
+
 fn locked(outcome: &Result<SignInOutcome, SignInError>) -> bool {
     matches!(outcome, Err(SignInError::Locked { .. }))
 }
@@ -389,21 +406,11 @@ async fn thirty_concurrent_wrong_passwords_on_two_instances_reach_cognito_five_t
         instance(&cfg, policy(5), &clock).await,
     );
     let name = unique_name("inflight");
-    let tasks: Vec<_> = (0..30)
-        .map(|i| {
-            let s = if i % 2 == 0 {
-                a.sign_in.clone()
-            } else {
-                b.sign_in.clone()
-            };
-            let name = name.clone();
-            tokio::spawn(async move { s.password(&name, "wrong-Passw0rd!", "/").await })
-        })
-        .collect();
-    let mut outcomes = Vec::new();
-    for t in tasks {
-        outcomes.push(t.await.unwrap());
-    }
+    let outcomes = on_two(&a, &b, 30, |_, s| {
+        let name = name.clone();
+        async move { s.password(&name, "wrong-Passw0rd!", "/").await }
+    })
+    .await;
     let (at_a, at_b) = (a.cognito.op("InitiateAuth"), b.cognito.op("InitiateAuth"));
     eprintln!("30 concurrent wrong passwords: InitiateAuth calls A={at_a} B={at_b}");
     assert_eq!(at_a + at_b, 5, "attempts that reached Cognito");
@@ -449,21 +456,11 @@ async fn thirty_concurrent_wrong_codes_on_two_instances_reach_cognito_five_times
     let right = totp(&secret, unix_now());
     let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 1) % 1_000_000);
     let pending = Arc::new(pending);
-    let tasks: Vec<_> = (0..30)
-        .map(|i| {
-            let s = if i % 2 == 0 {
-                a.sign_in.clone()
-            } else {
-                b.sign_in.clone()
-            };
-            let (pending, wrong) = (pending.clone(), wrong.clone());
-            tokio::spawn(async move { s.answer_totp(&pending, &wrong).await })
-        })
-        .collect();
-    let mut outcomes = Vec::new();
-    for t in tasks {
-        outcomes.push(t.await.unwrap());
-    }
+    let outcomes = on_two(&a, &b, 30, |_, s| {
+        let (pending, wrong) = (pending.clone(), wrong.clone());
+        async move { s.answer_totp(&pending, &wrong).await }
+    })
+    .await;
     let (at_a, at_b) = (
         a.cognito.op("RespondToAuthChallenge"),
         b.cognito.op("RespondToAuthChallenge"),
@@ -492,26 +489,16 @@ async fn a_right_password_among_wrong_ones_signs_in_only_when_it_was_admitted() 
         let password = password.as_str();
         pool_user(&cfg, &email, password).await;
         let right_at = (round * 11 + 3) % 30;
-        let tasks: Vec<_> = (0..30)
-            .map(|i| {
-                let s = if i % 2 == 0 {
-                    a.sign_in.clone()
-                } else {
-                    b.sign_in.clone()
-                };
-                let email = email.clone();
-                let guess = if i == right_at {
-                    password.to_string()
-                } else {
-                    format!("wrong-{round}-{i}")
-                };
-                tokio::spawn(async move { s.password(&email, &guess, "/").await })
-            })
-            .collect();
-        let mut outcomes = Vec::new();
-        for t in tasks {
-            outcomes.push(t.await.unwrap());
-        }
+        let outcomes = on_two(&a, &b, 30, |i, s| {
+            let email = email.clone();
+            let guess = if i == right_at {
+                password.to_string()
+            } else {
+                format!("wrong-{round}-{i}")
+            };
+            async move { s.password(&email, &guess, "/").await }
+        })
+        .await;
         let seen: Vec<String> = [a.cognito.passwords(), b.cognito.passwords()].concat();
         let right_reached = seen.iter().any(|p| p == password);
         let wrong_reached = seen

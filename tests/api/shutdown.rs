@@ -1,9 +1,7 @@
 //! Graceful shutdown of the real binary: on SIGTERM, requests in flight get their answers and
 //! the auth events they queued are written before the process exits.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use gatehouse::events::store::EventStore;
 use gatehouse::events::EventKind;
 use std::process::{Command, Stdio};

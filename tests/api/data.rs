@@ -2,21 +2,11 @@
 //! Queries), the dashboard's own activity, reports and audit CSV, the admin directory's
 //! actions, and group changes reaching open sessions without a sign-out.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use gatehouse::events::sink::EventSink;
 use gatehouse::events::store::{EventStore, Order};
 use gatehouse::events::{AuthEvent, EventKind, RequestMeta};
 use reqwest::StatusCode;
-
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
-
-fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}@example.com", now_ms() % 1_000_000_000)
-}
 
 /// A server function called as the hydrated page calls it (JSON answer).
 async fn call(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
@@ -32,11 +22,6 @@ async fn call(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (StatusCode, 
     (status, res.text().await.unwrap_or_default())
 }
 
-async fn page_csrf(app: &TestApp) -> String {
-    let html = app.get("/dashboard").await.text().await.unwrap();
-    extract_input(&html, "csrf").expect("signed-in pages carry a csrf field")
-}
-
 fn store(app: &TestApp) -> EventStore {
     let cfg = &app.state.svc.config;
     EventStore::new(
@@ -50,7 +35,7 @@ fn store(app: &TestApp) -> EventStore {
 async fn event_keys_answer_user_and_time_range_queries() {
     let app = spawn().start().await;
     let store = store(&app);
-    let user = unique("keys");
+    let user = unique_name("keys");
     // Two UTC days in the past that no other test writes to.
     let day1 = 1_583_020_800_000i64; // 2020-03-01T00:00:00Z
     let day2 = day1 + 86_400_000;
@@ -138,7 +123,7 @@ async fn event_keys_answer_user_and_time_range_queries() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sign_ins_are_recorded_and_shown_on_the_dashboard() {
     let app = spawn().start().await;
-    let email = unique("events");
+    let email = unique_name("events");
     create_user(&app, &email, PASSWORD, false).await;
     let start = now_ms() - 1000;
     let res = app.sign_in(&email, "Wrong-Passw0rd!", None).await;
@@ -252,7 +237,7 @@ async fn data_server_functions_and_exports_check_groups_themselves() {
             }
         }
         // A valid form token: what refuses non-admins is the group check.
-        let csrf = page_csrf(&app).await;
+        let csrf = page_csrf(&app, "/dashboard").await;
         let (status, body) = call(
             &app,
             "/api/manage_user",
@@ -286,13 +271,13 @@ async fn group_changes_reach_open_sessions_without_signing_out() {
     // One clock for both instances, as NTP gives servers.
     let app = spawn().clock(clock.clone()).start().await;
     let admin = spawn().clock(clock.clone()).start().await;
-    let email = unique("groups");
+    let email = unique_name("groups");
     let username = create_user(&app, &email, PASSWORD, false).await;
     app.sign_in(&email, PASSWORD, None).await;
     assert_eq!(app.get("/reports").await.status(), StatusCode::FORBIDDEN);
 
     admin.sign_in(ADMIN, PASSWORD, None).await;
-    let csrf = page_csrf(&admin).await;
+    let csrf = page_csrf(&admin, "/dashboard").await;
     let (status, body) = call(
         &admin,
         "/api/manage_user",
@@ -375,7 +360,7 @@ async fn groups_changed_elsewhere_are_reread_within_their_max_age() {
         .env("GROUPS_MAX_AGE_SECS", "300")
         .start()
         .await;
-    let email = unique("maxage");
+    let email = unique_name("maxage");
     let username = create_user(&app, &email, PASSWORD, false).await;
     app.sign_in(&email, PASSWORD, None).await;
     // Changed in the pool directly (no marker from gatehouse's console).
@@ -397,13 +382,13 @@ async fn disabling_a_user_ends_their_sessions_and_admins_cannot_lock_themselves_
     // One clock for both instances, as NTP gives servers.
     let app = spawn().clock(clock.clone()).start().await;
     let admin = spawn().clock(clock.clone()).start().await;
-    let email = unique("disable");
+    let email = unique_name("disable");
     let username = create_user(&app, &email, PASSWORD, false).await;
     app.sign_in(&email, PASSWORD, None).await;
     assert_eq!(app.get("/dashboard").await.status(), StatusCode::OK);
 
     admin.sign_in(ADMIN, PASSWORD, None).await;
-    let csrf = page_csrf(&admin).await;
+    let csrf = page_csrf(&admin, "/dashboard").await;
     let (_, body) = call(
         &admin,
         "/api/manage_user",

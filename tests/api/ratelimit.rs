@@ -1,10 +1,7 @@
 //! Per-network limits on the anonymous form posts (sign-in, sign-up, confirm, resend, forgot,
 //! reset): one budget per client network, as the auth events record it; 429 with
 //! `Retry-After` and a message the person can read, with and without JavaScript.
-#![cfg(feature = "ssr")]
-
-mod common;
-use common::*;
+use crate::helpers::*;
 use gatehouse::model::ApiError;
 use reqwest::StatusCode;
 

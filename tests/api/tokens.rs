@@ -4,8 +4,6 @@
 //! Keys come from `tests/fixtures/` (TEST-ONLY keys, see the README there). The JWKS is served by
 //! a hand-written HTTP/1.1 server on 127.0.0.1:0 that counts how often it is fetched. Time is a
 //! fake clock shared by the verifier and the JWKS cache.
-#![cfg(feature = "ssr")]
-
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use gatehouse::auth::jwks::{parse_jwks, JwksCache, JwksError};

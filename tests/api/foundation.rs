@@ -1,9 +1,6 @@
 //! The foundation, end to end through HTTP against the local Cognito and DynamoDB stand-ins:
 //! sign-in, sessions, CSRF, authorization per page and per server function, probes, outages.
-#![cfg(feature = "ssr")]
-
-mod common;
-use common::*;
+use crate::helpers::*;
 use gatehouse::auth::session::DynamoSessionStore;
 use reqwest::StatusCode;
 use tower_sessions::session::{Id, Record};

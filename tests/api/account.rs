@@ -1,10 +1,7 @@
 //! The account lifecycle over HTTP against the Cognito stand-in: sign-up, confirmation,
 //! resend, forgot and reset password; and at the seam where the stand-in falls short.
-#![cfg(feature = "ssr")]
-
-mod common;
+use crate::helpers::*;
 use async_trait::async_trait;
-use common::*;
 use gatehouse::auth::account::{AccountError, AccountService};
 use gatehouse::auth::cognito::{AccountApi, CognitoError, IdentityProvider, PasswordAuth};
 use gatehouse::model::PasswordPolicy;

@@ -1,0 +1,19 @@
+//! The integration tests: one binary (the app and the AWS SDK are linked once), one module per
+//! area, the shared harness in [`helpers`]. Each test starts the app on a random port against
+//! the local stack (`scripts/stack.sh up`), zero2prod-style, or drives a service directly at
+//! the seam it tests.
+#![cfg(feature = "ssr")]
+
+mod helpers;
+
+mod account;
+mod data;
+mod foundation;
+mod hosted;
+mod leptos_config;
+mod lifecycle;
+mod lockout;
+mod page_cache;
+mod ratelimit;
+mod shutdown;
+mod tokens;
