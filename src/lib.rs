@@ -19,7 +19,12 @@
 //! Server only (feature `ssr`):
 //! - [`config`]: typed settings from the environment, validated at start-up.
 //! - [`auth`]: the Cognito client, token verification with a JWKS cache, the DynamoDB session
-//!   store, CSRF tokens, the lockout policy, the sign-in service and the `next=` sanitiser.
+//!   store, CSRF tokens, the lockout policy (the workspace crate `gatehouse-lockout`, shared
+//!   with the user pool's trigger in `crates/lockout-trigger`), the sign-in service and the
+//!   `next=` sanitiser.
+//! - [`events`]: authentication events: their keys and queries, the bounded write queue, and
+//!   the charts and CSV of the data pages.
+//! - [`cache`]: the bounded in-process cache behind the session, activity and page caches.
 //! - [`server`]: wiring: the axum router, application state, middleware (request logs,
 //!   page guard, error pages), the rendered-page cache, health probes, and the app-level
 //!   error type.

@@ -4,8 +4,8 @@
 //! Why our own store rather than a published DynamoDB store crate: the ones on crates.io pin
 //! older `tower-sessions` and AWS SDK majors than this app uses, and none compares the expiry
 //! with the clock on read. DynamoDB's TTL deletes expired items late (up to days), so [`load`]
-//! must refuse an expired record itself. The store is ~60 lines; owning it is cheaper than
-//! adapting one.
+//! must refuse an expired record itself. The store itself (`SessionStore` for
+//! [`DynamoSessionStore`]) is small; owning it is cheaper than adapting one.
 //!
 //! Table: partition key `id` (S); `data` (S, JSON of the session map); `expires_at` (N, epoch
 //! seconds, also the table's TTL attribute). Reads are strongly consistent so that a session
@@ -189,11 +189,6 @@ impl DynamoSessionStore {
             groups_changed_at: number("groups_changed_at"),
             disabled_at: number("disabled_at"),
         })
-    }
-
-    /// The latest `not_before` set for the user with this email, if any.
-    pub async fn sessions_revoked_before(&self, email: &str) -> Result<Option<i64>, SessionError> {
-        Ok(self.user_marker_of(email).await?.not_before)
     }
 }
 

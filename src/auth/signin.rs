@@ -556,20 +556,8 @@ impl SignInService {
         }
         let now = (self.clock)();
         // Federated users carry `identities: [{"providerName": "Google", ...}]`.
-        let identity_provider = id
-            .identities
-            .as_ref()
-            .and_then(|v| v.as_array())
-            .and_then(|a| a.first())
-            .and_then(|i| i.get("providerName"))
-            .and_then(|n| n.as_str())
-            .map(str::to_string);
-        let method = match (&identity_provider, method) {
-            (Some(p), SignInMethod::Hosted) if p.eq_ignore_ascii_case("google") => {
-                SignInMethod::Google
-            }
-            _ => method,
-        };
+        let identity_provider = identity_provider(id.identities.as_ref());
+        let method = federated_method(identity_provider.as_deref(), method);
         Ok(AuthSession {
             identity_provider,
             email: id.email.clone().unwrap_or_default(),

@@ -10,7 +10,7 @@ use crate::auth::account::{normalize_code, otpauth_uri, qr_svg, AccountError};
 use crate::auth::session::{self, AuthSession};
 use crate::auth::signin::{
     normalize_username, ChallengeKind, PendingChallenge, SignInError, Verdict, CHALLENGE_EXPIRED,
-    CHALLENGE_KEY,
+    CHALLENGE_KEY, WRONG_CODE,
 };
 use crate::events::EventKind;
 use crate::model::{forms, AccountData, ApiError, FormState, MfaData, MfaSetup};
@@ -22,8 +22,6 @@ const TOTP_SETUP_KEY: &str = "totp_setup";
 /// The issuer name authenticator apps show.
 const TOTP_ISSUER: &str = "gatehouse";
 
-const WRONG_APP_CODE: &str =
-    "That code is not right. Enter the current 6-digit code from your authenticator app.";
 const BAD_APP_CODE: &str = "Enter the 6-digit code from your authenticator app.";
 
 /// The pending challenge of this (pre-login) session, if it is of `kind`.
@@ -303,7 +301,7 @@ fn refused(form: FormState, e: SignInError) -> FormState {
         SignInError::InvalidCredentials(_) => {
             form.with_field_error("current", "Your current password is not right.")
         }
-        SignInError::WrongCode(_) => form.with_field_error("code", WRONG_APP_CODE),
+        SignInError::WrongCode(_) => form.with_field_error("code", WRONG_CODE),
         other => {
             let (message, status) = other.user_message();
             if status >= 500 {
@@ -318,7 +316,7 @@ fn app_code_error(form: FormState, e: AccountError) -> FormState {
     match e {
         AccountError::BadCode => form.with_field_error("code", BAD_APP_CODE),
         AccountError::CodeMismatch | AccountError::CodeExpired => {
-            form.with_field_error("code", WRONG_APP_CODE)
+            form.with_field_error("code", WRONG_CODE)
         }
         other => explain(form, other),
     }
