@@ -252,6 +252,25 @@ where
     outcomes
 }
 
+/// How many `op` requests reached Cognito through two instances (the split is printed).
+fn reached(a: &Instance, b: &Instance, op: &str) -> usize {
+    let (at_a, at_b) = (a.cognito.op(op), b.cognito.op(op));
+    eprintln!("{op} calls that reached Cognito: A={at_a} B={at_b}");
+    at_a + at_b
+}
+
+/// Outcomes told "wrong" (by `wrong`) and outcomes told "locked".
+fn tally(
+    outcomes: &[Result<SignInOutcome, SignInError>],
+    wrong: impl Fn(&SignInError) -> bool,
+) -> (usize, usize) {
+    let told_wrong = outcomes
+        .iter()
+        .filter(|o| o.as_ref().err().is_some_and(&wrong))
+        .count();
+    (told_wrong, outcomes.iter().filter(|o| locked(o)).count())
+}
+
 fn locked(outcome: &Result<SignInOutcome, SignInError>) -> bool {
     matches!(outcome, Err(SignInError::Locked { .. }))
 }
@@ -411,17 +430,15 @@ async fn thirty_concurrent_wrong_passwords_on_two_instances_reach_cognito_five_t
         async move { s.password(&name, "wrong-Passw0rd!", "/").await }
     })
     .await;
-    let (at_a, at_b) = (a.cognito.op("InitiateAuth"), b.cognito.op("InitiateAuth"));
-    eprintln!("30 concurrent wrong passwords: InitiateAuth calls A={at_a} B={at_b}");
-    assert_eq!(at_a + at_b, 5, "attempts that reached Cognito");
-    let wrong = outcomes
-        .iter()
-        .filter(|o| matches!(o, Err(SignInError::InvalidCredentials(_))))
-        .count();
-    let refused = outcomes.iter().filter(|o| locked(o)).count();
+    assert_eq!(
+        reached(&a, &b, "InitiateAuth"),
+        5,
+        "attempts that reached Cognito"
+    );
     // Four admitted attempts are told "incorrect"; the fifth engaged the lock and is told so,
     // like every refused one.
-    assert_eq!((wrong, refused), (4, 26), "{outcomes:?}");
+    let wrong = |e: &SignInError| matches!(e, SignInError::InvalidCredentials(_));
+    assert_eq!(tally(&outcomes, wrong), (4, 26), "{outcomes:?}");
     let message = outcomes
         .iter()
         .find(|o| locked(o))
@@ -461,18 +478,13 @@ async fn thirty_concurrent_wrong_codes_on_two_instances_reach_cognito_five_times
         async move { s.answer_totp(&pending, &wrong).await }
     })
     .await;
-    let (at_a, at_b) = (
-        a.cognito.op("RespondToAuthChallenge"),
-        b.cognito.op("RespondToAuthChallenge"),
+    assert_eq!(
+        reached(&a, &b, "RespondToAuthChallenge"),
+        5,
+        "codes that reached Cognito"
     );
-    eprintln!("30 concurrent wrong codes: RespondToAuthChallenge calls A={at_a} B={at_b}");
-    assert_eq!(at_a + at_b, 5, "codes that reached Cognito");
-    let wrong_code = outcomes
-        .iter()
-        .filter(|o| matches!(o, Err(SignInError::WrongCode(_))))
-        .count();
-    let refused = outcomes.iter().filter(|o| locked(o)).count();
-    assert_eq!((wrong_code, refused), (4, 26), "{outcomes:?}");
+    let wrong = |e: &SignInError| matches!(e, SignInError::WrongCode(_));
+    assert_eq!(tally(&outcomes, wrong), (4, 26), "{outcomes:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

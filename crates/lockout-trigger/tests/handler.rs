@@ -118,11 +118,7 @@ async fn post_authentication_clears_the_record() {
     let email = format!("Dan.{}@Example.com", unique());
     let key = normalize_username(&email);
 
-    for _ in 0..2 {
-        handle(&store, known_user("pre-authentication.json", &email))
-            .await
-            .expect("admitted");
-    }
+    admit_times(&store, &email, 2).await;
     assert_eq!(store.check(&key).await.unwrap().attempts, 2);
 
     let post = known_user("post-authentication.json", &email);
@@ -136,11 +132,7 @@ async fn post_authentication_clears_the_record() {
 
     // The filling attempt marks the lock before Cognito judges the password: a success
     // (post-authentication) lifts it, and the next sign-in is admitted.
-    for _ in 0..3 {
-        handle(&store, known_user("pre-authentication.json", &email))
-            .await
-            .expect("admitted");
-    }
+    admit_times(&store, &email, 3).await;
     assert_eq!(
         store.check(&key).await.unwrap().locked_until,
         Some(now + 900)
@@ -162,11 +154,7 @@ async fn the_filling_attempt_writes_the_lock_marker() {
     let email = format!("Eve.{}@Example.com", unique());
     let key = normalize_username(&email);
 
-    for _ in 0..2 {
-        handle(&store, known_user("pre-authentication.json", &email))
-            .await
-            .expect("admitted");
-    }
+    admit_times(&store, &email, 2).await;
     assert!(
         !is_listed_as_locked(&store, &key).await,
         "no marker before the window is full"
@@ -229,4 +217,13 @@ async fn other_trigger_sources_and_nameless_events_are_refused() {
         .await
         .expect_err("no name to count under");
     assert!(matches!(err, TriggerError::InvalidEvent(_)), "{err:?}");
+}
+
+/// `n` pre-authentication events for `email`, each admitted.
+async fn admit_times(store: &gatehouse_lockout::LockoutStore, email: &str, n: usize) {
+    for _ in 0..n {
+        handle(store, known_user("pre-authentication.json", email))
+            .await
+            .expect("admitted");
+    }
 }
