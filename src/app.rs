@@ -1,22 +1,24 @@
-//! The HTML shell, the router with every page, and the header shared by all pages.
+//! The HTML shell, the router with every page (one `<Route>` per feature page), the session
+//! every page reads, and the header shared by all pages.
 
 use crate::access::Area;
-use crate::api::{get_session_info, SignOut};
-use crate::model::{ApiError, SessionInfo, UserView};
-use crate::pages::{
-    account::{ConfirmPage, ForgotPage, ResetPage, SignupPage},
+use crate::features::{
+    account::{mfa::MfaPage, password::ChangePasswordPage, AccountPage},
     admin::AdminPage,
     audit::AuditPage,
     challenge::{MfaChallengePage, NewPasswordPage},
     dashboard::DashboardPage,
-    forbidden::Forbidden,
     home::HomePage,
     lockouts::LockoutsPage,
-    login::LoginPage,
-    not_found::NotFound,
-    profile::{AccountPage, ChangePasswordPage, MfaPage},
+    recovery::{ForgotPage, ResetPage},
     reports::ReportsPage,
+    session::{get_session_info, SignOut},
+    signin::LoginPage,
+    signup::{ConfirmPage, SignupPage},
 };
+use crate::model::{SessionInfo, UserView};
+use crate::ui::status::{Forbidden, NotFound};
+use crate::ui::{use_session, SessionResource};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
@@ -28,7 +30,7 @@ use leptos_router::{
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    crate::server::render::set_content_security_policy();
+    crate::server::request::set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -44,14 +46,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
-}
-
-/// What every page knows about the visitor: re-read on every navigation.
-pub type SessionResource = Resource<Result<SessionInfo, ApiError>>;
-
-/// The session resource provided by [`App`].
-pub fn use_session() -> SessionResource {
-    expect_context::<SessionResource>()
 }
 
 #[component]

@@ -30,21 +30,22 @@
 //!   error type.
 
 pub mod access;
-pub mod api;
 pub mod app;
+pub mod features;
 pub mod model;
-pub mod pages;
+pub mod support;
+pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod auth;
-#[cfg(feature = "ssr")]
-pub mod cache;
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]
 pub mod events;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "ssr")]
+pub mod startup;
 
 /// Entry point of the WebAssembly bundle: hydrates the server-rendered page.
 #[cfg(feature = "hydrate")]

@@ -56,7 +56,7 @@ async fn serve() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match gatehouse::server::run(config, leptos).await {
+    match gatehouse::startup::run(config, leptos).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "gatehouse failed");

@@ -72,6 +72,9 @@ pub fn valid_email(email: &str) -> bool {
     }
 }
 
+/// What to type where an authenticator code is asked for and the input is not one.
+pub const BAD_APP_CODE: &str = "Enter the 6-digit code from your authenticator app.";
+
 /// Confirmation and reset codes: six digits (Cognito's format), spaces ignored.
 pub fn normalize_code(code: &str) -> Option<String> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();

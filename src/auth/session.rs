@@ -38,7 +38,7 @@ pub struct DynamoSessionStore {
     /// then costs no DynamoDB read. Staleness: a session ended or changed by *another*
     /// instance is still seen here for at most that long (this instance's own writes and
     /// deletes update the cache at once).
-    cache: Arc<crate::cache::TtlCache<Id, Record>>,
+    cache: Arc<crate::support::cache::TtlCache<Id, Record>>,
 }
 
 impl fmt::Debug for DynamoSessionStore {
@@ -55,13 +55,13 @@ impl DynamoSessionStore {
             client,
             table,
             clock: system_clock(),
-            cache: Arc::new(crate::cache::TtlCache::new(Duration::ZERO, 1)),
+            cache: Arc::new(crate::support::cache::TtlCache::new(Duration::ZERO, 1)),
         }
     }
 
     /// Keeps records in memory for `ttl` (at most `capacity` of them); zero turns it off.
     pub fn with_cache(mut self, ttl: Duration, capacity: usize) -> Self {
-        self.cache = Arc::new(crate::cache::TtlCache::new(ttl, capacity));
+        self.cache = Arc::new(crate::support::cache::TtlCache::new(ttl, capacity));
         self
     }
 

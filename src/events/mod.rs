@@ -186,7 +186,7 @@ impl AuthEvent {
             at_ms: now_ms,
             id: random_id(),
             kind,
-            user: crate::auth::signin::normalize_username(user),
+            user: gatehouse_lockout::normalize_username(user),
             method: None,
             ip: meta.ip.clone(),
             user_agent: meta.user_agent.clone(),

@@ -382,3 +382,18 @@ mod tests {
         );
     }
 }
+
+/// The audit log's filters, checked: (range, range message, user, kind). One reading for the
+/// audit page and its CSV export.
+pub fn audit_filters(
+    now: i64,
+    user: Option<&str>,
+    kind: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> (DayRange, Option<String>, String, Option<EventKind>) {
+    let (range, error) = parse_range(from, to, today(now));
+    let user = gatehouse_lockout::normalize_username(user.unwrap_or_default());
+    let kind = kind.and_then(EventKind::parse);
+    (range, error, user, kind)
+}

@@ -37,7 +37,7 @@ pub enum EventStoreError {
 fn dynamo_error<E: std::error::Error + 'static>(
     e: aws_sdk_dynamodb::error::SdkError<E>,
 ) -> EventStoreError {
-    EventStoreError::Dynamo(crate::auth::session::error_chain(&e))
+    EventStoreError::Dynamo(crate::support::errors::error_chain(&e))
 }
 
 #[derive(Clone)]
@@ -193,6 +193,21 @@ impl EventStore {
         let mut events = Vec::new();
         drain(query, kind, &mut events).await?;
         Ok(Ranged::capped_at(events, RANGE_CAP))
+    }
+
+    /// Events between two instants (ms) matching the audit filters, newest first (the kind filtered by DynamoDB, so
+    /// that the cap keeps the newest matching events, never older ones or other kinds).
+    pub async fn audit(
+        &self,
+        (start, end): (i64, i64),
+        user: &str,
+        kind: Option<EventKind>,
+    ) -> Result<Ranged, EventStoreError> {
+        if user.is_empty() {
+            self.in_range(start, end, Order::NewestFirst, kind).await
+        } else {
+            self.for_user_in_range(user, start, end, kind).await
+        }
     }
 
     /// Every event with `from_ms <= at < to_ms` (and of `kind`, if given), in `order`: one

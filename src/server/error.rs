@@ -1,8 +1,11 @@
 //! The app-level error: each kind maps to a status and a page a person can read; the cause
-//! chain is logged once, here, and never shown.
+//! chain is logged once, here, and never shown. Also where an account error lands on a form.
 
-use crate::auth::session::{error_chain, SessionError};
+use crate::auth::account::AccountError;
+use crate::auth::session::SessionError;
 use crate::auth::signin::SignInError;
+use crate::model::FormState;
+use crate::support::errors::error_chain;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -53,6 +56,68 @@ impl IntoResponse for AppError {
             ),
         };
         error_page(status, title, message)
+    }
+}
+
+/// Puts an account error where the user will look for it.
+pub fn account_error_on_form(form: FormState, e: AccountError) -> FormState {
+    match e {
+        AccountError::BadEmail => {
+            form.with_field_error("email", "Enter an email address like name@example.com.")
+        }
+        AccountError::WeakPassword(unmet) if unmet.is_empty() => form.with_field_error(
+            "password",
+            "This password does not meet the requirements listed below.",
+        ),
+        AccountError::WeakPassword(unmet) => form.with_field_error(
+            "password",
+            format!("Your password still needs: {}.", unmet.join(", ").to_lowercase()),
+        ),
+        AccountError::PasswordsDiffer => {
+            form.with_field_error("confirm", "The two passwords do not match.")
+        }
+        AccountError::BadCode => {
+            form.with_field_error("code", "Enter the 6-digit code from the email.")
+        }
+        AccountError::CodeMismatch => form.with_field_error(
+            "code",
+            "That code is not right. Check the latest email and try again.",
+        ),
+        AccountError::CodeExpired => {
+            form.with_field_error("code", "That code has expired. Ask for a new one.")
+        }
+        AccountError::WrongCurrentPassword => {
+            form.with_field_error("current", "Your current password is not right.")
+        }
+        AccountError::SamePassword => form.with_field_error(
+            "password",
+            "Choose a new password that is different from your current one.",
+        ),
+        AccountError::Exists => form.with_error(
+            "An account with this email already exists. Sign in, or reset your password if you have forgotten it.",
+            409,
+        ),
+        AccountError::Unsupported(ref cause) => {
+            tracing::warn!(error = %cause, "account operation not supported by this Cognito endpoint");
+            form.with_error(
+                "This is not available right now. Please try again later, or contact your administrator.",
+                503,
+            )
+        }
+        AccountError::Unavailable(ref cause) => {
+            tracing::error!(error = %cause, "account operation: Cognito unavailable");
+            form.with_error(
+                "The account service is temporarily unavailable. Please try again in a moment.",
+                503,
+            )
+        }
+        AccountError::Unexpected(ref cause) => {
+            tracing::error!(error = %cause, "account operation failed");
+            form.with_error(
+                "Something went wrong on our side. Please try again.",
+                502,
+            )
+        }
     }
 }
 

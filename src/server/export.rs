@@ -2,9 +2,8 @@
 //! Plain GET links (no state changes), checked here as well as by the page guard: the guard
 //! only redirects anonymous visitors, the handler refuses anyone outside the groups.
 
-use super::data::{audit_events, audit_filters};
 use super::error::{error_page, AppError};
-use super::AppState;
+use super::state::AppState;
 use crate::access::Area;
 use crate::events::report;
 use crate::events::store::Order;
@@ -138,7 +137,7 @@ pub async fn audit_csv(
         Ok((admin, _)) => admin,
         Err(refused) => return refused,
     };
-    let (range, error, user, kind) = audit_filters(
+    let (range, error, user, kind) = report::audit_filters(
         (state.svc.clock)(),
         f.user.as_deref(),
         f.kind.as_deref(),
@@ -148,7 +147,12 @@ pub async fn audit_csv(
     if let Some(message) = error {
         return bad_range(message);
     }
-    match audit_events(&state, range, &user, kind).await {
+    match state
+        .svc
+        .event_store
+        .audit(range.bounds_ms(), &user, kind)
+        .await
+    {
         Ok(read) => {
             tracing::info!(admin = %admin, rows = read.events.len(), capped = read.capped, "audit log exported");
             csv_response(

@@ -1,7 +1,7 @@
 //! Probes: `/healthz` says the process serves; `/readyz` says its dependencies answer
 //! (DynamoDB: the sessions table; Cognito: the pool's JWKS).
 
-use super::AppState;
+use super::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -24,10 +24,10 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let dynamo_ok = dynamo.is_ok();
     let jwks_ok = jwks.is_ok();
     if let Err(e) = &dynamo {
-        tracing::warn!(error = %crate::auth::session::error_chain(e), "readyz: DynamoDB not ready");
+        tracing::warn!(error = %crate::support::errors::error_chain(e), "readyz: DynamoDB not ready");
     }
     if let Err(e) = &jwks {
-        tracing::warn!(error = %crate::auth::session::error_chain(e), "readyz: JWKS not ready");
+        tracing::warn!(error = %crate::support::errors::error_chain(e), "readyz: JWKS not ready");
     }
     let status = if dynamo_ok && jwks_ok {
         StatusCode::OK

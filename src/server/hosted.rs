@@ -3,7 +3,7 @@
 //! [`crate::auth::oidc`] for the flow itself.
 
 use super::error::{error_page, AppError};
-use super::AppState;
+use super::state::AppState;
 use crate::auth::oidc::{check_state, OidcError, PendingLogin, Provider, PENDING_KEY};
 use crate::auth::redirect::sanitize_next;
 use crate::auth::session::{self, SignInMethod};
@@ -87,7 +87,7 @@ pub async fn callback(
     extensions: axum::http::Extensions,
     Query(q): Query<CallbackQuery>,
 ) -> Response {
-    let meta = super::audit::meta_of(&state, &headers, &extensions);
+    let meta = super::record::meta_of(&state, &headers, &extensions);
     let Some(flow) = state.svc.hosted.as_ref() else {
         return not_offered();
     };
@@ -105,10 +105,10 @@ pub async fn callback(
                 Provider::Hosted => crate::events::Method::Hosted,
                 Provider::Google => crate::events::Method::Google,
             };
-            let event = super::audit::event(&state, EventKind::SignInFailed, "(hosted)", &meta)
+            let event = super::record::event(&state, EventKind::SignInFailed, "(hosted)", &meta)
                 .method(method)
                 .detail(&error.chars().take(64).collect::<String>());
-            super::audit::record(&state, event);
+            super::record::record(&state, event);
         }
         return if error == "access_denied" {
             error_page(
@@ -180,8 +180,8 @@ pub async fn callback(
         return AppError::Session(e).into_response();
     }
     tracing::info!(sub = %auth.sub, method = ?auth.method, "sign-in succeeded");
-    let user = super::data::event_user(&auth);
-    let event = super::audit::event(&state, EventKind::SignIn, &user, &meta).method(auth.method);
-    super::audit::record(&state, event);
+    let user = super::record::event_user(&auth);
+    let event = super::record::event(&state, EventKind::SignIn, &user, &meta).method(auth.method);
+    super::record::record(&state, event);
     Redirect::to(&pending.next).into_response()
 }

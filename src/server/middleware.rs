@@ -3,9 +3,9 @@
 //! sessions, and the page guard.
 
 use super::error::{error_page, AppError};
-use super::AppState;
+use super::state::AppState;
 use crate::access::Area;
-use crate::pages::urlencode;
+use crate::support::urlencode;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;

@@ -1,166 +1,34 @@
-//! Wiring: builds the application state from the configuration, the axum router around the
-//! Leptos app, and runs it with graceful shutdown.
+//! The server side of a request, below the features: application state, the request as a
+//! server function sees it, middleware, and the routes that are not Leptos pages. The router
+//! that puts them together with the app is in [`crate::startup`].
 //!
 //! - [`state`]: clients and services built once at start-up.
-//! - [`actions`], [`account`], [`profile`] and [`data`]: the bodies of the server functions
-//!   declared in [`crate::api`].
-//! - [`audit`]: recording authentication events from handlers.
+//! - [`request`]: the request as server functions see it: the app state, the session, who is
+//!   signed in ([`request::require`]), status, cookies, CSRF, the flash of plain form posts,
+//!   and the form context every form answers through ([`request::answer_form`]).
+//! - [`headers`]: cookie names, reading a cookie, the page's Content-Security-Policy.
+//! - [`record`]: recording authentication events from handlers.
 //! - [`export`]: the CSV downloads of `/reports` and `/admin/audit`.
-//! - [`render`]: request-scoped helpers for server functions (status, cookies, flash).
 //! - [`middleware`]: request log, page guard, security headers, friendly error pages.
 //! - [`ratelimit`]: per-network limits on the anonymous form posts (429 with `Retry-After`).
 //! - [`page_cache`]: a rendered dashboard served again to the same session in the same state.
 //! - [`health`]: `/healthz` and `/readyz`.
 //! - [`hosted`]: `/auth/hosted`, `/auth/google`, `/auth/callback` (the Hosted UI flow).
-//! - [`error`]: the app-level error: one page and status per kind, the chain logged once.
+//! - [`error`]: the app-level error: one page and status per kind, the chain logged once;
+//!   where an account error lands on a form.
 //! - [`telemetry`]: structured logs.
 
-pub mod account;
-pub mod actions;
-pub mod audit;
-pub mod data;
 pub mod error;
 pub mod export;
+pub mod headers;
 pub mod health;
 pub mod hosted;
 pub mod middleware;
 pub mod page_cache;
-pub mod profile;
 pub mod ratelimit;
-pub mod render;
+pub mod record;
+pub mod request;
 pub mod state;
 pub mod telemetry;
 
-use crate::app::{shell, App};
-use crate::config::Config;
-use axum::{middleware as mw, routing::get, Router};
-use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
 pub use state::AppState;
-use tower_sessions::cookie::SameSite;
-use tower_sessions::{Expiry, SessionManagerLayer};
-
-/// Session cookie name (an opaque id; the data is in DynamoDB).
-pub const SESSION_COOKIE: &str = "gh_session";
-
-#[derive(Debug, thiserror::Error)]
-pub enum StartupError {
-    #[error("cannot bind {addr}: {source}")]
-    Bind {
-        addr: std::net::SocketAddr,
-        source: std::io::Error,
-    },
-    #[error("server error: {0}")]
-    Serve(#[from] std::io::Error),
-}
-
-/// The app's route list, generated once per process. Generating it renders the app in a
-/// special mode that must not run while other renders are in flight: measured here, pages
-/// served while a second router was being built stalled until the request deadline. A server
-/// builds one router before it serves; tests build many, so all share this list.
-fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
-    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
-        std::sync::OnceLock::new();
-    ROUTES.get_or_init(|| generate_route_list(App)).clone()
-}
-
-/// The full router: pages, server functions, static files, probes, and the middleware stack.
-pub fn router(state: AppState) -> Router {
-    let routes = route_list();
-    let config = &state.svc.config;
-    let sessions = SessionManagerLayer::new(state.svc.sessions.clone())
-        .with_name(SESSION_COOKIE)
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_secure(config.secure_cookies())
-        .with_path("/")
-        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
-            config.session_idle_timeout.as_secs() as i64,
-        )));
-
-    let context = {
-        let state = state.clone();
-        move || provide_context(state.clone())
-    };
-    // Captures the options behind their `Arc`: axum clones each route's handler per request.
-    let page_shell = {
-        let options = state.leptos_options.clone();
-        move || shell((*options).clone())
-    };
-
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/auth/hosted", get(hosted::start_hosted))
-        .route("/auth/google", get(hosted::start_google))
-        .route("/auth/callback", get(hosted::callback))
-        .route("/reports/events.csv", get(export::reports_csv))
-        .route("/admin/audit.csv", get(export::audit_csv))
-        .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(context, shell))
-        .layer(mw::from_fn_with_state(state.clone(), middleware::guard))
-        .layer(sessions)
-        // Outside the sessions: a refused post costs no session read.
-        .layer(mw::from_fn_with_state(
-            ratelimit::RateLimiter::new(config),
-            ratelimit::limit,
-        ))
-        .layer(mw::from_fn_with_state(state.clone(), middleware::deadline))
-        .layer(mw::from_fn(middleware::security_headers))
-        .layer(mw::from_fn(middleware::friendly_errors))
-        .layer(tower_http::catch_panic::CatchPanicLayer::new())
-        .layer(mw::from_fn(middleware::request_log))
-        .with_state(state)
-}
-
-/// Binds the configured address and serves until Ctrl-C or SIGTERM; in-flight requests finish.
-pub async fn run(config: Config, leptos_options: LeptosOptions) -> Result<(), StartupError> {
-    let addr = config.bind_addr;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|source| StartupError::Bind { addr, source })?;
-    let state = AppState::build(config, leptos_options).await;
-    tracing::info!(%addr, public_url = %state.svc.config.public_url, "gatehouse listening");
-    serve(listener, state, shutdown_signal()).await?;
-    tracing::info!("gatehouse stopped");
-    Ok(())
-}
-
-/// Serves on an already bound listener until `shutdown` completes (tests bind port 0).
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let events = state.svc.events.clone();
-    // The peer address feeds the (truncated) client network of auth events.
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
-    // In-flight requests are done: write the events they queued before the process ends.
-    events.flush().await;
-    served
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutdown signal received; finishing in-flight requests");
-}

@@ -18,10 +18,10 @@
 //! fresh CSP nonce: the stored page's nonce is replaced wherever it appears, and the policy
 //! header names the new one. Entries are bounded in number ([`CAPACITY`]).
 
-use super::render::{cookie_from_headers, page_policy, CSRF_COOKIE, FLASH_COOKIE};
+use super::headers::{cookie_from_headers, page_policy, CSRF_COOKIE, FLASH_COOKIE};
 use crate::auth::session::{AuthSession, NOTICE_KEY};
 use crate::auth::signin::CHALLENGE_KEY;
-use crate::cache::TtlCache;
+use crate::support::cache::TtlCache;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};

@@ -18,14 +18,12 @@
 //! [`CLEANUP_EVERY`] the networks whose budget is full again are forgotten.
 
 use super::error::error_page_with_links;
-use crate::api::{ConfirmAccount, ForgotPassword, ResendCode, ResetPassword, SignIn, SignUp};
 use crate::events::RequestMeta;
 use crate::model::ApiError;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use leptos::server_fn::ServerFn;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -36,16 +34,10 @@ use tower_governor::governor::GovernorConfigBuilder;
 use tower_governor::key_extractor::KeyExtractor;
 use tower_governor::{GovernorError, GovernorLayer};
 
-/// The limited posts: each anonymous form's server function, and the page of its form (where
-/// a refused plain post links back to when the browser sent no `Referer`).
-pub const FORMS: [(&str, &str); 6] = [
-    (SignIn::PATH, "/login"),
-    (SignUp::PATH, "/signup"),
-    (ConfirmAccount::PATH, "/confirm"),
-    (ResendCode::PATH, "/confirm"),
-    (ForgotPassword::PATH, "/forgot"),
-    (ResetPassword::PATH, "/reset"),
-];
+/// The limited posts: each anonymous form's server function path, and the page of its form
+/// (where a refused plain post links back to when the browser sent no `Referer`). The
+/// composition root names them ([`crate::startup::LIMITED_FORMS`]).
+pub type LimitedForms = &'static [(&'static str, &'static str)];
 
 /// How often networks whose budget is full again are dropped from memory.
 pub const CLEANUP_EVERY: Duration = Duration::from_secs(60);
@@ -88,6 +80,7 @@ pub struct RateLimiter(Option<Arc<Limiter>>);
 
 struct Limiter {
     check: Box<Check>,
+    forms: LimitedForms,
     key: ClientNetwork,
     public_url: String,
 }
@@ -95,7 +88,7 @@ struct Limiter {
 impl RateLimiter {
     /// From the configuration; starts the cleanup of the governor's state, which ends when
     /// the limiter is dropped.
-    pub fn new(config: &crate::config::Config) -> RateLimiter {
+    pub fn new(config: &crate::config::Config, forms: LimitedForms) -> RateLimiter {
         let settings = config.rate_limit;
         let key = ClientNetwork {
             trust_forwarded_for: config.trust_forwarded_for,
@@ -145,18 +138,24 @@ impl RateLimiter {
         };
         RateLimiter(Some(Arc::new(Limiter {
             check: Box::new(check),
+            forms,
             key,
             public_url: config.public_url.clone(),
         })))
     }
 }
 
-/// Middleware: a `POST` to one of [`FORMS`] goes through the limiter; everything else passes.
+/// Middleware: a `POST` to one of the limited forms goes through the limiter; everything
+/// else passes.
 pub async fn limit(State(limiter): State<RateLimiter>, req: Request, next: Next) -> Response {
-    let form = FORMS
+    let Some(limiter) = &limiter.0 else {
+        return next.run(req).await;
+    };
+    let form = limiter
+        .forms
         .iter()
         .find(|(path, _)| req.method() == Method::POST && req.uri().path() == *path);
-    let (Some(limiter), Some(&(path, page))) = (&limiter.0, form) else {
+    let Some(&(path, page)) = form else {
         return next.run(req).await;
     };
     let refusal = Refusal {
@@ -238,22 +237,6 @@ fn referring_page(headers: &HeaderMap, public_url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_six_anonymous_forms_are_limited() {
-        let paths: Vec<&str> = FORMS.iter().map(|(p, _)| *p).collect();
-        assert_eq!(
-            paths,
-            [
-                "/api/sign_in",
-                "/api/sign_up",
-                "/api/confirm_account",
-                "/api/resend_code",
-                "/api/forgot_password",
-                "/api/reset_password"
-            ]
-        );
-    }
 
     #[test]
     fn the_key_is_the_network_the_events_record() {

@@ -55,7 +55,7 @@ pub struct Services {
     pub events: EventSink,
     /// The dashboard's reads of a user's activity (recent events, the chart's two weeks),
     /// kept for `ACTIVITY_CACHE_SECS`: new events show within that time.
-    pub activity: crate::cache::TtlCache<String, Activity>,
+    pub activity: crate::support::cache::TtlCache<String, Activity>,
     /// Rendered dashboards, kept for `PAGE_CACHE_SECS` per session and session state.
     pub pages: super::page_cache::PageCache,
 }
@@ -160,7 +160,7 @@ impl AppState {
                 directory,
                 event_store,
                 events,
-                activity: crate::cache::TtlCache::new(config_activity, 10_000),
+                activity: crate::support::cache::TtlCache::new(config_activity, 10_000),
                 pages,
             }),
         }

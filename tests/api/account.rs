@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use gatehouse::auth::account::{AccountError, AccountService};
 use gatehouse::auth::cognito::{AccountApi, CognitoError, IdentityProvider, PasswordAuth};
 use gatehouse::model::PasswordPolicy;
-use gatehouse::pages::urlencode;
+use gatehouse::support::urlencode;
 use reqwest::StatusCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

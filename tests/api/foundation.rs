@@ -510,7 +510,7 @@ async fn pages_render_while_other_routers_are_built() {
         tokio::spawn(async move {
             let mut built = 0;
             while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                let _ = gatehouse::server::router(state.clone());
+                let _ = gatehouse::startup::router(state.clone());
                 built += 1;
                 tokio::task::yield_now().await;
             }

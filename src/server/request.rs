@@ -1,16 +1,20 @@
-//! Request-scoped helpers for code running inside a Leptos render or a server function:
-//! response status, cookies, the one-time flash of plain form posts, and the CSRF cookie.
+//! The request as a server function or a page render sees it: the app state, the session,
+//! who is signed in and what they may enter, the response status, cookies, the CSRF token,
+//! the one-time flash of plain form posts, and the form context every form's server function
+//! answers through ([`answer_form`]).
 
-use super::AppState;
+use super::error::AppError;
+use super::headers::{cookie_from_headers, page_policy, CSRF_COOKIE, FLASH_COOKIE};
+use super::state::AppState;
+use crate::access::Area;
+use crate::auth::session::AuthSession;
 use crate::auth::signing::{csrf_ok, csrf_token, random_token};
-use crate::model::{ApiError, FormState};
+use crate::model::{ApiError, FormState, UserView};
 use axum::http::{header, request::Parts, HeaderValue, StatusCode};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 use tower_sessions::Session;
 
-pub const CSRF_COOKIE: &str = "gh_csrf";
-pub const FLASH_COOKIE: &str = "gh_flash";
 const FLASH_PURPOSE: &str = "flash";
 
 /// Sets the status of the response being rendered.
@@ -19,6 +23,19 @@ pub fn set_status(code: u16) {
     {
         res.set_status(status);
     }
+}
+
+/// The error a server function returns, with the response status it carries set: every
+/// refusal goes through here, so status and message never disagree.
+pub fn reject(error: ApiError) -> ApiError {
+    set_status(error.status());
+    error
+}
+
+/// A dependency (`what`) failed: logged once with its cause; the caller sees 503.
+pub fn unavailable(what: &str, cause: impl std::fmt::Display) -> ApiError {
+    tracing::error!(error = %cause, "{what} unavailable");
+    reject(ApiError::Unavailable)
 }
 
 pub fn app_state() -> Result<AppState, ApiError> {
@@ -36,6 +53,35 @@ pub async fn session() -> Result<Session, ApiError> {
     })
 }
 
+/// The signed-in user, if their groups allow `area`; otherwise the error (and its status).
+pub async fn require(area: Area) -> Result<AuthSession, ApiError> {
+    let state = app_state()?;
+    let session = session().await?;
+    let now = (state.svc.clock)();
+    match state.svc.keeper.current_user(&session, now).await {
+        Err(e) => {
+            AppError::from(e).log();
+            Err(reject(ApiError::Unavailable))
+        }
+        Ok(None) => Err(reject(ApiError::Unauthorized)),
+        Ok(Some(user)) if !area.allows(&user.groups) => {
+            tracing::warn!(sub = %user.sub, ?area, "server function refused: missing group");
+            Err(reject(ApiError::Forbidden))
+        }
+        Ok(Some(user)) => Ok(user),
+    }
+}
+
+/// The signed-in user as the pages see them.
+pub fn user_view(auth: &AuthSession) -> UserView {
+    UserView {
+        email: auth.email.clone(),
+        groups: auth.groups.clone(),
+        method: auth.method.label().to_string(),
+        provider: auth.identity_provider.clone(),
+    }
+}
+
 fn parts() -> Option<Parts> {
     use_context::<Parts>()
 }
@@ -44,17 +90,6 @@ fn parts() -> Option<Parts> {
 pub fn cookie(name: &str) -> Option<String> {
     let parts = parts()?;
     cookie_from_headers(&parts.headers, name)
-}
-
-pub fn cookie_from_headers(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
 }
 
 fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) {
@@ -131,6 +166,51 @@ pub fn finish_form(state: FormState, fallback_page: &str) -> Result<FormState, A
     Ok(state)
 }
 
+/// What a form's server function hands to [`answer_form`] to send.
+pub struct FormCx {
+    pub app: AppState,
+    /// The form's state so far: its name and the values to put back.
+    pub form: FormState,
+}
+
+/// How a form submission ends.
+#[derive(Debug)]
+pub enum Answer {
+    /// The form again, with its messages (and the page's status).
+    Form(FormState),
+    /// Somewhere else: the next step, or the page a success leads to.
+    Redirect(String),
+}
+
+/// Answers one form post: checks its CSRF token (else the expired-form answer, values kept),
+/// runs `body`, and finishes with [`finish_form`] or the redirect. Every form's server function
+/// is this call; whatever the body does, the two ends are the same.
+pub async fn answer_form<F, Fut>(
+    form: FormState,
+    page: &str,
+    csrf: &str,
+    body: F,
+) -> Result<FormState, ApiError>
+where
+    F: FnOnce(FormCx) -> Fut,
+    Fut: std::future::Future<Output = Result<Answer, ApiError>>,
+{
+    let app = app_state()?;
+    if !csrf_valid(&app, csrf) {
+        tracing::warn!(form = %form.form, "form refused: CSRF token missing or wrong");
+        let expired = ApiError::Csrf;
+        return finish_form(form.with_error(expired.to_string(), expired.status()), page);
+    }
+    let name = form.form.clone();
+    match body(FormCx { app, form }).await? {
+        Answer::Form(state) => finish_form(state, page),
+        Answer::Redirect(path) => {
+            leptos_axum::redirect(&path);
+            Ok(FormState::new(&name))
+        }
+    }
+}
+
 /// Takes the flash left by a plain form post (and clears it).
 pub fn take_flash(state: &AppState) -> Option<FormState> {
     let sealed = cookie(FLASH_COOKIE)?;
@@ -150,13 +230,4 @@ pub fn set_content_security_policy() {
     if let Ok(v) = HeaderValue::from_str(&page_policy(&nonce)) {
         res.insert_header(header::CONTENT_SECURITY_POLICY, v);
     }
-}
-
-/// The policy of a page whose inline scripts carry `nonce`.
-pub fn page_policy(nonce: &str) -> String {
-    format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
-         object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
-    )
 }

@@ -1,12 +1,74 @@
 //! `/dashboard` (any signed-in user): who they are, and their own recent sign-in activity.
 
-use super::charts::Chart;
-use super::Gate;
 use crate::access::Area;
-use crate::api::load_dashboard;
-use crate::model::{EventRow, UserView};
+use crate::model::{ApiError, DashboardData, UserView};
+use crate::ui::charts::Chart;
+use crate::ui::events::EventTable;
+use crate::ui::Gate;
 use leptos::prelude::*;
 use leptos_meta::Title;
+
+/// `/dashboard`: the user's account and their own recent sign-in activity.
+#[server(endpoint = "dashboard_data")]
+pub async fn load_dashboard() -> Result<DashboardData, ApiError> {
+    use self::ssr::*;
+    let user = require(Area::Dashboard).await?;
+    let state = app_state()?;
+    let name = normalize_username(&event_user(&user));
+    let today = report::today((state.svc.clock)());
+    let range = DayRange::last(14, today);
+    let (from, to) = range.bounds_ms();
+    let store = &state.svc.event_store;
+    let cache_key = format!("{name}|{}", report::format_day(today));
+    let activity = match state.svc.activity.get(&cache_key) {
+        Some(hit) => Ok(hit),
+        None => {
+            let (recent, window) = tokio::join!(
+                store.for_user(&name, 10),
+                store.for_user_in_range(&name, from, to, None)
+            );
+            recent
+                .and_then(|r| window.map(|w| (r, w)))
+                .map(|(recent, window)| {
+                    // Only what the page shows is kept: ten rows and the chart's counts.
+                    (
+                        recent.iter().map(report::row).collect::<Vec<_>>(),
+                        report::daily_sign_ins(&window.events, range),
+                    )
+                })
+                .inspect(|a| state.svc.activity.insert(cache_key.clone(), a.clone()))
+        }
+    };
+    let mut data = DashboardData {
+        user: user_view(&user),
+        ..Default::default()
+    };
+    match activity {
+        Ok((recent, chart)) => {
+            data.recent = recent;
+            data.chart = chart;
+        }
+        Err(e) => {
+            // The account summary still shows; the activity says why it is missing.
+            tracing::error!(error = %e, "dashboard activity unavailable");
+            data.activity_error = Some(EVENTS_UNAVAILABLE.into());
+            data.chart = report::daily_sign_ins(&[], range);
+        }
+    }
+    Ok(data)
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    pub use crate::access::Area;
+    pub use crate::auth::signin::normalize_username;
+    pub use crate::events::report::{self, DayRange};
+    pub use crate::server::record::event_user;
+    pub use crate::server::request::{app_state, require, user_view};
+
+    pub const EVENTS_UNAVAILABLE: &str =
+        "Activity data is temporarily unavailable. Please try again in a moment.";
+}
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
@@ -71,48 +133,4 @@ fn Dashboard(user: UserView) -> impl IntoView {
             </section>
         </div>
     }
-}
-
-/// Events as a table (newest first).
-#[component]
-pub fn EventTable(rows: Vec<EventRow>, show_user: bool, testid: &'static str) -> impl IntoView {
-    if rows.is_empty() {
-        return view! { <p class="muted" data-testid=format!("{testid}-empty")>"No activity recorded yet."</p> }.into_any();
-    }
-    view! {
-        <div class="table-wrap">
-            <table class="data" data-testid=testid>
-                <thead>
-                    <tr>
-                        <th scope="col">"When (UTC)"</th>
-                        <th scope="col">"Event"</th>
-                        {show_user.then(|| view! { <th scope="col">"Account"</th> })}
-                        <th scope="col">"Method"</th>
-                        <th scope="col">"Network"</th>
-                        <th scope="col">"Browser"</th>
-                        {show_user.then(|| view! { <th scope="col">"By admin"</th> })}
-                    </tr>
-                </thead>
-                <tbody>
-                    {rows.into_iter().map(|r| {
-                        let label = match &r.detail {
-                            Some(d) => format!("{} ({d})", r.label),
-                            None => r.label.clone(),
-                        };
-                        view! {
-                            <tr data-kind=r.kind.clone() data-user=r.user.clone()>
-                                <td>{r.at.clone()}</td>
-                                <td class=format!("event {}", r.kind)>{label}</td>
-                                {show_user.then(|| view! { <td>{r.user.clone()}</td> })}
-                                <td>{r.method.clone().unwrap_or_default()}</td>
-                                <td>{r.ip.clone().unwrap_or_default()}</td>
-                                <td class="ua">{r.user_agent.clone().unwrap_or_default()}</td>
-                                {show_user.then(|| view! { <td>{r.actor.clone().unwrap_or_default()}</td> })}
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
-    }.into_any()
 }

@@ -1,13 +1,103 @@
 //! The second sign-in steps: `/login/mfa` (the authenticator code) and `/login/new-password`
-//! (replacing a temporary password). The Cognito challenge session stays on the server; these
-//! pages only know whether a sign-in is waiting for them.
+//! (replacing a temporary password), with their server functions. The Cognito challenge
+//! session stays on the server; these pages only know whether a sign-in is waiting for them.
 
-use super::{account::NewPassword, latest_form_state, FormAlert, TextField};
-use crate::api::{get_password_policy, AnswerMfa, SetNewPassword};
-use crate::app::use_session;
-use crate::model::{forms, SessionInfo};
+use crate::model::{ApiError, FormState, SessionInfo};
+use crate::ui::password::{get_password_policy, NewPassword};
+use crate::ui::{latest_form_state, use_session, FormAlert, TextField};
 use leptos::prelude::*;
 use leptos_meta::Title;
+
+const MFA_FORM: &str = "mfa_code";
+const NEW_PASSWORD_FORM: &str = "new_password";
+
+/// `/login/mfa`: the code from the authenticator app (the challenge stays on the server).
+#[server(endpoint = "answer_mfa")]
+pub async fn answer_mfa(code: String, csrf: String) -> Result<FormState, ApiError> {
+    use self::ssr::*;
+    let page = ChallengeKind::Totp.path();
+    answer_form(
+        FormState::new(MFA_FORM),
+        page,
+        &csrf,
+        move |FormCx { app: state, form }| async move {
+            let Some(pending) = pending(ChallengeKind::Totp).await? else {
+                return Ok(Answer::Form(form.with_error(CHALLENGE_EXPIRED, 401)));
+            };
+            let Some(code) = normalize_code(&code) else {
+                return Ok(Answer::Form(form.with_field_error("code", BAD_APP_CODE)));
+            };
+            let outcome = state.svc.sign_in.answer_totp(&pending, &code).await;
+            finish_sign_in(outcome, form, &pending.username, &pending.next).await
+        },
+    )
+    .await
+}
+
+/// `/login/new-password`: replaces the temporary password of an admin-created account, then
+/// signs in.
+#[server(endpoint = "set_new_password")]
+pub async fn set_new_password(
+    password: String,
+    confirm: String,
+    csrf: String,
+) -> Result<FormState, ApiError> {
+    use self::ssr::*;
+    let page = ChallengeKind::NewPassword.path();
+    let form = FormState::new(NEW_PASSWORD_FORM);
+    answer_form(
+        form,
+        page,
+        &csrf,
+        move |FormCx { app: state, form }| async move {
+            let Some(pending) = pending(ChallengeKind::NewPassword).await? else {
+                return Ok(Answer::Form(form.with_error(CHALLENGE_EXPIRED, 401)));
+            };
+            if let Err(e) = state
+                .svc
+                .accounts
+                .check_new_password(&password, &confirm)
+                .await
+            {
+                return Ok(Answer::Form(account_error_on_form(form, e)));
+            }
+            let outcome = state
+                .svc
+                .sign_in
+                .answer_new_password(&pending, &password)
+                .await;
+            if let Err(SignInError::WeakPassword(_)) = &outcome {
+                let weak = AccountError::WeakPassword(Vec::new());
+                return Ok(Answer::Form(account_error_on_form(form, weak)));
+            }
+            finish_sign_in(outcome, form, &pending.username, &pending.next).await
+        },
+    )
+    .await
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    pub use crate::auth::account::{normalize_code, AccountError, BAD_APP_CODE};
+    pub use crate::auth::signin::{ChallengeKind, SignInError, CHALLENGE_EXPIRED};
+    use crate::auth::signin::{PendingChallenge, CHALLENGE_KEY};
+    pub use crate::features::signin::finish_sign_in;
+    use crate::model::ApiError;
+    pub use crate::server::error::account_error_on_form;
+    use crate::server::request::session;
+    pub use crate::server::request::{answer_form, Answer, FormCx};
+
+    /// The pending challenge of this (pre-login) session, if it is of `kind`.
+    pub async fn pending(kind: ChallengeKind) -> Result<Option<PendingChallenge>, ApiError> {
+        let session = session().await?;
+        Ok(session
+            .get::<PendingChallenge>(CHALLENGE_KEY)
+            .await
+            .ok()
+            .flatten()
+            .filter(|p| p.kind == kind))
+    }
+}
 
 /// Shown when no sign-in is waiting for this step (expired, finished, or never started).
 #[component]
@@ -35,7 +125,7 @@ pub fn MfaChallengePage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || {
                     let info = info.get().and_then(Result::ok).unwrap_or_default();
-                    let state = latest_form_state(action.value().get(), &info, forms::MFA_CODE);
+                    let state = latest_form_state(action.value().get(), &info, MFA_FORM);
                     if !waiting(&info, "totp") {
                         return view! { <div><FormAlert state=state.clone()/> <NothingPending/></div> }.into_any();
                     }
@@ -70,7 +160,7 @@ pub fn NewPasswordPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || {
                     let info = info.get().and_then(Result::ok).unwrap_or_default();
-                    let state = latest_form_state(action.value().get(), &info, forms::NEW_PASSWORD);
+                    let state = latest_form_state(action.value().get(), &info, NEW_PASSWORD_FORM);
                     let policy = policy.get().and_then(Result::ok).unwrap_or_default();
                     if !waiting(&info, "new_password") {
                         return view! { <div><FormAlert state=state.clone()/> <NothingPending/></div> }.into_any();

@@ -1,14 +1,54 @@
 //! `/reports` (groups `analysts`, `admins`): sign-in charts over a date range, server-rendered
 //! SVG, and the CSV of the underlying events.
 
-use super::charts::Chart;
-use super::{urlencode, Gate};
 use crate::access::Area;
-use crate::api::load_reports;
+use crate::model::{ApiError, ReportsData};
+use crate::support::urlencode;
+use crate::ui::charts::Chart;
+use crate::ui::Gate;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
+
+/// `/reports` (groups `analysts` or `admins`): charts over a date range (`YYYY-MM-DD`).
+#[server(endpoint = "reports_data")]
+pub async fn load_reports(
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<ReportsData, ApiError> {
+    use self::ssr::*;
+    require(Area::Reports).await?;
+    let state = app_state()?;
+    let today = report::today((state.svc.clock)());
+    let (range, range_error) = report::parse_range(from.as_deref(), to.as_deref(), today);
+    let (start, end) = range.bounds_ms();
+    let read = state
+        .svc
+        .event_store
+        .in_range(start, end, Order::OldestFirst, None)
+        .await
+        .map_err(|e| unavailable("reports", e))?;
+    let events = read.events;
+    Ok(ReportsData {
+        from: report::format_day(range.from),
+        to: report::format_day(range.to),
+        range_error,
+        hourly: report::hourly_outcomes(&events, range),
+        daily: report::daily_failures(&events, range),
+        methods: report::method_split(&events),
+        total_events: events.len() as u32,
+        truncated: read.capped,
+    })
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    pub use crate::access::Area;
+    pub use crate::events::report;
+    pub use crate::events::store::Order;
+    pub use crate::server::request::{app_state, require, unavailable};
+}
 
 #[component]
 pub fn ReportsPage() -> impl IntoView {

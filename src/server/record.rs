@@ -1,7 +1,8 @@
 //! Recording authentication events from request handlers: the request's client details, the
 //! clock, and the hand-off to the [`crate::events::sink::EventSink`] (which never waits).
 
-use super::AppState;
+use super::state::AppState;
+use crate::auth::session::AuthSession;
 use crate::events::{AuthEvent, EventKind, RequestMeta};
 use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
@@ -54,4 +55,13 @@ pub fn note(
 ) {
     let meta = meta(state);
     record(state, finish(event(state, kind, user, &meta)));
+}
+
+/// The account name events are stored under for this user.
+pub fn event_user(auth: &AuthSession) -> String {
+    if auth.email.is_empty() {
+        auth.username.clone()
+    } else {
+        auth.email.clone()
+    }
 }

@@ -1,4 +1,6 @@
-use crate::app::use_session;
+//! `/`: the landing page, with the way in (or on to the dashboard when signed in).
+
+use crate::ui::use_session;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

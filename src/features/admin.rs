@@ -2,15 +2,225 @@
 //! prefix, paginated) with each user's status, MFA and groups, and the admin actions (group
 //! membership, enable/disable) as CSRF-protected POSTs that the server checks again.
 
-use super::{latest_form_state, urlencode, FormAlert, Gate};
 use crate::access::Area;
-use crate::api::{load_admin, ManageUser};
-use crate::app::use_session;
-use crate::model::{forms, DirectoryUser};
+use crate::model::{AdminData, ApiError, DirectoryUser, FormState};
+use crate::support::urlencode;
+use crate::ui::{latest_form_state, use_session, FormAlert, Gate};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
+
+const FORM: &str = "directory";
+
+/// `/admin` (group `admins`): one page of the user directory, filtered by email prefix.
+#[server(endpoint = "admin_data")]
+pub async fn load_admin(
+    filter: Option<String>,
+    page: Option<String>,
+) -> Result<AdminData, ApiError> {
+    use self::ssr::*;
+    let admin = require(Area::Admin).await?;
+    let state = app_state()?;
+    let filter = filter.unwrap_or_default().trim().to_lowercase();
+    let mut data = AdminData {
+        viewer: admin.email.clone(),
+        filter: filter.clone(),
+        groups: MANAGED_GROUPS.iter().map(|g| g.to_string()).collect(),
+        ..Default::default()
+    };
+    match state.svc.directory.list(&filter, page).await {
+        Ok((users, next)) => {
+            data.users = users;
+            data.next_page = next;
+        }
+        Err(DirectoryError::BadFilter)
+        | Err(DirectoryError::Cognito(CognitoError::InvalidParameter(_))) => {
+            data.filter_error = Some(
+                "Search by the start of an email address (at most 200 characters, without quotes or backslashes).".into(),
+            );
+        }
+        Err(e) => return Err(unavailable("user directory", e)),
+    }
+    Ok(data)
+}
+
+/// An admin action on a user (admins, CSRF-checked, recorded): `op` is `add` or `remove`
+/// (with `group`), or `enable` / `disable`.
+#[server(endpoint = "manage_user")]
+pub async fn manage_user(
+    username: String,
+    op: String,
+    group: Option<String>,
+    csrf: String,
+) -> Result<FormState, ApiError> {
+    use self::ssr::*;
+    let admin = require(Area::Admin).await?;
+    let form = FormState::new(FORM);
+    answer_form(
+        form,
+        "/admin",
+        &csrf,
+        move |FormCx { app: state, form }| async move {
+            let group = group.unwrap_or_default();
+            Ok(Answer::Form(match op.as_str() {
+                "add" => change_group(&state, form, &admin, &username, &group, true).await,
+                "remove" => change_group(&state, form, &admin, &username, &group, false).await,
+                "enable" => set_user_enabled(&state, form, &admin, &username, true).await,
+                "disable" => set_user_enabled(&state, form, &admin, &username, false).await,
+                _ => form.with_error("Choose an action.", 422),
+            }))
+        },
+    )
+    .await
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    pub use crate::access::Area;
+    use crate::access::ADMINS;
+    pub use crate::auth::cognito::CognitoError;
+    pub use crate::auth::directory::{DirectoryError, MANAGED_GROUPS};
+    use crate::auth::session::AuthSession;
+    use crate::auth::signin::log_name;
+    use crate::events::EventKind;
+    use crate::model::FormState;
+    use crate::server::error::AppError;
+    use crate::server::record;
+    pub use crate::server::request::{
+        answer_form, app_state, require, unavailable, Answer, FormCx,
+    };
+    use crate::server::state::AppState;
+
+    /// Adds a user to, or removes them from, a managed group.
+    pub async fn change_group(
+        state: &AppState,
+        form: FormState,
+        admin: &AuthSession,
+        username: &str,
+        group: &str,
+        add: bool,
+    ) -> FormState {
+        if !MANAGED_GROUPS.contains(&group) {
+            return form.with_error("Choose one of the listed groups.", 422);
+        }
+        let directory = &state.svc.directory;
+        let email = match directory.email_of(username).await {
+            Ok(email) => email,
+            Err(e) => return directory_failure(form, e),
+        };
+        if !add && group == ADMINS && is_self(admin, &username, &email) {
+            return form.with_error("You cannot remove yourself from the admins group.", 422);
+        }
+        let result = if add {
+            directory.add_to_group(username, group).await
+        } else {
+            directory.remove_from_group(username, group).await
+        };
+        if let Err(e) = result {
+            return directory_failure(form, e);
+        }
+        // The user's sessions re-read their groups at their next check (≤ 1 minute).
+        let now = (state.svc.clock)();
+        let keep = state.svc.config.session_absolute_timeout;
+        let marked = state
+            .svc
+            .sessions
+            .mark_groups_changed(&email, now, keep)
+            .await;
+        let kind = if add {
+            EventKind::GroupAdded
+        } else {
+            EventKind::GroupRemoved
+        };
+        record::note(state, kind, &email, |e| e.actor(&admin.email).detail(group));
+        tracing::warn!(admin = %admin.email, user = %log_name(&email), group, add, "group membership changed by an admin");
+        let notice = if add {
+            format!("Added {email} to {group}.")
+        } else {
+            format!("Removed {email} from {group}.")
+        };
+        let form = match marked {
+            Ok(()) => form.with_notice(notice),
+            Err(e) => {
+                AppError::from(e).log();
+                form.with_notice(format!(
+                    "{notice} Their open sessions will see the change within {} minutes.",
+                    (state.svc.config.groups_max_age.as_secs() + 59) / 60
+                ))
+            }
+        };
+        form
+    }
+
+    /// Disables or enables a user. Disabling also ends their gatehouse sessions (≤ 1 minute).
+    pub async fn set_user_enabled(
+        state: &AppState,
+        form: FormState,
+        admin: &AuthSession,
+        username: &str,
+        enable: bool,
+    ) -> FormState {
+        let directory = &state.svc.directory;
+        let email = match directory.email_of(username).await {
+            Ok(email) => email,
+            Err(e) => return directory_failure(form, e),
+        };
+        if !enable && is_self(admin, &username, &email) {
+            return form.with_error("You cannot disable your own account.", 422);
+        }
+        if let Err(e) = directory.set_enabled(username, enable).await {
+            return directory_failure(form, e);
+        }
+        let mut signed_out = true;
+        if !enable {
+            let now = (state.svc.clock)();
+            let keep = state.svc.config.session_absolute_timeout;
+            if let Err(e) = state
+                .svc
+                .sessions
+                .mark_disabled(&email, now + 1, keep)
+                .await
+            {
+                AppError::from(e).log();
+                signed_out = false;
+            }
+        }
+
+        let kind = if enable {
+            EventKind::UserEnabled
+        } else {
+            EventKind::UserDisabled
+        };
+        record::note(state, kind, &email, |e| e.actor(&admin.email));
+        tracing::warn!(admin = %admin.email, user = %log_name(&email), enable, "account enabled/disabled by an admin");
+        let notice = match (enable, signed_out) {
+            (true, _) => format!("Enabled {email}."),
+            (false, true) => format!("Disabled {email}. Their sessions end within a minute."),
+            (false, false) => format!(
+                "Disabled {email}. Their open sessions could not be ended just now; they end when their tokens are next refreshed."
+            ),
+        };
+        form.with_notice(notice)
+    }
+
+    fn is_self(admin: &AuthSession, username: &str, email: &str) -> bool {
+        admin.username == username || admin.email.eq_ignore_ascii_case(email)
+    }
+
+    fn directory_failure(form: FormState, e: DirectoryError) -> FormState {
+        match e {
+            DirectoryError::NotFound => form.with_error("That user no longer exists.", 404),
+            other => {
+                tracing::error!(error = %other, "user directory action failed");
+                form.with_error(
+                    "The user directory is temporarily unavailable. Nothing was changed; please try again.",
+                    503,
+                )
+            }
+        }
+    }
+}
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -47,7 +257,7 @@ fn Admin() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || {
                     let session = info.get().and_then(Result::ok).unwrap_or_default();
-                    let state = latest_form_state(manage.value().get(), &session, forms::DIRECTORY);
+                    let state = latest_form_state(manage.value().get(), &session, FORM);
                     let csrf = session.csrf.clone();
                     data.get().map(|result| match result {
                         Err(e) => view! { <div class="alert" role="alert">{e.to_string()}</div> }.into_any(),

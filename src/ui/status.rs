@@ -1,3 +1,6 @@
+//! The pages of an HTTP status: access denied (403) and not found (404).
+
+use super::set_http_status;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -10,6 +13,19 @@ pub fn Forbidden() -> impl IntoView {
             <h1>"Access denied"</h1>
             <p>"Your account does not have access to this page. If you think it should, ask an administrator to add you to the right group."</p>
             <p><a href="/dashboard">"Back to your dashboard"</a></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    set_http_status(404);
+    view! {
+        <Title text="Page not found"/>
+        <section class="card">
+            <h1>"Page not found"</h1>
+            <p>"There is no page at this address. Check the link, or start again from the home page."</p>
+            <p><a href="/">"Go to the home page"</a></p>
         </section>
     }
 }

@@ -1,29 +1,41 @@
-//! One file per page, plus the small pieces the pages share.
+//! Components and helpers the feature pages share: the session every page reads, the page
+//! gate, the form's alert and fields, the latest answer to a form, the status pages, charts,
+//! event tables and the new-password field. Nothing here knows a particular page.
 
-pub mod account;
-pub mod admin;
-pub mod audit;
-pub mod challenge;
 pub mod charts;
-pub mod dashboard;
-pub mod forbidden;
-pub mod home;
-pub mod lockouts;
-pub mod login;
-pub mod not_found;
-pub mod profile;
-pub mod reports;
+pub mod events;
+pub mod password;
+pub mod status;
 
 use crate::access::Area;
-use crate::app::use_session;
 use crate::model::{ApiError, FormState, SessionInfo, UserView};
+use crate::support::urlencode;
 use leptos::prelude::*;
-use leptos_router::{components::Redirect, hooks::use_location};
+use leptos_router::{
+    components::Redirect,
+    hooks::{use_location, use_query_map},
+};
+use status::Forbidden;
+
+/// What every page knows about the visitor: re-read on every navigation (provided by the
+/// app's router scope).
+pub type SessionResource = Resource<Result<SessionInfo, ApiError>>;
+
+/// The session resource of this page.
+pub fn use_session() -> SessionResource {
+    expect_context::<SessionResource>()
+}
+
+/// The email carried in the URL (`?email=`), for the follow-up pages of a form.
+pub fn email_from_query() -> Memo<String> {
+    let query = use_query_map();
+    Memo::new(move |_| query.read().get("email").unwrap_or_default())
+}
 
 /// Sets the HTTP status of the server-rendered response (no-op in the browser).
 pub fn set_http_status(code: u16) {
     #[cfg(feature = "ssr")]
-    crate::server::render::set_status(code);
+    crate::server::request::set_status(code);
     #[cfg(not(feature = "ssr"))]
     let _ = code;
 }
@@ -56,7 +68,7 @@ where
                             }
                             Some(user) if !area.allows(&user.groups) => {
                                 set_http_status(403);
-                                view! { <forbidden::Forbidden/> }.into_any()
+                                view! { <Forbidden/> }.into_any()
                             }
                             Some(user) => children(user).into_view().into_any(),
                         }
@@ -65,20 +77,6 @@ where
             }
         </Suspense>
     }
-}
-
-/// Percent-encodes a path for use in a query string.
-pub fn urlencode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 /// The latest answer to a form: its action's result (JavaScript), else the one-time flash a

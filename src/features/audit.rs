@@ -1,14 +1,73 @@
 //! `/admin/audit` (group `admins`): authentication events filtered by account, kind and date
 //! range, newest first, with the CSV of everything that matches.
 
-use super::dashboard::EventTable;
-use super::{urlencode, Gate};
 use crate::access::Area;
-use crate::api::load_audit;
+use crate::model::{ApiError, AuditData};
+use crate::support::urlencode;
+use crate::ui::events::EventTable;
+use crate::ui::Gate;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
+
+/// Rows the audit page shows (the CSV export has every matching event).
+pub const AUDIT_PAGE_ROWS: usize = 200;
+
+/// `/admin/audit` (admins): events filtered by user, kind and date range.
+#[server(endpoint = "audit_data")]
+pub async fn load_audit(
+    user: Option<String>,
+    kind: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<AuditData, ApiError> {
+    use self::ssr::*;
+    require(Area::Admin).await?;
+    let state = app_state()?;
+    let (range, range_error, user, kind_filter) = report::audit_filters(
+        (state.svc.clock)(),
+        user.as_deref(),
+        kind.as_deref(),
+        from.as_deref(),
+        to.as_deref(),
+    );
+    let read = state
+        .svc
+        .event_store
+        .audit(range.bounds_ms(), &user, kind_filter)
+        .await
+        .map_err(|e| unavailable("audit log", e))?;
+    let events = read.events;
+    Ok(AuditData {
+        from: report::format_day(range.from),
+        to: report::format_day(range.to),
+        user,
+        kind: kind_filter
+            .map(|k| k.as_str().to_string())
+            .unwrap_or_default(),
+        range_error,
+        kinds: EventKind::ALL
+            .iter()
+            .map(|k| (k.as_str().to_string(), k.label().to_string()))
+            .collect(),
+        truncated: events.len() > AUDIT_PAGE_ROWS,
+        capped: read.capped,
+        rows: events
+            .iter()
+            .take(AUDIT_PAGE_ROWS)
+            .map(report::row)
+            .collect(),
+    })
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    pub use crate::access::Area;
+    pub use crate::events::report;
+    pub use crate::events::EventKind;
+    pub use crate::server::request::{app_state, require, unavailable};
+}
 
 #[component]
 pub fn AuditPage() -> impl IntoView {

@@ -1,0 +1,361 @@
+//! `/account/mfa`: authenticator (TOTP) set-up, proven by the current password and the first
+//! code, and its removal, proven by the password and a current code — each a guess under the
+//! lockout like one at sign-in.
+
+use crate::access::Area;
+use crate::model::{ApiError, FormState, MfaData, UserView};
+use crate::ui::{latest_form_state, use_session, FormAlert, Gate, TextField};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+const START_FORM: &str = "mfa_start";
+const VERIFY_FORM: &str = "mfa_verify";
+const DISABLE_FORM: &str = "mfa_disable";
+#[cfg(feature = "ssr")]
+const PAGE: &str = "/account/mfa";
+
+/// `/account/mfa`: whether the authenticator is on, and the set-up in progress.
+#[server(endpoint = "mfa_data")]
+pub async fn load_mfa() -> Result<MfaData, ApiError> {
+    use self::ssr::*;
+    let user = require(Area::Dashboard).await?;
+    let state = app_state()?;
+    if user.identity_provider.is_some() {
+        return Ok(MfaData::default());
+    }
+    let enabled = state
+        .svc
+        .accounts
+        .mfa_enabled(&user.access_token)
+        .await
+        .map_err(|e| unavailable("MFA settings", e))?;
+    let session = session().await?;
+    let secret = session.get::<String>(TOTP_SETUP_KEY).await.ok().flatten();
+    let setup = secret.filter(|_| !enabled).map(|secret| {
+        let uri = otpauth_uri(TOTP_ISSUER, &user.email, &secret);
+        MfaSetup {
+            svg: qr_svg(&uri).unwrap_or_default(),
+            secret,
+            uri,
+        }
+    });
+    Ok(MfaData { enabled, setup })
+}
+
+/// "Set up": after the current password is proven again (under the lockout: a stolen
+/// session cannot enrol its own authenticator), a new authenticator secret, kept in the
+/// server session until verified.
+#[server(endpoint = "start_mfa")]
+pub async fn start_mfa(current: String, csrf: String) -> Result<FormState, ApiError> {
+    use self::ssr::*;
+    own_account_form(
+        FormState::new(START_FORM),
+        PAGE,
+        &csrf,
+        move |FormCx { app: state, form }, user| async move {
+            // Starting again while it is on would replace the working authenticator.
+            match state.svc.accounts.mfa_enabled(&user.access_token).await {
+                Ok(false) => {}
+                Ok(true) => {
+                    return Ok(Answer::Form(
+                        form.with_error("Two-step verification is already on.", 409),
+                    ))
+                }
+                Err(e) => return Ok(Answer::Form(account_error_on_form(form, e))),
+            }
+            if current.is_empty() {
+                return Ok(Answer::Form(
+                    form.with_field_error("current", "Enter your current password."),
+                ));
+            }
+            if let Err(e) = state
+                .svc
+                .sign_in
+                .reauthenticate(&user.email, &current, None)
+                .await
+            {
+                return Ok(Answer::Form(refused(form, e)));
+            }
+            match state.svc.accounts.start_totp(&user.access_token).await {
+                Ok(secret) => {
+                    let session = session().await?;
+                    if let Err(e) = session.insert(TOTP_SETUP_KEY, &secret).await {
+                        AppError::from(session::SessionError::from(e)).log();
+                        return Err(reject(ApiError::Unavailable));
+                    }
+                    Ok(Answer::Form(form))
+                }
+                Err(e) => Ok(Answer::Form(account_error_on_form(form, e))),
+            }
+        },
+    )
+    .await
+}
+
+/// The first code from the app: turns two-step verification on.
+#[server(endpoint = "verify_mfa")]
+pub async fn verify_mfa(code: String, csrf: String) -> Result<FormState, ApiError> {
+    use self::ssr::*;
+    own_account_form(FormState::new(VERIFY_FORM), PAGE, &csrf, move |FormCx { app: state, form }, user| async move {
+            let session = session().await?;
+            if session
+                .get::<String>(TOTP_SETUP_KEY)
+                .await
+                .ok()
+                .flatten()
+                .is_none()
+            {
+                return Ok(Answer::Form(form.with_error(
+                        "Start the set-up first: choose “Set up two-step verification”.",
+                        409,
+                    )));
+            }
+            if normalize_code(&code).is_none() {
+                return Ok(Answer::Form(form.with_field_error("code", BAD_APP_CODE)));
+            }
+            // The code is checked under the lockout like one at sign-in.
+            let step = state.svc.accounts.enable_totp(&user.access_token, &code);
+            let verified = state
+                .svc
+                .sign_in
+                .attempt(
+                    &normalize_username(&user.email),
+                    true,
+                    step,
+                    account_verdict,
+                )
+                .await;
+            let verified = match verified {
+                Ok(Ok(())) => Ok(form),
+                Ok(Err(e)) => {
+                    if matches!(e, AccountError::CodeMismatch | AccountError::CodeExpired) {
+                        record::note(&state, EventKind::MfaFailed, &user.email, |e| {
+                            e.method(user.method)
+                        });
+                    }
+                    Err(app_code_error(form, e))
+                }
+                Err(e) => Err(refused(form, e)),
+            };
+            match verified {
+                Ok(form) => {
+                    let _ = session.remove::<String>(TOTP_SETUP_KEY).await;
+                    tracing::info!(sub = %user.sub, "authenticator MFA turned on");
+                    record::note(&state, EventKind::MfaEnabled, &user.email, |e| e);
+                    Ok(Answer::Form(form.with_notice(
+                            "Two-step verification is on. You will be asked for a code when you sign in.",
+                        )))
+                }
+                Err(form) => Ok(Answer::Form(form)),
+            }
+    })
+    .await
+}
+
+/// Turns two-step verification off after the password and a current code.
+#[server(endpoint = "disable_mfa")]
+pub async fn disable_mfa(
+    current: String,
+    code: String,
+    csrf: String,
+) -> Result<FormState, ApiError> {
+    use self::ssr::*;
+    own_account_form(
+        FormState::new(DISABLE_FORM),
+        PAGE,
+        &csrf,
+        move |FormCx { app: state, form }, user| async move {
+            if current.is_empty() {
+                return Ok(Answer::Form(
+                    form.with_field_error("current", "Enter your current password."),
+                ));
+            }
+            let Some(code) = normalize_code(&code) else {
+                return Ok(Answer::Form(form.with_field_error("code", BAD_APP_CODE)));
+            };
+            // Both factors again, as a real sign-in under the lockout.
+            let proven = state
+                .svc
+                .sign_in
+                .reauthenticate(&user.email, &current, Some(&code))
+                .await;
+            if let Err(e) = proven {
+                if matches!(e, SignInError::WrongCode(_)) {
+                    record::note(&state, EventKind::MfaFailed, &user.email, |e| {
+                        e.method(user.method)
+                    });
+                }
+                return Ok(Answer::Form(refused(form, e)));
+            }
+            let turned_off = state
+                .svc
+                .accounts
+                .disable_totp(&user.access_token)
+                .await
+                .map(|()| form.clone())
+                .map_err(|e| account_error_on_form(form, e));
+            match turned_off {
+                Ok(form) => {
+                    tracing::info!(sub = %user.sub, "authenticator MFA turned off");
+                    record::note(&state, EventKind::MfaDisabled, &user.email, |e| e);
+                    Ok(Answer::Form(
+                        form.with_notice("Two-step verification is off."),
+                    ))
+                }
+                Err(form) => Ok(Answer::Form(form)),
+            }
+        },
+    )
+    .await
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    pub use super::super::ssr::{account_verdict, own_account_form, refused};
+    pub use crate::access::Area;
+    pub use crate::auth::account::{
+        normalize_code, otpauth_uri, qr_svg, AccountError, BAD_APP_CODE,
+    };
+    pub use crate::auth::session;
+    pub use crate::auth::signin::{normalize_username, SignInError, WRONG_CODE};
+    pub use crate::events::EventKind;
+    use crate::model::FormState;
+    pub use crate::model::{MfaData, MfaSetup};
+    pub use crate::server::error::{account_error_on_form, AppError};
+    pub use crate::server::record;
+    pub use crate::server::request::{
+        app_state, reject, require, session, unavailable, Answer, FormCx,
+    };
+
+    /// The session key of a TOTP secret between "Set up" and the first verified code.
+    pub const TOTP_SETUP_KEY: &str = "totp_setup";
+    /// The issuer name authenticator apps show.
+    pub const TOTP_ISSUER: &str = "gatehouse";
+
+    pub fn app_code_error(form: FormState, e: AccountError) -> FormState {
+        match e {
+            AccountError::BadCode => form.with_field_error("code", BAD_APP_CODE),
+            AccountError::CodeMismatch | AccountError::CodeExpired => {
+                form.with_field_error("code", WRONG_CODE)
+            }
+            other => account_error_on_form(form, other),
+        }
+    }
+}
+
+#[component]
+pub fn MfaPage() -> impl IntoView {
+    view! {
+        <Title text="Two-step verification"/>
+        <Gate area=Area::Dashboard children=|_user: UserView| view! { <Mfa/> }/>
+    }
+}
+
+#[component]
+fn Mfa() -> impl IntoView {
+    let info = use_session();
+    let start = ServerAction::<StartMfa>::new();
+    let verify = ServerAction::<VerifyMfa>::new();
+    let disable = ServerAction::<DisableMfa>::new();
+    // Re-read after each step.
+    let data = Resource::new_blocking(
+        move || {
+            (
+                start.version().get(),
+                verify.version().get(),
+                disable.version().get(),
+            )
+        },
+        |_| load_mfa(),
+    );
+    view! {
+        <section class="card narrow">
+            <p class="breadcrumb"><a href="/account">"Account"</a> " / Two-step verification"</p>
+            <h1>"Two-step verification"</h1>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    let info = info.get().and_then(Result::ok).unwrap_or_default();
+                    let started = latest_form_state(start.value().get(), &info, START_FORM);
+                    let verified = latest_form_state(verify.value().get(), &info, VERIFY_FORM);
+                    let disabled = latest_form_state(disable.value().get(), &info, DISABLE_FORM);
+                    let csrf = info.csrf.clone();
+                    data.get().map(|result| match result {
+                        Err(e) => view! { <div class="alert" role="alert">{e.to_string()}</div> }.into_any(),
+                        Ok(d) => view! {
+                            <div>
+                                {verified.notice.clone().or(disabled.notice.clone()).map(|n| view! { <p class="notice" role="status">{n}</p> })}
+                                <MfaBody data=d csrf start verify disable started verified disabled/>
+                            </div>
+                        }.into_any(),
+                    })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+#[allow(clippy::too_many_arguments)]
+fn MfaBody(
+    data: MfaData,
+    csrf: String,
+    start: ServerAction<StartMfa>,
+    verify: ServerAction<VerifyMfa>,
+    disable: ServerAction<DisableMfa>,
+    started: FormState,
+    verified: FormState,
+    disabled: FormState,
+) -> impl IntoView {
+    // Each branch has one root element: swapping multi-root views in place is not reliable.
+    if data.enabled {
+        return view! {
+            <div class="stack">
+            <p data-testid="mfa-status">"Two-step verification is " <strong>"on"</strong> ". Signing in asks for a code from your authenticator app."</p>
+            <h2>"Turn it off"</h2>
+            <ActionForm action=disable attr:class="stack" attr:novalidate="true">
+                <FormAlert state=disabled.clone()/>
+                <input type="hidden" name="csrf" value=csrf/>
+                <TextField id="current" label="Your password" kind="password" autocomplete="current-password"
+                    error=disabled.field_error("current")/>
+                <TextField id="code" label="Current code from your app" kind="text" autocomplete="one-time-code"
+                    inputmode="numeric" error=disabled.field_error("code")/>
+                <button type="submit" class="button danger" disabled=move || disable.pending().get()>"Turn off two-step verification"</button>
+            </ActionForm>
+            </div>
+        }.into_any();
+    }
+    match data.setup {
+        None => view! {
+            <div class="stack">
+            <p data-testid="mfa-status">"Two-step verification is " <strong>"off"</strong> ". Turn it on to ask for a code from an authenticator app (such as Google Authenticator or 1Password) each time you sign in."</p>
+            <ActionForm action=start attr:class="stack" attr:novalidate="true">
+                <FormAlert state=started.clone()/>
+                <input type="hidden" name="csrf" value=csrf/>
+                <TextField id="current" label="Your password" kind="password" autocomplete="current-password"
+                    error=started.field_error("current")/>
+                <button type="submit" class="button" disabled=move || start.pending().get()>"Set up two-step verification"</button>
+            </ActionForm>
+            </div>
+        }.into_any(),
+        Some(setup) => view! {
+            <div class="stack">
+            <ol class="steps">
+                <li>"Scan this QR code with your authenticator app."</li>
+            </ol>
+            <figure class="qr" aria-label="QR code for your authenticator app" inner_html=setup.svg></figure>
+            <p>"Or enter this key by hand:"</p>
+            <p><code class="secret" data-testid="totp-secret">{setup.secret.clone()}</code></p>
+            <ol class="steps" start="2">
+                <li>"Enter the 6-digit code the app shows."</li>
+            </ol>
+            <ActionForm action=verify attr:class="stack" attr:novalidate="true">
+                <FormAlert state=verified.clone()/>
+                <input type="hidden" name="csrf" value=csrf/>
+                <TextField id="code" label="Code from your app" kind="text" autocomplete="one-time-code"
+                    inputmode="numeric" error=verified.field_error("code")/>
+                <button type="submit" class="button" disabled=move || verify.pending().get()>"Verify and turn on"</button>
+            </ActionForm>
+            </div>
+        }.into_any(),
+    }
+}

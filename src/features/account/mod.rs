@@ -1,0 +1,166 @@
+//! The signed-in user's own account: `/account` (who, how, MFA status, links) here, and its
+//! forms in [`password`] and [`mfa`]. Federated users manage their password and security at
+//! their identity provider, so those forms refuse them.
+
+pub mod mfa;
+pub mod password;
+
+use crate::access::Area;
+use crate::model::{AccountData, ApiError, UserView};
+use crate::ui::Gate;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// `/account` (any signed-in user): who, how, whether the authenticator is on.
+#[server(endpoint = "account_data")]
+pub async fn load_account() -> Result<AccountData, ApiError> {
+    use self::ssr::*;
+    let user = require(Area::Dashboard).await?;
+    let state = app_state()?;
+    let manages_password = user.identity_provider.is_none();
+    let mfa_enabled = if manages_password {
+        match state.svc.accounts.mfa_enabled(&user.access_token).await {
+            Ok(enabled) => Some(enabled),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the MFA settings");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    Ok(AccountData {
+        user: user_view(&user),
+        mfa_enabled,
+        manages_password,
+    })
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ssr {
+    pub use crate::access::Area;
+    use crate::auth::account::AccountError;
+    use crate::auth::session::AuthSession;
+    use crate::auth::signin::{SignInError, Verdict, WRONG_CODE};
+    use crate::model::{ApiError, FormState};
+    use crate::server::error::AppError;
+    pub use crate::server::request::require;
+    use crate::server::request::{answer_form, Answer, FormCx};
+    pub use crate::server::request::{app_state, user_view};
+
+    /// Answers a form about the signed-in user's own account: signed in (else 401), a pool
+    /// user (federated users are refused with a pointer to their provider), CSRF checked.
+    pub async fn own_account_form<F, Fut>(
+        form: FormState,
+        page: &str,
+        csrf: &str,
+        body: F,
+    ) -> Result<FormState, ApiError>
+    where
+        F: FnOnce(FormCx, AuthSession) -> Fut,
+        Fut: std::future::Future<Output = Result<Answer, ApiError>>,
+    {
+        let user = require(Area::Dashboard).await?;
+        answer_form(form, page, csrf, move |cx| async move {
+            if user.identity_provider.is_some() {
+                return Ok(Answer::Form(cx.form.with_error(
+                    "You sign in with your identity provider; change your password and security settings there.",
+                    409,
+                )));
+            }
+            body(cx, user).await
+        })
+        .await
+    }
+
+    /// How an account step's answer counts towards the lockout (see [`Verdict`]).
+    pub fn account_verdict(answer: &Result<(), AccountError>) -> Verdict {
+        match answer {
+            Ok(()) => Verdict::Right,
+            Err(
+                AccountError::CodeMismatch
+                | AccountError::CodeExpired
+                | AccountError::WrongCurrentPassword,
+            ) => Verdict::Wrong,
+            Err(AccountError::Unavailable(e)) if e.never_judged() => Verdict::NotJudged,
+            Err(_) => Verdict::Other,
+        }
+    }
+
+    /// A re-authentication or a guarded step that did not pass: the message where the user looks.
+    pub fn refused(form: FormState, e: SignInError) -> FormState {
+        match e {
+            SignInError::InvalidCredentials(_) => {
+                form.with_field_error("current", "Your current password is not right.")
+            }
+            SignInError::WrongCode(_) => form.with_field_error("code", WRONG_CODE),
+            other => {
+                let (message, status) = other.user_message();
+                if status >= 500 {
+                    AppError::from(other).log();
+                }
+                form.with_error(message, status)
+            }
+        }
+    }
+}
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    view! {
+        <Title text="Your account"/>
+        <Gate area=Area::Dashboard children=|_user: UserView| view! { <Account/> }/>
+    }
+}
+
+#[component]
+fn Account() -> impl IntoView {
+    let data = Resource::new_blocking(|| (), |_| load_account());
+    view! {
+        <section class="card">
+            <h1>"Your account"</h1>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || data.get().map(|result| match result {
+                    Err(e) => view! { <div class="alert" role="alert">{e.to_string()}</div> }.into_any(),
+                    Ok(d) => {
+                        let groups = d.user.groups.clone();
+                        let mfa = match d.mfa_enabled {
+                            Some(true) => "On (authenticator app)",
+                            Some(false) => "Off",
+                            None if d.manages_password => "Unknown right now",
+                            None => "Managed by your identity provider",
+                        };
+                        view! {
+                            <div>
+                            <dl class="facts">
+                                <dt>"Email"</dt>
+                                <dd data-testid="account-email">{d.user.email.clone()}</dd>
+                                <dt>"Groups"</dt>
+                                <dd data-testid="account-groups">
+                                    {if groups.is_empty() {
+                                        view! { <span class="muted">"No groups"</span> }.into_any()
+                                    } else {
+                                        view! { <ul class="tags">{groups.into_iter().map(|g| view! { <li>{g}</li> }).collect_view()}</ul> }.into_any()
+                                    }}
+                                </dd>
+                                <dt>"Signed in with"</dt>
+                                <dd data-testid="account-method">{d.user.method.clone()}</dd>
+                                <dt>"Two-step verification"</dt>
+                                <dd data-testid="account-mfa">{mfa}</dd>
+                            </dl>
+                            {d.manages_password.then(|| view! {
+                                <ul class="actions">
+                                    <li><a class="button secondary" href="/account/password">"Change password"</a></li>
+                                    <li><a class="button secondary" href="/account/mfa">
+                                        {if d.mfa_enabled == Some(true) { "Manage two-step verification" } else { "Set up two-step verification" }}
+                                    </a></li>
+                                </ul>
+                            })}
+                            </div>
+                        }.into_any()
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}

@@ -1,0 +1,233 @@
+//! `/admin/lockouts` (group `admins`): the account names locked now, soonest unlock first,
+//! 50 a page, each with an Unlock button (a CSRF-protected POST, checked again on the server).
+
+use crate::access::Area;
+use crate::model::{ApiError, FormState, LockoutRow, LockoutsData};
+use crate::support::urlencode;
+use crate::ui::{latest_form_state, use_session, FormAlert, Gate};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+const FORM: &str = "unlock";
+/// Locked names per page of `/admin/lockouts`.
+pub const LOCKOUTS_PAGE: i32 = 50;
+
+/// The names locked now, a page at a time: one query on the lockout table's sparse index
+/// (names that were only counted, however many, are never read).
+#[server(endpoint = "list_lockouts")]
+pub async fn list_lockouts(page: Option<String>) -> Result<LockoutsData, ApiError> {
+    use self::ssr::*;
+    require(Area::Admin).await?;
+    let state = app_state()?;
+    let store = state.svc.sign_in.lockout();
+    let locked = store
+        .locked(page.as_deref().filter(|p| !p.is_empty()), LOCKOUTS_PAGE)
+        .await
+        .map_err(|e| unavailable("lockout list", e))?;
+    let now = store.now();
+    let rows = locked
+        .entries
+        .into_iter()
+        .map(|e| LockoutRow {
+            username: e.username,
+            attempts: e.attempts,
+            unlocks_at: format!(
+                "{} (in {} min)",
+                format_time(e.locked_until, false),
+                minutes_until(e.locked_until, now)
+            ),
+        })
+        .collect();
+    let policy = store.policy();
+    Ok(LockoutsData {
+        rows,
+        policy: format!(
+            "{} sign-in attempts within {} lock an account for {}; a success clears the count.",
+            policy.max_attempts,
+            minutes(policy.window.as_secs()),
+            minutes(policy.lock_duration.as_secs())
+        ),
+        next_page: locked.next,
+    })
+}
+
+/// Clears an account name's failures and lock (group `admins`, CSRF-checked, logged).
+#[server(endpoint = "unlock_account")]
+pub async fn unlock_account(username: String, csrf: String) -> Result<FormState, ApiError> {
+    use self::ssr::*;
+    let admin = require(Area::Admin).await?;
+    let form = FormState::new(FORM);
+    answer_form(
+        form,
+        "/admin/lockouts",
+        &csrf,
+        move |FormCx { app: state, form }| async move {
+            let username = normalize_username(&username);
+            if username.is_empty() {
+                return Ok(Answer::Form(
+                    form.with_error("Choose an account to unlock.", 422),
+                ));
+            }
+            Ok(Answer::Form(
+                match state.svc.sign_in.lockout().clear(&username).await {
+                    Ok(()) => {
+                        tracing::warn!(
+                            admin = %admin.email,
+                            admin_sub = %admin.sub,
+                            user = %log_name(&username),
+                            "account unlocked by an admin"
+                        );
+                        record::note(&state, EventKind::Unlocked, &username, |e| {
+                            e.actor(&admin.email)
+                        });
+                        form.with_notice(format!("Unlocked {username}."))
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "unlock failed");
+                        form.with_error(
+                            "The lockout table is unavailable right now. Please try again.",
+                            503,
+                        )
+                    }
+                },
+            ))
+        },
+    )
+    .await
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    pub use crate::access::Area;
+    pub use crate::auth::lockout::minutes_until;
+    pub use crate::auth::signin::{log_name, normalize_username};
+    pub use crate::events::EventKind;
+    pub use crate::server::record;
+    pub use crate::server::request::{
+        answer_form, app_state, require, unavailable, Answer, FormCx,
+    };
+
+    pub fn minutes(secs: u64) -> String {
+        match secs {
+            60 => "1 minute".into(),
+            s if s % 60 == 0 => format!("{} minutes", s / 60),
+            s => format!("{s} seconds"),
+        }
+    }
+
+    /// "2026-11-22 08:31 UTC" (with the date) or "08:31 UTC".
+    pub fn format_time(epoch: i64, with_date: bool) -> String {
+        let Ok(t) = time::OffsetDateTime::from_unix_timestamp(epoch) else {
+            return "unknown".into();
+        };
+        if with_date {
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute()
+            )
+        } else {
+            format!("{:02}:{:02}:{:02} UTC", t.hour(), t.minute(), t.second())
+        }
+    }
+}
+
+#[component]
+pub fn LockoutsPage() -> impl IntoView {
+    view! {
+        <Title text="Lockouts"/>
+        <Gate area=Area::Admin children=|_user| view! { <Lockouts/> }/>
+    }
+}
+
+#[component]
+fn Lockouts() -> impl IntoView {
+    let info = use_session();
+    let unlock = ServerAction::<UnlockAccount>::new();
+    let query = use_query_map();
+    // Re-read after every unlock.
+    let data = Resource::new_blocking(
+        move || (unlock.version().get(), query.with(|q| q.get("page"))),
+        |(_, page)| list_lockouts(page),
+    );
+    view! {
+        <section class="card">
+            <p class="breadcrumb"><a href="/admin">"Admin"</a> " / Lockouts"</p>
+            <h1>"Locked accounts"</h1>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    let session = info.get().and_then(Result::ok).unwrap_or_default();
+                    let state = latest_form_state(unlock.value().get(), &session, FORM);
+                    let csrf = session.csrf.clone();
+                    data.get().map(|result| match result {
+                        Err(e) => view! { <div class="alert" role="alert">{e.to_string()}</div> }.into_any(),
+                        Ok(d) => {
+                            let next = d.next_page.clone().map(|token| {
+                                format!("/admin/lockouts?page={}", urlencode(&token))
+                            });
+                            view! {
+                                <p class="muted">{d.policy}</p>
+                                {state.notice.clone().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+                                <FormAlert state=state.clone()/>
+                                <LockoutTable rows=d.rows unlock csrf/>
+                                {next.map(|href| view! { <p><a href=href data-testid="next-page">"Next page"</a></p> })}
+                            }.into_any()
+                        }
+                    })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn LockoutTable(
+    rows: Vec<LockoutRow>,
+    unlock: ServerAction<UnlockAccount>,
+    csrf: String,
+) -> impl IntoView {
+    if rows.is_empty() {
+        return view! { <p data-testid="no-lockouts">"No account is locked."</p> }.into_any();
+    }
+    view! {
+        <div class="table-wrap">
+            <table class="data">
+                <caption class="visually-hidden">"Locked accounts"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Account"</th>
+                        <th scope="col">"Attempts"</th>
+                        <th scope="col">"Unlocks at"</th>
+                        <th scope="col"><span class="visually-hidden">"Action"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows.into_iter().map(|row| {
+                        let csrf = csrf.clone();
+                        let label = format!("Unlock {}", row.username);
+                        let name = row.username.clone();
+                        let shown = row.username.clone();
+                        view! {
+                            <tr data-testid="lockout-row" data-username=name>
+                                <th scope="row">{shown}</th>
+                                <td>{row.attempts}</td>
+                                <td>{row.unlocks_at}</td>
+                                <td>
+                                    <ActionForm action=unlock attr:class="inline">
+                                        <input type="hidden" name="csrf" value=csrf/>
+                                        <input type="hidden" name="username" value=row.username/>
+                                        <button type="submit" class="button small" aria-label=label>"Unlock"</button>
+                                    </ActionForm>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }.into_any()
+}

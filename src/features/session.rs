@@ -1,0 +1,103 @@
+//! The visitor's session as every page reads it (who is signed in, the CSRF token for forms,
+//! the pending flash or notice), and signing out (`POST /logout`, a form, never a link).
+
+use crate::model::{ApiError, FormState, SessionInfo};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    pub use crate::auth::session::{self, AuthSession, SignInMethod};
+    pub use crate::auth::signin::{PendingChallenge, CHALLENGE_KEY, CHALLENGE_TTL_SECS};
+    pub use crate::events::EventKind;
+    pub use crate::server::error::AppError;
+    pub use crate::server::record::{self, event_user};
+    pub use crate::server::request::{
+        answer_form, app_state, csrf_for_forms, reject, session, take_flash, user_view, Answer,
+        FormCx,
+    };
+}
+
+/// Who is signed in, the CSRF token for forms, and any pending flash message.
+#[server(endpoint = "session_info")]
+pub async fn get_session_info() -> Result<SessionInfo, ApiError> {
+    use self::ssr::*;
+    let state = app_state()?;
+    let csrf = csrf_for_forms(&state);
+    let flash = take_flash(&state);
+    let session = session().await?;
+    let now = (state.svc.clock)();
+    let user = match state.svc.keeper.current_user(&session, now).await {
+        Ok(user) => user,
+        Err(e) => {
+            // Pages still render (as signed out); gated pages get the 503 page from the guard.
+            AppError::from(e).log();
+            None
+        }
+    };
+    let notice = session::take_notice(&session).await;
+    let pending = match session.get::<PendingChallenge>(CHALLENGE_KEY).await {
+        Ok(Some(p)) if now - p.started_at <= CHALLENGE_TTL_SECS => {
+            Some(p.kind.as_str().to_string())
+        }
+        _ => None,
+    };
+    Ok(SessionInfo {
+        user: user.as_ref().map(user_view),
+        csrf,
+        flash,
+        notice,
+        pending,
+        hosted: state.svc.hosted.is_some(),
+        google: state
+            .svc
+            .hosted
+            .as_ref()
+            .is_some_and(|h| h.settings().google),
+    })
+}
+
+/// Ends the session: `POST /logout` (with a CSRF token, never a link).
+#[server(prefix = "", endpoint = "logout")]
+pub async fn sign_out(csrf: String) -> Result<FormState, ApiError> {
+    use self::ssr::*;
+    answer_form(
+        FormState::new("sign_out"),
+        "/",
+        &csrf,
+        move |FormCx { app: state, .. }| async move {
+            let session = session().await?;
+            let auth: Option<AuthSession> = session.get(session::AUTH_KEY).await.unwrap_or(None);
+            if let Err(e) = session::end(&session).await {
+                AppError::from(e).log();
+                return Err(reject(ApiError::Unavailable));
+            }
+            let mut target = "/login?signed_out=1".to_string();
+            if let Some(auth) = auth {
+                // The refresh token stops working too (best effort: the session is already gone).
+                if let Some(refresh) = auth.refresh_token.as_deref() {
+                    if let Err(e) = state
+                        .svc
+                        .sign_in
+                        .identity_provider()
+                        .revoke_refresh_token(refresh)
+                        .await
+                    {
+                        tracing::warn!(error = %e, "could not revoke the refresh token");
+                    }
+                }
+                // A hosted session also ends Cognito's own session, so that the next hosted
+                // sign-in asks for credentials again.
+                if let Some(flow) = state.svc.hosted.as_ref() {
+                    if auth.method != SignInMethod::Password && flow.settings().logout_redirect {
+                        target = flow.logout_url(&format!("{}/", state.svc.config.public_url));
+                    }
+                }
+                tracing::info!(sub = %auth.sub, "signed out");
+                let user = event_user(&auth);
+                record::note(&state, EventKind::SignOut, &user, |e| e.method(auth.method));
+            }
+            Ok(Answer::Redirect(target))
+        },
+    )
+    .await
+}

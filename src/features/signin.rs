@@ -1,0 +1,251 @@
+//! `/login`: the email/password form and its server function, and how any sign-in step ends
+//! (a session, the next step, or the message on the form). With JavaScript the form posts in
+//! the background and the page updates in place; without it, it is a plain POST and the
+//! answer comes back as a redirect to this page carrying a one-time flash.
+
+use crate::model::{ApiError, FormState};
+use crate::support::urlencode;
+use crate::ui::{latest_form_state, use_session, FieldError, FormAlert};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+pub const FORM: &str = "login";
+
+/// The email/password form (Cognito `InitiateAuth`, `USER_PASSWORD_AUTH`).
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+    csrf: String,
+) -> Result<FormState, ApiError> {
+    use self::ssr::*;
+    let email = email.trim().to_string();
+    let form = FormState::new(FORM).with_value("email", &email);
+    answer_form(
+        form,
+        "/login",
+        &csrf,
+        move |FormCx {
+                  app: state,
+                  mut form,
+              }| async move {
+            if email.is_empty() {
+                form = form.with_field_error("email", "Enter your email address.");
+            } else if !email.contains('@') || email.len() > 254 {
+                form =
+                    form.with_field_error("email", "Enter an email address like name@example.com.");
+            }
+            if password.is_empty() {
+                form = form.with_field_error("password", "Enter your password.");
+            }
+            if form.has_errors() {
+                return Ok(Answer::Form(form));
+            }
+            let next = sanitize_next(next.as_deref());
+            let outcome = state.svc.sign_in.password(&email, &password, &next).await;
+            finish_sign_in(outcome, form, &email, &next).await
+        },
+    )
+    .await
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    pub use crate::auth::redirect::sanitize_next;
+    use crate::auth::session::{self, SessionError};
+    use crate::auth::signin::{
+        log_name, normalize_username, PendingChallenge, SignInError, SignInOutcome, CHALLENGE_KEY,
+        UNAVAILABLE,
+    };
+    use crate::events::{EventKind, Method};
+    use crate::model::{ApiError, FormState};
+    use crate::server::error::AppError;
+    use crate::server::record::{self, event_user};
+    pub use crate::server::request::{answer_form, Answer, FormCx};
+    use crate::server::request::{app_state, session};
+    use crate::support::errors::error_chain;
+
+    /// After a password or a challenge answer: the session, the next challenge page, or the
+    /// message on the form.
+    pub async fn finish_sign_in(
+        outcome: Result<SignInOutcome, SignInError>,
+        form: FormState,
+        email: &str,
+        next: &str,
+    ) -> Result<Answer, ApiError> {
+        let session = session().await?;
+        match outcome {
+            Ok(SignInOutcome::SignedIn(auth)) => {
+                let _ = session.remove::<PendingChallenge>(CHALLENGE_KEY).await;
+                if let Err(e) = session::establish(&session, &auth).await {
+                    AppError::from(e).log();
+                    return Ok(Answer::Form(form.with_error(UNAVAILABLE, 503)));
+                }
+                tracing::info!(sub = %auth.sub, method = "password", "sign-in succeeded");
+                if let Ok(state) = app_state() {
+                    let user = event_user(&auth);
+                    record::note(&state, EventKind::SignIn, &user, |e| e.method(auth.method));
+                }
+                Ok(Answer::Redirect(next.to_string()))
+            }
+            Ok(SignInOutcome::Challenge(pending)) => {
+                let path = pending.kind.path();
+                // A new id for the pre-login session that now holds the challenge.
+                let stored = async {
+                    session.cycle_id().await?;
+                    session.insert(CHALLENGE_KEY, &pending).await
+                }
+                .await;
+                if let Err(e) = stored {
+                    AppError::from(SessionError::from(e)).log();
+                    return Ok(Answer::Form(form.with_error(UNAVAILABLE, 503)));
+                }
+                tracing::info!(user = %log_name(&pending.username), challenge = pending.kind.as_str(), "sign-in needs a second step");
+                Ok(Answer::Redirect(path.to_string()))
+            }
+            Err(e) => {
+                let (msg, status) = e.user_message();
+                let counted = match e {
+                    SignInError::InvalidCredentials(_) => Some(EventKind::SignInFailed),
+                    SignInError::Locked { .. } => Some(EventKind::SignInLocked),
+                    SignInError::WrongCode(_) => Some(EventKind::MfaFailed),
+                    _ => None,
+                };
+                if let (Some(kind), Ok(state)) = (counted, app_state()) {
+                    record::note(&state, kind, email, |e| e.method(Method::Password));
+                }
+                tracing::info!(
+                    user = %log_name(&normalize_username(email)),
+                    reason = %error_chain(&e),
+                    "sign-in failed"
+                );
+                if !matches!(
+                    e,
+                    SignInError::WrongCode(_)
+                        | SignInError::WeakPassword(_)
+                        | SignInError::Unavailable(_)
+                        | SignInError::KeysUnavailable(_)
+                        | SignInError::LockoutUnavailable(_)
+                        | SignInError::InvalidCredentials(_)
+                ) {
+                    // Start again from the password: the challenge is spent. (A wrong code or a
+                    // weak password may be corrected; an outage may pass.)
+                    let _ = session.remove::<PendingChallenge>(CHALLENGE_KEY).await;
+                }
+                let form = match e {
+                    SignInError::WrongCode(_) => form.with_field_error("code", msg),
+                    SignInError::WeakPassword(_) => form.with_field_error("password", msg),
+                    e => {
+                        if status >= 500 {
+                            AppError::from(e).log();
+                        }
+                        form.with_error(msg, status)
+                    }
+                };
+                Ok(Answer::Form(form))
+            }
+        }
+    }
+}
+#[cfg(feature = "ssr")]
+pub use ssr::finish_sign_in;
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let info = use_session();
+    let action = ServerAction::<SignIn>::new();
+    let query = use_query_map();
+    view! {
+        <Title text="Sign in"/>
+        <section class="card narrow">
+            <h1>"Sign in"</h1>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    let info = info.get().and_then(Result::ok).unwrap_or_default();
+                    let next = query.read().get("next").unwrap_or_default();
+                    let state = latest_form_state(action.value().get(), &info, FORM);
+                    let notice = if query.read().get("signed_out").is_some() {
+                        Some("You have signed out.")
+                    } else {
+                        match query.read().get("notice").as_deref() {
+                            Some("confirmed") => Some("Your account is confirmed. You can sign in now."),
+                            Some("password_reset") => Some("Your password has been changed. Sign in with your new password."),
+                            _ => None,
+                        }
+                    };
+                    view! {
+                        {notice.map(|n| view! { <p class="notice" role="status">{n}</p> })}
+                        {info.notice.clone().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+                        <LoginForm action csrf=info.csrf.clone() next=next.clone() state/>
+                        <OtherWays hosted=info.hosted google=info.google next/>
+                    }
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn LoginForm(
+    action: ServerAction<SignIn>,
+    csrf: String,
+    next: String,
+    state: FormState,
+) -> impl IntoView {
+    let email = state.value("email").unwrap_or_default();
+    let email_error = state.field_error("email");
+    let password_error = state.field_error("password");
+    let pending = action.pending();
+    view! {
+        <ActionForm action attr:novalidate="true" attr:class="stack">
+            <FormAlert state=state.clone()/>
+            <input type="hidden" name="csrf" value=csrf/>
+            <input type="hidden" name="next" value=next/>
+            <div class="field">
+                <label for="email">"Email"</label>
+                <input id="email" name="email" type="email" autocomplete="username" required
+                    value=email
+                    aria-invalid=email_error.is_some().then_some("true")
+                    aria-describedby=email_error.is_some().then_some("email-error")/>
+                <FieldError id="email-error" message=email_error/>
+            </div>
+            <div class="field">
+                <label for="password">"Password"</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" required
+                    aria-invalid=password_error.is_some().then_some("true")
+                    aria-describedby=password_error.is_some().then_some("password-error")/>
+                <FieldError id="password-error" message=password_error/>
+            </div>
+            <button type="submit" class="button" disabled=move || pending.get()>
+                {move || if pending.get() { "Signing in…" } else { "Sign in" }}
+            </button>
+            <p class="form-links">
+                <a href="/forgot">"Forgot your password?"</a>
+                <a href="/signup">"Create an account"</a>
+            </p>
+        </ActionForm>
+    }
+}
+
+/// Links into the Cognito hosted page (and straight to Google), keeping `next`.
+#[component]
+fn OtherWays(hosted: bool, google: bool, next: String) -> impl IntoView {
+    let query = if next.is_empty() {
+        String::new()
+    } else {
+        format!("?next={}", urlencode(&next))
+    };
+    hosted.then(|| {
+        view! {
+            <div class="other-ways">
+                <p class="divider"><span>"or"</span></p>
+                <a class="button secondary" href=format!("/auth/hosted{query}") rel="external">"Sign in with the hosted page"</a>
+                {google.then(|| view! {
+                    <a class="button secondary google" href=format!("/auth/google{query}") rel="external">"Continue with Google"</a>
+                })}
+            </div>
+        }
+    })
+}
