@@ -1,6 +1,7 @@
 //! The seam: the traits [`IdentityProvider`] and [`AccountApi`] that the services call instead
 //! of the SDK (tests see there whether Cognito was called at all: the lockout must refuse
 //! before it), and the values that cross it: [`TokenSet`], [`PasswordAuth`], [`MfaStatus`].
+//! Every method is required: an implementation says for itself what it does not offer.
 
 use super::error::CognitoError;
 use crate::model::PasswordPolicy;
@@ -52,44 +53,30 @@ pub trait IdentityProvider: AccountApi + Send + Sync + 'static {
     ) -> Result<PasswordAuth, CognitoError>;
 
     /// `RevokeToken`: the refresh token (and the tokens issued from it) stop working.
-    async fn revoke_refresh_token(&self, _refresh_token: &str) -> Result<(), CognitoError> {
-        Ok(())
-    }
+    async fn revoke_refresh_token(&self, refresh_token: &str) -> Result<(), CognitoError>;
 
     /// The pool's password policy (`DescribeUserPool`).
-    async fn password_policy(&self) -> Result<PasswordPolicy, CognitoError> {
-        Err(not_offered("DescribeUserPool"))
-    }
+    async fn password_policy(&self) -> Result<PasswordPolicy, CognitoError>;
 
     /// `SignUp` with the email as username; Cognito sends a confirmation code.
-    async fn sign_up(&self, _email: &str, _password: &str) -> Result<(), CognitoError> {
-        Err(not_offered("SignUp"))
-    }
+    async fn sign_up(&self, email: &str, password: &str) -> Result<(), CognitoError>;
 
     /// `ConfirmSignUp` with the emailed code.
-    async fn confirm_sign_up(&self, _email: &str, _code: &str) -> Result<(), CognitoError> {
-        Err(not_offered("ConfirmSignUp"))
-    }
+    async fn confirm_sign_up(&self, email: &str, code: &str) -> Result<(), CognitoError>;
 
     /// `ResendConfirmationCode`.
-    async fn resend_confirmation_code(&self, _email: &str) -> Result<(), CognitoError> {
-        Err(not_offered("ResendConfirmationCode"))
-    }
+    async fn resend_confirmation_code(&self, email: &str) -> Result<(), CognitoError>;
 
     /// `ForgotPassword`: Cognito sends a reset code.
-    async fn forgot_password(&self, _email: &str) -> Result<(), CognitoError> {
-        Err(not_offered("ForgotPassword"))
-    }
+    async fn forgot_password(&self, email: &str) -> Result<(), CognitoError>;
 
     /// `ConfirmForgotPassword`: the code and the new password.
     async fn confirm_forgot_password(
         &self,
-        _email: &str,
-        _code: &str,
-        _new_password: &str,
-    ) -> Result<(), CognitoError> {
-        Err(not_offered("ConfirmForgotPassword"))
-    }
+        email: &str,
+        code: &str,
+        new_password: &str,
+    ) -> Result<(), CognitoError>;
 }
 
 /// The signed-in user's own operations, authorised by their access token, plus the answers to
@@ -100,69 +87,43 @@ pub trait AccountApi: Send + Sync + 'static {
     /// `RespondToAuthChallenge` `NEW_PASSWORD_REQUIRED`.
     async fn answer_new_password(
         &self,
-        _username: &str,
-        _session: &str,
-        _new_password: &str,
-    ) -> Result<PasswordAuth, CognitoError> {
-        Err(not_offered("RespondToAuthChallenge"))
-    }
+        username: &str,
+        session: &str,
+        new_password: &str,
+    ) -> Result<PasswordAuth, CognitoError>;
 
     /// `RespondToAuthChallenge` `SOFTWARE_TOKEN_MFA`.
     async fn answer_totp(
         &self,
-        _username: &str,
-        _session: &str,
-        _code: &str,
-    ) -> Result<PasswordAuth, CognitoError> {
-        Err(not_offered("RespondToAuthChallenge"))
-    }
+        username: &str,
+        session: &str,
+        code: &str,
+    ) -> Result<PasswordAuth, CognitoError>;
 
     /// `InitiateAuth` `REFRESH_TOKEN_AUTH`: new ID and access tokens (the refresh token is
     /// kept: Cognito does not rotate it unless configured to).
-    async fn refresh(
-        &self,
-        _username: &str,
-        _refresh_token: &str,
-    ) -> Result<TokenSet, CognitoError> {
-        Err(not_offered("InitiateAuth REFRESH_TOKEN_AUTH"))
-    }
+    async fn refresh(&self, username: &str, refresh_token: &str) -> Result<TokenSet, CognitoError>;
 
     /// `ChangePassword`.
     async fn change_password(
         &self,
-        _access_token: &str,
-        _current: &str,
-        _new_password: &str,
-    ) -> Result<(), CognitoError> {
-        Err(not_offered("ChangePassword"))
-    }
+        access_token: &str,
+        current: &str,
+        new_password: &str,
+    ) -> Result<(), CognitoError>;
 
     /// `GlobalSignOut`: every refresh token of the user stops working.
-    async fn global_sign_out(&self, _access_token: &str) -> Result<(), CognitoError> {
-        Err(not_offered("GlobalSignOut"))
-    }
+    async fn global_sign_out(&self, access_token: &str) -> Result<(), CognitoError>;
 
     /// `GetUser`: the MFA settings.
-    async fn mfa_status(&self, _access_token: &str) -> Result<MfaStatus, CognitoError> {
-        Err(not_offered("GetUser"))
-    }
+    async fn mfa_status(&self, access_token: &str) -> Result<MfaStatus, CognitoError>;
 
     /// `AssociateSoftwareToken`: a new TOTP secret (base32).
-    async fn associate_totp(&self, _access_token: &str) -> Result<String, CognitoError> {
-        Err(not_offered("AssociateSoftwareToken"))
-    }
+    async fn associate_totp(&self, access_token: &str) -> Result<String, CognitoError>;
 
     /// `VerifySoftwareToken` with a code from the authenticator app.
-    async fn verify_totp(&self, _access_token: &str, _code: &str) -> Result<(), CognitoError> {
-        Err(not_offered("VerifySoftwareToken"))
-    }
+    async fn verify_totp(&self, access_token: &str, code: &str) -> Result<(), CognitoError>;
 
     /// `SetUserMFAPreference`: TOTP on (and preferred) or off.
-    async fn set_totp(&self, _access_token: &str, _enabled: bool) -> Result<(), CognitoError> {
-        Err(not_offered("SetUserMFAPreference"))
-    }
-}
-
-fn not_offered(op: &str) -> CognitoError {
-    CognitoError::Unsupported(op.to_string())
+    async fn set_totp(&self, access_token: &str, enabled: bool) -> Result<(), CognitoError>;
 }

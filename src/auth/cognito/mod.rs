@@ -4,8 +4,8 @@
 //!
 //! - `error`: [`CognitoError`] and its sorting of the SDK's errors ([`classify`],
 //!   [`classify_code`]): credentials, outage, never judged by Cognito.
-//! - `api`: the seam, the traits [`IdentityProvider`] and [`AccountApi`],
-//!   and what crosses it: [`TokenSet`], [`PasswordAuth`], [`MfaStatus`].
+//! - `api`: the seam, the traits [`IdentityProvider`] and [`AccountApi`] (every method
+//!   required), and what crosses it: [`TokenSet`], [`PasswordAuth`], [`MfaStatus`].
 //! - `client`: the real [`CognitoClient`], the `SECRET_HASH` ([`secret_hash`]), and its
 //!   [`IdentityProvider`] calls (password sign-in, revocation, policy, sign-up, forgotten
 //!   password).
