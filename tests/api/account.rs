@@ -1,9 +1,10 @@
 //! The account lifecycle over HTTP against the Cognito stand-in: sign-up, confirmation,
 //! resend, forgot and reset password; and at the seam where the stand-in falls short.
+use crate::doubles::{Double, Seam};
 use crate::helpers::*;
 use async_trait::async_trait;
 use gatehouse::auth::account::{AccountError, AccountService};
-use gatehouse::auth::cognito::{AccountApi, CognitoError, IdentityProvider, PasswordAuth};
+use gatehouse::auth::cognito::{CognitoError, PasswordAuth};
 use gatehouse::model::PasswordPolicy;
 use gatehouse::support::urlencode;
 use reqwest::StatusCode;
@@ -267,10 +268,8 @@ async fn account_forms_need_a_csrf_token() {
 /// A provider where resend works, to test the path the stand-in cannot take.
 struct ResendWorks(Arc<AtomicUsize>);
 
-impl AccountApi for ResendWorks {}
-
 #[async_trait]
-impl IdentityProvider for ResendWorks {
+impl Double for ResendWorks {
     async fn password_auth(&self, _: &str, _: &str) -> Result<PasswordAuth, CognitoError> {
         Err(CognitoError::Unavailable("not used".into()))
     }
@@ -284,7 +283,7 @@ impl IdentityProvider for ResendWorks {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn resend_at_the_seam() {
     let calls = Arc::new(AtomicUsize::new(0));
-    let accounts = AccountService::new(Arc::new(ResendWorks(calls.clone())));
+    let accounts = AccountService::new(Arc::new(Seam(ResendWorks(calls.clone()))));
     accounts.resend("  Someone@Example.com ").await.unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     assert!(matches!(

@@ -4,6 +4,7 @@
 //! the seam it tests.
 #![cfg(feature = "ssr")]
 
+mod doubles;
 mod helpers;
 
 mod account;
