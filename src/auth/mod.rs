@@ -3,7 +3,10 @@
 //! - [`account`]: sign-up, confirmation, forgot/reset password, password change, TOTP MFA.
 //! - [`cognito`]: the Cognito user-pool client behind the [`cognito::IdentityProvider`] seam.
 //! - [`jwks`] and [`tokens`]: ID/access token verification against the pool's cached JWKS.
-//! - [`session`]: the DynamoDB-backed `tower-sessions` store and the signed-in session data.
+//! - [`identity`]: who a signed-in session is ([`identity::AuthSession`]).
+//! - [`session`]: the DynamoDB-backed `tower-sessions` store, the typed session (every key in
+//!   one place) and the keeper that reads the signed-in user of a request.
+//! - [`directory`]: the admin's user directory (list, groups, enable/disable).
 //! - [`signing`]: HMAC signatures for the CSRF token and the flash cookie.
 //! - [`redirect`]: the `next=` sanitiser (local paths only).
 //! - [`lockout`]: attempts admitted before Cognito is asked, and locks, on a shared DynamoDB
@@ -16,6 +19,7 @@
 pub mod account;
 pub mod cognito;
 pub mod directory;
+pub mod identity;
 pub mod jwks;
 pub mod lockout;
 pub mod oidc;

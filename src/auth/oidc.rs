@@ -77,8 +77,6 @@ impl fmt::Debug for PendingLogin {
     }
 }
 
-/// The session key of the [`PendingLogin`].
-pub const PENDING_KEY: &str = "oauth_pending";
 /// How long a started flow may take.
 pub const MAX_AGE_SECS: i64 = 600;
 

@@ -8,7 +8,7 @@
 //! before the refreshed one was saved does not start a second refresh. Flights are per
 //! instance: two instances may each refresh the same session once, which Cognito allows.
 
-use super::session::AuthSession;
+use super::identity::AuthSession;
 use super::signin::{SignInError, SignInService};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

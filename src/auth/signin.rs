@@ -3,10 +3,11 @@
 //! unknown user, wrong password and unconfirmed account are one and the same message.
 
 use super::cognito::{CognitoError, IdentityProvider, PasswordAuth, TokenSet};
+use super::identity::{AuthSession, SignInMethod};
 use super::lockout::{minutes_until, Admission, Admitted, LockoutError, LockoutStore};
-use super::session::{AuthSession, Clock, SignInMethod};
 use super::tokens::{TokenError, TokenVerifier};
 use crate::config::LockoutMode;
+use crate::support::clock::Clock;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::future::Future;
@@ -159,9 +160,6 @@ impl fmt::Debug for PendingChallenge {
 
 /// Cognito's challenge sessions last three minutes; ours is dropped a little later.
 pub const CHALLENGE_TTL_SECS: i64 = 5 * 60;
-
-/// The session key of the [`PendingChallenge`].
-pub const CHALLENGE_KEY: &str = "challenge";
 
 pub const UNAVAILABLE: &str = "Sign-in is temporarily unavailable. Please try again in a moment.";
 

@@ -148,9 +148,9 @@ impl Method {
     }
 }
 
-impl From<crate::auth::session::SignInMethod> for Method {
-    fn from(m: crate::auth::session::SignInMethod) -> Self {
-        use crate::auth::session::SignInMethod as S;
+impl From<crate::auth::identity::SignInMethod> for Method {
+    fn from(m: crate::auth::identity::SignInMethod) -> Self {
+        use crate::auth::identity::SignInMethod as S;
         match m {
             S::Password => Method::Password,
             S::Hosted => Method::Hosted,

@@ -274,6 +274,21 @@ fn csv_cell(value: &str) -> String {
     }
 }
 
+/// The audit log's filters, checked: (range, range message, user, kind). One reading for the
+/// audit page and its CSV export.
+pub fn audit_filters(
+    now: i64,
+    user: Option<&str>,
+    kind: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> (DayRange, Option<String>, String, Option<EventKind>) {
+    let (range, error) = parse_range(from, to, today(now));
+    let user = gatehouse_lockout::normalize_username(user.unwrap_or_default());
+    let kind = kind.and_then(EventKind::parse);
+    (range, error, user, kind)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,19 +396,4 @@ mod tests {
             "2025-11-25T12:00:00.000Z,sign_in_failed,'=cmd@example.com,,,\"Mozilla \"\"quoted\"\", with comma\",,"
         );
     }
-}
-
-/// The audit log's filters, checked: (range, range message, user, kind). One reading for the
-/// audit page and its CSV export.
-pub fn audit_filters(
-    now: i64,
-    user: Option<&str>,
-    kind: Option<&str>,
-    from: Option<&str>,
-    to: Option<&str>,
-) -> (DayRange, Option<String>, String, Option<EventKind>) {
-    let (range, error) = parse_range(from, to, today(now));
-    let user = gatehouse_lockout::normalize_username(user.unwrap_or_default());
-    let kind = kind.and_then(EventKind::parse);
-    (range, error, user, kind)
 }

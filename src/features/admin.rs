@@ -81,7 +81,7 @@ mod ssr {
     use crate::access::ADMINS;
     pub use crate::auth::cognito::CognitoError;
     pub use crate::auth::directory::{DirectoryError, MANAGED_GROUPS};
-    use crate::auth::session::AuthSession;
+    use crate::auth::identity::AuthSession;
     use crate::auth::signin::log_name;
     use crate::events::EventKind;
     use crate::model::FormState;
@@ -109,7 +109,7 @@ mod ssr {
             Ok(email) => email,
             Err(e) => return directory_failure(form, e),
         };
-        if !add && group == ADMINS && is_self(admin, &username, &email) {
+        if !add && group == ADMINS && is_self(admin, username, &email) {
             return form.with_error("You cannot remove yourself from the admins group.", 422);
         }
         let result = if add {
@@ -146,7 +146,7 @@ mod ssr {
                 AppError::from(e).log();
                 form.with_notice(format!(
                     "{notice} Their open sessions will see the change within {} minutes.",
-                    (state.svc.config.groups_max_age.as_secs() + 59) / 60
+                    state.svc.config.groups_max_age.as_secs().div_ceil(60)
                 ))
             }
         };
@@ -166,7 +166,7 @@ mod ssr {
             Ok(email) => email,
             Err(e) => return directory_failure(form, e),
         };
-        if !enable && is_self(admin, &username, &email) {
+        if !enable && is_self(admin, username, &email) {
             return form.with_error("You cannot disable your own account.", 422);
         }
         if let Err(e) = directory.set_enabled(username, enable).await {

@@ -79,8 +79,8 @@ pub async fn set_new_password(
 #[cfg(feature = "ssr")]
 mod ssr {
     pub use crate::auth::account::{normalize_code, AccountError, BAD_APP_CODE};
+    use crate::auth::signin::PendingChallenge;
     pub use crate::auth::signin::{ChallengeKind, SignInError, CHALLENGE_EXPIRED};
-    use crate::auth::signin::{PendingChallenge, CHALLENGE_KEY};
     pub use crate::features::signin::finish_sign_in;
     use crate::model::ApiError;
     pub use crate::server::error::account_error_on_form;
@@ -90,12 +90,7 @@ mod ssr {
     /// The pending challenge of this (pre-login) session, if it is of `kind`.
     pub async fn pending(kind: ChallengeKind) -> Result<Option<PendingChallenge>, ApiError> {
         let session = session().await?;
-        Ok(session
-            .get::<PendingChallenge>(CHALLENGE_KEY)
-            .await
-            .ok()
-            .flatten()
-            .filter(|p| p.kind == kind))
+        Ok(session.challenge().await.filter(|p| p.kind == kind))
     }
 }
 

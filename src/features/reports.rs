@@ -104,7 +104,7 @@ fn Reports() -> impl IntoView {
                                         <figcaption><strong>"Successful sign-ins by method"</strong></figcaption>
                                         <ul class="hbars" data-testid="method-split">
                                             {d.methods.into_iter().map(|(name, n)| {
-                                                let pct = if methods_total == 0 { 0 } else { n * 100 / methods_total };
+                                                let pct = (n * 100).checked_div(methods_total).unwrap_or(0);
                                                 let key = name.clone();
                                                 view! {
                                                     <li data-method=key data-value=n>

@@ -6,8 +6,8 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    pub use crate::auth::session::{self, AuthSession, SignInMethod};
-    pub use crate::auth::signin::{PendingChallenge, CHALLENGE_KEY, CHALLENGE_TTL_SECS};
+    pub use crate::auth::identity::SignInMethod;
+    pub use crate::auth::signin::CHALLENGE_TTL_SECS;
     pub use crate::events::EventKind;
     pub use crate::server::error::AppError;
     pub use crate::server::record::{self, event_user};
@@ -34,11 +34,9 @@ pub async fn get_session_info() -> Result<SessionInfo, ApiError> {
             None
         }
     };
-    let notice = session::take_notice(&session).await;
-    let pending = match session.get::<PendingChallenge>(CHALLENGE_KEY).await {
-        Ok(Some(p)) if now - p.started_at <= CHALLENGE_TTL_SECS => {
-            Some(p.kind.as_str().to_string())
-        }
+    let notice = session.take_notice().await;
+    let pending = match session.challenge().await {
+        Some(p) if now - p.started_at <= CHALLENGE_TTL_SECS => Some(p.kind.as_str().to_string()),
         _ => None,
     };
     Ok(SessionInfo {
@@ -66,8 +64,8 @@ pub async fn sign_out(csrf: String) -> Result<FormState, ApiError> {
         &csrf,
         move |FormCx { app: state, .. }| async move {
             let session = session().await?;
-            let auth: Option<AuthSession> = session.get(session::AUTH_KEY).await.unwrap_or(None);
-            if let Err(e) = session::end(&session).await {
+            let auth = session.auth().await.unwrap_or(None);
+            if let Err(e) = session.end().await {
                 AppError::from(e).log();
                 return Err(reject(ApiError::Unavailable));
             }

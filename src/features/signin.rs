@@ -54,10 +54,8 @@ pub async fn sign_in(
 #[cfg(feature = "ssr")]
 pub mod ssr {
     pub use crate::auth::redirect::sanitize_next;
-    use crate::auth::session::{self, SessionError};
     use crate::auth::signin::{
-        log_name, normalize_username, PendingChallenge, SignInError, SignInOutcome, CHALLENGE_KEY,
-        UNAVAILABLE,
+        log_name, normalize_username, SignInError, SignInOutcome, UNAVAILABLE,
     };
     use crate::events::{EventKind, Method};
     use crate::model::{ApiError, FormState};
@@ -78,8 +76,8 @@ pub mod ssr {
         let session = session().await?;
         match outcome {
             Ok(SignInOutcome::SignedIn(auth)) => {
-                let _ = session.remove::<PendingChallenge>(CHALLENGE_KEY).await;
-                if let Err(e) = session::establish(&session, &auth).await {
+                session.drop_challenge().await;
+                if let Err(e) = session.establish(&auth).await {
                     AppError::from(e).log();
                     return Ok(Answer::Form(form.with_error(UNAVAILABLE, 503)));
                 }
@@ -93,13 +91,8 @@ pub mod ssr {
             Ok(SignInOutcome::Challenge(pending)) => {
                 let path = pending.kind.path();
                 // A new id for the pre-login session that now holds the challenge.
-                let stored = async {
-                    session.cycle_id().await?;
-                    session.insert(CHALLENGE_KEY, &pending).await
-                }
-                .await;
-                if let Err(e) = stored {
-                    AppError::from(SessionError::from(e)).log();
+                if let Err(e) = session.hold_challenge(&pending).await {
+                    AppError::from(e).log();
                     return Ok(Answer::Form(form.with_error(UNAVAILABLE, 503)));
                 }
                 tracing::info!(user = %log_name(&pending.username), challenge = pending.kind.as_str(), "sign-in needs a second step");
@@ -132,7 +125,7 @@ pub mod ssr {
                 ) {
                     // Start again from the password: the challenge is spent. (A wrong code or a
                     // weak password may be corrected; an outage may pass.)
-                    let _ = session.remove::<PendingChallenge>(CHALLENGE_KEY).await;
+                    session.drop_challenge().await;
                 }
                 let form = match e {
                     SignInError::WrongCode(_) => form.with_field_error("code", msg),

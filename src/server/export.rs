@@ -5,13 +5,13 @@
 use super::error::{error_page, AppError};
 use super::state::AppState;
 use crate::access::Area;
+use crate::auth::session::keys::TypedSession;
 use crate::events::report;
 use crate::events::store::Order;
 use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use tower_sessions::Session;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Filters {
@@ -24,7 +24,7 @@ pub struct Filters {
 /// The caller's email and groups, if their groups allow `area`.
 async fn allowed(
     state: &AppState,
-    session: &Session,
+    session: &TypedSession,
     area: Area,
 ) -> Result<(String, Vec<String>), Response> {
     let now = (state.svc.clock)();
@@ -88,7 +88,7 @@ fn store_down(e: impl std::fmt::Display) -> Response {
 /// admins the full rows (the same as the audit log).
 pub async fn reports_csv(
     State(state): State<AppState>,
-    session: Session,
+    session: TypedSession,
     Query(f): Query<Filters>,
 ) -> Response {
     let groups = match allowed(&state, &session, Area::Reports).await {
@@ -130,7 +130,7 @@ pub async fn reports_csv(
 /// The audit log with the page's filters, newest first.
 pub async fn audit_csv(
     State(state): State<AppState>,
-    session: Session,
+    session: TypedSession,
     Query(f): Query<Filters>,
 ) -> Response {
     let admin = match allowed(&state, &session, Area::Admin).await {

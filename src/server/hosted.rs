@@ -4,9 +4,10 @@
 
 use super::error::{error_page, AppError};
 use super::state::AppState;
-use crate::auth::oidc::{check_state, OidcError, PendingLogin, Provider, PENDING_KEY};
+use crate::auth::identity::SignInMethod;
+use crate::auth::oidc::{check_state, OidcError, PendingLogin, Provider};
 use crate::auth::redirect::sanitize_next;
-use crate::auth::session::{self, SignInMethod};
+use crate::auth::session::keys::TypedSession;
 use crate::auth::signin::SignInError;
 use crate::auth::tokens::TokenError;
 use crate::events::EventKind;
@@ -14,7 +15,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tower_sessions::Session;
 
 #[derive(Deserialize)]
 pub struct StartQuery {
@@ -23,7 +23,7 @@ pub struct StartQuery {
 
 pub async fn start_hosted(
     state: State<AppState>,
-    session: Session,
+    session: TypedSession,
     Query(q): Query<StartQuery>,
 ) -> Response {
     start(state, session, q, Provider::Hosted).await
@@ -31,7 +31,7 @@ pub async fn start_hosted(
 
 pub async fn start_google(
     state: State<AppState>,
-    session: Session,
+    session: TypedSession,
     Query(q): Query<StartQuery>,
 ) -> Response {
     start(state, session, q, Provider::Google).await
@@ -47,7 +47,7 @@ fn not_offered() -> Response {
 
 async fn start(
     State(state): State<AppState>,
-    session: Session,
+    session: TypedSession,
     q: StartQuery,
     provider: Provider,
 ) -> Response {
@@ -60,8 +60,8 @@ async fn start(
     let now = (state.svc.clock)();
     let (url, pending) = flow.authorize(provider, sanitize_next(q.next.as_deref()), now);
     // Bound to this browser's (pre-login) session; a new start replaces an older one.
-    if let Err(e) = session.insert(PENDING_KEY, &pending).await {
-        return AppError::Session(e.into()).into_response();
+    if let Err(e) = session.set_pending_login(&pending).await {
+        return AppError::Session(e).into_response();
     }
     Redirect::to(&url).into_response()
 }
@@ -82,7 +82,7 @@ const START_AGAIN: &str =
 
 pub async fn callback(
     State(state): State<AppState>,
-    session: Session,
+    session: TypedSession,
     headers: axum::http::HeaderMap,
     extensions: axum::http::Extensions,
     Query(q): Query<CallbackQuery>,
@@ -92,9 +92,9 @@ pub async fn callback(
         return not_offered();
     };
     // Taken out of the session whatever happens next: a state is good for one callback.
-    let pending: Option<PendingLogin> = match session.remove(PENDING_KEY).await {
+    let pending: Option<PendingLogin> = match session.take_pending_login().await {
         Ok(p) => p,
-        Err(e) => return AppError::Session(e.into()).into_response(),
+        Err(e) => return AppError::Session(e).into_response(),
     };
     if let Some(error) = q.error.as_deref() {
         tracing::info!(error, "hosted sign-in returned an error");
@@ -176,7 +176,7 @@ pub async fn callback(
             );
         }
     };
-    if let Err(e) = session::establish(&session, &auth).await {
+    if let Err(e) = session.establish(&auth).await {
         return AppError::Session(e).into_response();
     }
     tracing::info!(sub = %auth.sub, method = ?auth.method, "sign-in succeeded");

@@ -5,13 +5,13 @@
 use super::error::{error_page, AppError};
 use super::state::AppState;
 use crate::access::Area;
+use crate::auth::session::keys::TypedSession;
 use crate::support::urlencode;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::time::Instant;
-use tower_sessions::Session;
 
 /// One line per request: method, path (never the query: it can carry codes), status, time.
 pub async fn request_log(req: Request, next: Next) -> Response {
@@ -106,7 +106,7 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
 /// the page renders its "access denied" view with status 403. Server functions check again.
 pub async fn guard(
     State(state): State<AppState>,
-    session: Session,
+    session: TypedSession,
     req: Request,
     next: Next,
 ) -> Response {

@@ -2,7 +2,7 @@
 //! `PAGE_CACHE_SECS` (default 2 s; 0 turns it off).
 //!
 //! The page guard has already run for the request (timeouts, revocation, group re-reads: see
-//! [`crate::auth::session::SessionKeeper`]), so the cache only saves the rendering. What the
+//! [`crate::auth::session::keeper::SessionKeeper`]), so the cache only saves the rendering. What the
 //! page is rendered from, and how each part is covered:
 //! - the session's signed-in record (every field: email, groups, method, and tokens and
 //!   last-seen too, so any change at all re-renders), its one-off notice and any pending
@@ -19,8 +19,8 @@
 //! header names the new one. Entries are bounded in number ([`CAPACITY`]).
 
 use super::headers::{cookie_from_headers, page_policy, CSRF_COOKIE, FLASH_COOKIE};
-use crate::auth::session::{AuthSession, NOTICE_KEY};
-use crate::auth::signin::CHALLENGE_KEY;
+use crate::auth::identity::AuthSession;
+use crate::auth::session::keys::TypedSession;
 use crate::support::cache::TtlCache;
 use axum::body::Body;
 use axum::extract::Request;
@@ -31,7 +31,6 @@ use rustc_hash::FxHasher;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
-use tower_sessions::Session;
 
 /// Pages whose rendering may be reused: everything they show comes from the session or from a
 /// time-bounded cache. Pages that read live data (account, reports, admin) render every time.
@@ -68,7 +67,7 @@ impl PageCache {
     /// (and kept when it may be).
     pub async fn serve(
         &self,
-        session: &Session,
+        session: &TypedSession,
         user: &AuthSession,
         req: Request,
         next: Next,
@@ -93,7 +92,7 @@ impl PageCache {
     /// The key and fingerprint of a request whose page may come from the cache.
     async fn lookup(
         &self,
-        session: &Session,
+        session: &TypedSession,
         user: &AuthSession,
         candidate: Candidate,
     ) -> Option<((String, String), u64)> {
@@ -101,12 +100,11 @@ impl PageCache {
             return None;
         }
         let id = session.id()?.to_string();
-        let notice = session.get_value(NOTICE_KEY).await.ok()?;
-        let pending = session.get_value(CHALLENGE_KEY).await.ok()?;
+        let (notice, pending) = session.page_state().await?;
         let mut h = FxHasher::default();
         user.hash(&mut h);
-        notice.map(|v| v.to_string()).hash(&mut h);
-        pending.map(|v| v.to_string()).hash(&mut h);
+        notice.hash(&mut h);
+        pending.hash(&mut h);
         candidate.csrf.hash(&mut h);
         Some(((id, candidate.path), h.finish()))
     }

@@ -2,7 +2,7 @@
 //! clock, and the hand-off to the [`crate::events::sink::EventSink`] (which never waits).
 
 use super::state::AppState;
-use crate::auth::session::AuthSession;
+use crate::auth::identity::AuthSession;
 use crate::events::{AuthEvent, EventKind, RequestMeta};
 use axum::extract::ConnectInfo;
 use axum::http::request::Parts;

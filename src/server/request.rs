@@ -7,7 +7,8 @@ use super::error::AppError;
 use super::headers::{cookie_from_headers, page_policy, CSRF_COOKIE, FLASH_COOKIE};
 use super::state::AppState;
 use crate::access::Area;
-use crate::auth::session::AuthSession;
+use crate::auth::identity::AuthSession;
+use crate::auth::session::keys::TypedSession;
 use crate::auth::signing::{csrf_ok, csrf_token, random_token};
 use crate::model::{ApiError, FormState, UserView};
 use axum::http::{header, request::Parts, HeaderValue, StatusCode};
@@ -45,12 +46,26 @@ pub fn app_state() -> Result<AppState, ApiError> {
     })
 }
 
-/// The session of this request (inserted by the session layer).
-pub async fn session() -> Result<Session, ApiError> {
-    leptos_axum::extract::<Session>().await.map_err(|e| {
-        tracing::error!(error = %e, "session layer missing");
-        ApiError::Internal
-    })
+/// The session of this request (inserted by the session layer), typed.
+pub async fn session() -> Result<TypedSession, ApiError> {
+    leptos_axum::extract::<Session>()
+        .await
+        .map(TypedSession::from)
+        .map_err(|e| {
+            tracing::error!(error = %e, "session layer missing");
+            ApiError::Internal
+        })
+}
+
+/// Axum handlers take the typed session directly.
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for TypedSession {
+    type Rejection = <Session as axum::extract::FromRequestParts<S>>::Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Session::from_request_parts(parts, state)
+            .await
+            .map(TypedSession::from)
+    }
 }
 
 /// The signed-in user, if their groups allow `area`; otherwise the error (and its status).

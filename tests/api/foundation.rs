@@ -1,7 +1,7 @@
 //! The foundation, end to end through HTTP against the local Cognito and DynamoDB stand-ins:
 //! sign-in, sessions, CSRF, authorization per page and per server function, probes, outages.
 use crate::helpers::*;
-use gatehouse::auth::session::DynamoSessionStore;
+use gatehouse::auth::session::store::DynamoSessionStore;
 use reqwest::StatusCode;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::SessionStore;

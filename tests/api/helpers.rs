@@ -3,11 +3,11 @@
 #![allow(dead_code)]
 
 use aws_sdk_cognitoidentityprovider as cip;
-use gatehouse::auth::session::Clock;
 use gatehouse::config::Config;
 use gatehouse::server::state::{aws_sdk_config, cognito_config};
 use gatehouse::server::AppState;
 use gatehouse::startup::serve;
+use gatehouse::support::clock::Clock;
 use hmac::{Hmac, Mac};
 use reqwest::cookie::{CookieStore, Jar};
 use std::collections::HashMap;

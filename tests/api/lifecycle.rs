@@ -441,7 +441,7 @@ async fn user_with_mfa(app: &TestApp, email: &str, password: &str) -> String {
     create_user(app, email, password, false).await;
     app.sign_in(email, password, None).await;
     let csrf = page_csrf(app, "/account/mfa").await;
-    start_mfa(&app, &csrf, password).await;
+    start_mfa(app, &csrf, password).await;
     let html = app.get("/account/mfa").await.text().await.unwrap();
     let secret = testid_text(&html, "totp-secret").unwrap_or_else(|| panic!("key: {html}"));
     app.post_form(

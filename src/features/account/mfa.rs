@@ -30,7 +30,7 @@ pub async fn load_mfa() -> Result<MfaData, ApiError> {
         .await
         .map_err(|e| unavailable("MFA settings", e))?;
     let session = session().await?;
-    let secret = session.get::<String>(TOTP_SETUP_KEY).await.ok().flatten();
+    let secret = session.totp_setup().await;
     let setup = secret.filter(|_| !enabled).map(|secret| {
         let uri = otpauth_uri(TOTP_ISSUER, &user.email, &secret);
         MfaSetup {
@@ -79,8 +79,8 @@ pub async fn start_mfa(current: String, csrf: String) -> Result<FormState, ApiEr
             match state.svc.accounts.start_totp(&user.access_token).await {
                 Ok(secret) => {
                     let session = session().await?;
-                    if let Err(e) = session.insert(TOTP_SETUP_KEY, &secret).await {
-                        AppError::from(session::SessionError::from(e)).log();
+                    if let Err(e) = session.set_totp_setup(&secret).await {
+                        AppError::from(e).log();
                         return Err(reject(ApiError::Unavailable));
                     }
                     Ok(Answer::Form(form))
@@ -98,12 +98,7 @@ pub async fn verify_mfa(code: String, csrf: String) -> Result<FormState, ApiErro
     use self::ssr::*;
     own_account_form(FormState::new(VERIFY_FORM), PAGE, &csrf, move |FormCx { app: state, form }, user| async move {
             let session = session().await?;
-            if session
-                .get::<String>(TOTP_SETUP_KEY)
-                .await
-                .ok()
-                .flatten()
-                .is_none()
+            if session.totp_setup().await.is_none()
             {
                 return Ok(Answer::Form(form.with_error(
                         "Start the set-up first: choose “Set up two-step verification”.",
@@ -139,7 +134,7 @@ pub async fn verify_mfa(code: String, csrf: String) -> Result<FormState, ApiErro
             };
             match verified {
                 Ok(form) => {
-                    let _ = session.remove::<String>(TOTP_SETUP_KEY).await;
+                    session.drop_totp_setup().await;
                     tracing::info!(sub = %user.sub, "authenticator MFA turned on");
                     record::note(&state, EventKind::MfaEnabled, &user.email, |e| e);
                     Ok(Answer::Form(form.with_notice(
@@ -216,7 +211,6 @@ mod ssr {
     pub use crate::auth::account::{
         normalize_code, otpauth_uri, qr_svg, AccountError, BAD_APP_CODE,
     };
-    pub use crate::auth::session;
     pub use crate::auth::signin::{normalize_username, SignInError, WRONG_CODE};
     pub use crate::events::EventKind;
     use crate::model::FormState;
@@ -227,8 +221,6 @@ mod ssr {
         app_state, reject, require, session, unavailable, Answer, FormCx,
     };
 
-    /// The session key of a TOTP secret between "Set up" and the first verified code.
-    pub const TOTP_SETUP_KEY: &str = "totp_setup";
     /// The issuer name authenticator apps show.
     pub const TOTP_ISSUER: &str = "gatehouse";
 

@@ -40,7 +40,7 @@ pub async fn load_account() -> Result<AccountData, ApiError> {
 pub(crate) mod ssr {
     pub use crate::access::Area;
     use crate::auth::account::AccountError;
-    use crate::auth::session::AuthSession;
+    use crate::auth::identity::AuthSession;
     use crate::auth::signin::{SignInError, Verdict, WRONG_CODE};
     use crate::model::{ApiError, FormState};
     use crate::server::error::AppError;

@@ -101,16 +101,13 @@ pub async fn change_password(
                 .await;
             let session = session().await?;
             if !this_session_ok {
-                let _ = session::end(&session).await;
-                let _ = session
-                    .insert(session::NOTICE_KEY, session::notices::PASSWORD_CHANGED)
-                    .await;
+                let _ = session.end_with_notice(notices::PASSWORD_CHANGED).await;
                 return Ok(Answer::Redirect("/login".into()));
             }
             // This session stays signed in: a new id, counted from now.
             auth.authenticated_at = now;
             auth.last_seen = now;
-            if let Err(e) = session::establish(&session, &auth).await {
+            if let Err(e) = session.establish(&auth).await {
                 AppError::from(e).log();
             }
             match revoked {
@@ -134,7 +131,7 @@ mod ssr {
     pub use super::super::ssr::{account_verdict, own_account_form, refused};
     pub use crate::auth::account::AccountError;
     pub use crate::auth::cognito::PasswordAuth;
-    pub use crate::auth::session;
+    pub use crate::auth::session::keys::notices;
     pub use crate::auth::signin::normalize_username;
     pub use crate::events::EventKind;
     pub use crate::server::error::{account_error_on_form, AppError};

@@ -1,0 +1,95 @@
+//! Who a signed-in session is: the identity and groups from the verified ID token, how they
+//! signed in, and the tokens (which never leave the server).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// How the session was signed in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInMethod {
+    Password,
+    Hosted,
+    Google,
+}
+
+impl SignInMethod {
+    pub fn label(self) -> &'static str {
+        match self {
+            SignInMethod::Password => "email and password",
+            SignInMethod::Hosted => "the hosted sign-in page",
+            SignInMethod::Google => "Google",
+        }
+    }
+}
+
+/// What a signed-in session holds, server side only. Identity and groups come from the
+/// verified ID token; the tokens themselves never leave the server.
+#[derive(Clone, Hash, Serialize, Deserialize)]
+pub struct AuthSession {
+    pub sub: String,
+    pub email: String,
+    pub username: String,
+    pub groups: Vec<String>,
+    pub method: SignInMethod,
+    /// For federated users: the identity provider named in the `identities` claim ("Google").
+    #[serde(default)]
+    pub identity_provider: Option<String>,
+    pub id_token: String,
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+    /// `exp` of the access token (epoch seconds).
+    pub access_expires_at: i64,
+    /// When the user signed in (the absolute timeout runs from here).
+    pub authenticated_at: i64,
+    /// Last request seen (the idle timeout runs from here); written at most once a minute.
+    pub last_seen: i64,
+    /// When `groups` were read from a verified ID token (sign-in or refresh).
+    #[serde(default)]
+    pub groups_checked_at: i64,
+}
+
+impl fmt::Debug for AuthSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthSession")
+            .field("sub", &self.sub)
+            .field("groups", &self.groups)
+            .field("method", &self.method)
+            .field("authenticated_at", &self.authenticated_at)
+            .field("last_seen", &self.last_seen)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub fn auth(authenticated_at: i64, last_seen: i64) -> AuthSession {
+        AuthSession {
+            sub: "s".into(),
+            email: "e".into(),
+            username: "u".into(),
+            groups: vec![],
+            method: SignInMethod::Password,
+            identity_provider: None,
+            id_token: "id".into(),
+            access_token: "at".into(),
+            refresh_token: None,
+            access_expires_at: 0,
+            authenticated_at,
+            last_seen,
+            groups_checked_at: authenticated_at,
+        }
+    }
+
+    #[test]
+    fn debug_never_prints_tokens() {
+        let printed = format!("{:?}", auth(0, 0));
+        assert!(
+            !printed.contains("\"id\"") && !printed.contains("at\""),
+            "{printed}"
+        );
+        assert!(!printed.contains("id_token"));
+    }
+}

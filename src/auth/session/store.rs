@@ -1,0 +1,318 @@
+//! The session store: `tower-sessions` records on a DynamoDB table shared by every instance,
+//! and the per-user markers (revoked, disabled, groups changed) every session checks.
+//!
+//! Why our own store rather than a published DynamoDB store crate: the ones on crates.io pin
+//! older `tower-sessions` and AWS SDK majors than this app uses, and none compares the expiry
+//! with the clock on read. DynamoDB's TTL deletes expired items late (up to days), so [`load`]
+//! must refuse an expired record itself. The store itself (`SessionStore` for
+//! [`DynamoSessionStore`]) is small; owning it is cheaper than adapting one.
+//!
+//! Table: partition key `id` (S); `data` (S, JSON of the session map); `expires_at` (N, epoch
+//! seconds, also the table's TTL attribute). Reads are strongly consistent so that a session
+//! created on one instance is seen at once by another.
+//!
+//! [`load`]: DynamoSessionStore::load
+
+use super::SessionError;
+use crate::support::clock::{system_clock, Clock};
+use crate::support::errors::error_chain;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
+
+#[derive(Clone)]
+pub struct DynamoSessionStore {
+    client: Client,
+    table: String,
+    clock: Clock,
+    /// Records read or written by this instance in the last `SESSION_CACHE_SECS`: a page view
+    /// then costs no DynamoDB read. Staleness: a session ended or changed by *another*
+    /// instance is still seen here for at most that long (this instance's own writes and
+    /// deletes update the cache at once).
+    cache: Arc<crate::support::cache::TtlCache<Id, Record>>,
+}
+
+impl fmt::Debug for DynamoSessionStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DynamoSessionStore")
+            .field("table", &self.table)
+            .finish()
+    }
+}
+
+impl DynamoSessionStore {
+    pub fn new(client: Client, table: String) -> Self {
+        DynamoSessionStore {
+            client,
+            table,
+            clock: system_clock(),
+            cache: Arc::new(crate::support::cache::TtlCache::new(Duration::ZERO, 1)),
+        }
+    }
+
+    /// Keeps records in memory for `ttl` (at most `capacity` of them); zero turns it off.
+    pub fn with_cache(mut self, ttl: Duration, capacity: usize) -> Self {
+        self.cache = Arc::new(crate::support::cache::TtlCache::new(ttl, capacity));
+        self
+    }
+
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    fn backend<E: std::error::Error>(op: &str, e: E) -> session_store::Error {
+        session_store::Error::Backend(format!("DynamoDB {op}: {}", error_chain(&e)))
+    }
+
+    fn item(record: &Record) -> session_store::Result<HashMap<String, AttributeValue>> {
+        let data = serde_json::to_string(&record.data)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        Ok(HashMap::from([
+            ("id".to_string(), AttributeValue::S(record.id.to_string())),
+            ("data".to_string(), AttributeValue::S(data)),
+            (
+                "expires_at".to_string(),
+                AttributeValue::N(record.expiry_date.unix_timestamp().to_string()),
+            ),
+        ]))
+    }
+}
+
+impl DynamoSessionStore {
+    fn user_marker(email: &str) -> AttributeValue {
+        // Not a session id (those are base64 without '#'), so no cookie can load it. Keyed by
+        // the normalised email, which both a password change (signed in) and a reset (not
+        // signed in) know.
+        AttributeValue::S(format!("user#{}", email.trim().to_lowercase()))
+    }
+
+    /// Every session of the user with this email signed in before `not_before` is ended on
+    /// its next check (the "sign out other sessions" after a password change or reset). One
+    /// item per user in the sessions table, kept as long as a session can live.
+    pub async fn revoke_sessions_before(
+        &self,
+        email: &str,
+        not_before: i64,
+        keep_for: Duration,
+    ) -> Result<(), SessionError> {
+        self.set_marker(
+            email,
+            "not_before",
+            not_before,
+            not_before + keep_for.as_secs() as i64,
+        )
+        .await
+    }
+
+    /// The user's groups changed at `at` (an admin action): their sessions re-read their
+    /// groups on the next check. Same item as the revocation marker; `keep_until` is
+    /// `at` + the absolute session timeout, so it only ever moves later.
+    pub async fn mark_groups_changed(
+        &self,
+        email: &str,
+        at: i64,
+        keep_for: Duration,
+    ) -> Result<(), SessionError> {
+        self.set_marker(
+            email,
+            "groups_changed_at",
+            at,
+            at + keep_for.as_secs() as i64,
+        )
+        .await
+    }
+
+    /// An admin disabled the account at `at`: the user's sessions signed in before end on
+    /// their next check, with a notice saying so.
+    pub async fn mark_disabled(
+        &self,
+        email: &str,
+        at: i64,
+        keep_for: Duration,
+    ) -> Result<(), SessionError> {
+        self.set_marker(email, "disabled_at", at, at + keep_for.as_secs() as i64)
+            .await
+    }
+
+    async fn set_marker(
+        &self,
+        email: &str,
+        attribute: &str,
+        value: i64,
+        keep_until: i64,
+    ) -> Result<(), SessionError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("id", Self::user_marker(email))
+            .update_expression("SET #a = :v, expires_at = :e")
+            .expression_attribute_names("#a", attribute)
+            .expression_attribute_values(":v", AttributeValue::N(value.to_string()))
+            .expression_attribute_values(":e", AttributeValue::N(keep_until.to_string()))
+            .send()
+            .await
+            .map_err(|e| SessionError::Backend(format!("UpdateItem: {}", error_chain(&e))))?;
+        Ok(())
+    }
+
+    /// The user's marker: the latest `not_before` and `groups_changed_at`, if set.
+    pub async fn user_marker_of(&self, email: &str) -> Result<UserMarker, SessionError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("id", Self::user_marker(email))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| SessionError::Backend(format!("GetItem: {}", error_chain(&e))))?;
+        let item = out.item.unwrap_or_default();
+        let number = |name: &str| match item.get(name) {
+            Some(AttributeValue::N(n)) => n.parse::<i64>().ok(),
+            _ => None,
+        };
+        Ok(UserMarker {
+            not_before: number("not_before"),
+            groups_changed_at: number("groups_changed_at"),
+            disabled_at: number("disabled_at"),
+        })
+    }
+}
+
+/// What the per-user marker item says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UserMarker {
+    /// Sessions signed in before this are revoked.
+    pub not_before: Option<i64>,
+    /// Groups read before this are stale.
+    pub groups_changed_at: Option<i64>,
+    /// Sessions signed in before this end: an admin disabled the account.
+    pub disabled_at: Option<i64>,
+}
+
+#[async_trait]
+impl SessionStore for DynamoSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // A fresh random id must not overwrite an existing session: conditional put, and a
+        // new id on the (astronomically unlikely) collision.
+        loop {
+            let result = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(Self::item(record)?))
+                .condition_expression("attribute_not_exists(id)")
+                .send()
+                .await;
+            match result {
+                Ok(_) => {
+                    self.cache.insert(record.id, record.clone());
+                    return Ok(());
+                }
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+                {
+                    record.id = Id::default();
+                }
+                Err(e) => return Err(Self::backend("PutItem", e)),
+            }
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        // Only over a record that still exists: a request that loaded the session before a
+        // sign-out (or an expiry) elsewhere must not bring it back when it finishes.
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(Self::item(record)?))
+            .condition_expression("attribute_exists(id)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => {
+                self.cache.insert(record.id, record.clone());
+                Ok(())
+            }
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                tracing::info!("session ended meanwhile; not saved again");
+                self.cache.remove(&record.id);
+                Ok(())
+            }
+            Err(e) => Err(Self::backend("PutItem", e)),
+        }
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        if let Some(record) = self.cache.get(id) {
+            if record.expiry_date.unix_timestamp() > (self.clock)() {
+                return Ok(Some(record));
+            }
+            self.cache.remove(id);
+            return Ok(None);
+        }
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("id", AttributeValue::S(id.to_string()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| Self::backend("GetItem", e))?;
+        let Some(item) = out.item else {
+            return Ok(None);
+        };
+        let expires_at = match item.get("expires_at") {
+            Some(AttributeValue::N(n)) => n.parse::<i64>().unwrap_or(0),
+            _ => 0,
+        };
+        // TTL deletion is late: the clock decides.
+        if expires_at <= (self.clock)() {
+            return Ok(None);
+        }
+        let data = match item.get("data") {
+            Some(AttributeValue::S(s)) => {
+                serde_json::from_str(s).map_err(|e| session_store::Error::Decode(e.to_string()))?
+            }
+            _ => return Ok(None),
+        };
+        let expiry_date = time::OffsetDateTime::from_unix_timestamp(expires_at)
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let record = Record {
+            id: *id,
+            data,
+            expiry_date,
+        };
+        self.cache.insert(*id, record.clone());
+        Ok(Some(record))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.cache.remove(id);
+        let deleted = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("id", AttributeValue::S(id.to_string()))
+            .send()
+            .await
+            .map_err(|e| Self::backend("DeleteItem", e));
+        // Again after the write: a read on this instance while it was in flight may have
+        // cached the record that is now gone.
+        self.cache.remove(id);
+        deleted.map(|_| ())
+    }
+}
