@@ -7,27 +7,38 @@
 //! WebAssembly bundle that hydrates the server-rendered pages (feature `hydrate`).
 //!
 //! ## A tour of the modules
-//! Shared by both builds (they describe what the user sees):
-//! - [`app`]: the HTML shell, the router with every page, the header.
-//! - [`pages`]: one file per page; forms are Leptos `ActionForm`s, so they post without a reload
-//!   when JavaScript runs, and are plain HTML `POST`s (redirect-after-post) when it does not.
-//! - [`api`]: the server functions the pages call. Their bodies only exist in the server build,
-//!   where they call into [`server`].
-//! - [`model`]: the serialisable types that cross the wire (no secrets in them, ever).
-//! - [`access`]: which group may see which page: one table used by the server guard and the UI.
+//! Imports point down only; the layers, top to bottom:
 //!
-//! Server only (feature `ssr`):
-//! - [`config`]: typed settings from the environment, validated at start-up.
-//! - [`auth`]: the Cognito client, token verification with a JWKS cache, the DynamoDB session
-//!   store, CSRF tokens, the lockout policy (the workspace crate `gatehouse-lockout`, shared
-//!   with the user pool's trigger in `crates/lockout-trigger`), the sign-in service and the
-//!   `next=` sanitiser.
-//! - [`events`]: authentication events: their keys and queries, the bounded write queue, and
-//!   the charts and CSV of the data pages.
-//! - [`cache`]: the bounded in-process cache behind the session, activity and page caches.
-//! - [`server`]: wiring: the axum router, application state, middleware (request logs,
-//!   page guard, error pages), the rendered-page cache, health probes, and the app-level
-//!   error type.
+//! - [`startup`] (server): the composition root — the axum router around the Leptos app, the
+//!   list of rate-limited forms, serving with graceful shutdown. `main.rs` only wires
+//!   configuration and logs to it.
+//! - [`app`]: the HTML shell, one `<Route>` per feature page, the session every page reads,
+//!   the header.
+//! - [`features`]: one module per feature — its page components, its `#[server]` functions and
+//!   their server-only bodies side by side (signin, challenge, signup, recovery, account,
+//!   dashboard, reports, admin, lockouts, audit, session, home). Forms are Leptos
+//!   `ActionForm`s: they post without a reload when JavaScript runs, and are plain HTML `POST`s
+//!   (redirect-after-post) when it does not.
+//! - [`ui`]: components the pages share (gate, form alert and fields, status pages, charts,
+//!   event table, the new-password field).
+//! - [`model`]: the serialisable types that cross the wire (no secrets in them, ever), and
+//!   [`model::ApiError`], which knows its status.
+//! - [`access`]: which group may see which page: one table used by the server guard and the UI.
+//! - [`server`] (server): what a request needs below the features — application state, the
+//!   request as a server function sees it (the form context every form answers through,
+//!   `require`, cookies, CSRF, flash), middleware (request logs, page guard, security headers,
+//!   friendly error pages), per-network limits, the rendered-page cache, health probes, CSV
+//!   exports, the hosted sign-in routes, and the app-level error type.
+//! - [`auth`] (server): the Cognito client, token verification with a JWKS cache, who a session
+//!   is, the DynamoDB session store with the typed session and its keeper, CSRF tokens, the
+//!   lockout policy (the workspace crate `gatehouse-lockout`, shared with the user pool's
+//!   trigger in `crates/lockout-trigger`), the sign-in service and the `next=` sanitiser.
+//! - [`events`] (server): authentication events: their keys and queries, the bounded write
+//!   queue, and the charts and CSV of the data pages.
+//! - [`config`] (server): typed settings from the environment, a file per concern, validated
+//!   at start-up.
+//! - [`support`]: URL encoding; in the server build the clock, the error chain of a log line,
+//!   and the bounded in-process cache behind the session, activity and page caches.
 
 pub mod access;
 pub mod app;

@@ -1,5 +1,6 @@
-//! Types that cross the wire between the server and the hydrated page. Nothing secret goes in
-//! here: tokens and session ids stay on the server.
+//! Types that cross the wire between the server and the hydrated page and are shared by more
+//! than one feature (a type only one page reads lives in that feature's file). Nothing secret
+//! goes in here: tokens and session ids stay on the server.
 
 use serde::{Deserialize, Serialize};
 pub use server_fn_error::ApiError;
@@ -30,34 +31,6 @@ pub struct SessionInfo {
     pub google: bool,
     /// A sign-in waiting for its second step: "totp" or "new_password".
     pub pending: Option<String>,
-}
-
-/// `/account`: who is signed in and what they can change.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct AccountData {
-    pub user: UserView,
-    /// `None` when Cognito could not be asked (shown as "unknown").
-    pub mfa_enabled: Option<bool>,
-    /// Pool users can change their password and set up MFA here; federated users do that
-    /// at their identity provider.
-    pub manages_password: bool,
-}
-
-/// `/account/mfa`: the state of the authenticator set-up.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct MfaData {
-    pub enabled: bool,
-    /// Present between "Set up" and the first verified code.
-    pub setup: Option<MfaSetup>,
-}
-
-/// What the authenticator app needs: the QR code (SVG, rendered on the server from the
-/// `otpauth://` URI) and the same key as text.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct MfaSetup {
-    pub svg: String,
-    pub secret: String,
-    pub uri: String,
 }
 
 /// The outcome of a form submission: what to show next to the form and its fields, and the
@@ -125,22 +98,6 @@ impl FormState {
     pub fn from_api_error(form: &str, err: &ApiError) -> Self {
         FormState::new(form).with_error(err.to_string(), err.status())
     }
-}
-
-/// Names of the account forms, shared by the pages and the server functions that answer them.
-pub mod forms {
-    pub const SIGN_UP: &str = "sign_up";
-    pub const CONFIRM: &str = "confirm";
-    pub const RESEND: &str = "resend";
-    pub const FORGOT: &str = "forgot";
-    pub const RESET: &str = "reset";
-    pub const MFA_CODE: &str = "mfa_code";
-    pub const NEW_PASSWORD: &str = "new_password";
-    pub const CHANGE_PASSWORD: &str = "change_password";
-    pub const MFA_START: &str = "mfa_start";
-    pub const MFA_VERIFY: &str = "mfa_verify";
-    pub const MFA_DISABLE: &str = "mfa_disable";
-    pub const DIRECTORY: &str = "directory";
 }
 
 /// The user pool's password policy, read from Cognito (`DescribeUserPool`), never restated by
@@ -291,35 +248,6 @@ impl BarChart {
     }
 }
 
-/// `/dashboard`: the signed-in user's account and their own recent sign-in activity.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct DashboardData {
-    pub user: UserView,
-    /// Newest first.
-    pub recent: Vec<EventRow>,
-    /// Their sign-ins per day over the last two weeks.
-    pub chart: BarChart,
-    /// Set when the activity could not be read (the rest of the page still shows).
-    pub activity_error: Option<String>,
-}
-
-/// `/reports` (groups `analysts`, `admins`): charts over a date range.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ReportsData {
-    /// The range shown, as `YYYY-MM-DD` (inclusive, UTC).
-    pub from: String,
-    pub to: String,
-    /// A message about the requested range (bad date, too long), shown next to the form.
-    pub range_error: Option<String>,
-    pub hourly: BarChart,
-    pub daily: BarChart,
-    /// Successful sign-ins by method: (method, count).
-    pub methods: Vec<(String, u32)>,
-    pub total_events: u32,
-    /// The range held more events than one report reads.
-    pub truncated: bool,
-}
-
 /// A user in the admin directory.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DirectoryUser {
@@ -331,58 +259,6 @@ pub struct DirectoryUser {
     /// `None` when it could not be read.
     pub mfa: Option<bool>,
     pub groups: Vec<String>,
-}
-
-/// `/admin`: the user directory (one page of it).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct AdminData {
-    pub viewer: String,
-    pub users: Vec<DirectoryUser>,
-    /// The email prefix filtered on.
-    pub filter: String,
-    /// The token of the next page, if there is one.
-    pub next_page: Option<String>,
-    /// The groups an admin can add users to.
-    pub groups: Vec<String>,
-    /// Why the filter could not be used, shown next to it.
-    pub filter_error: Option<String>,
-}
-
-/// `/admin/audit`: events matching the filters, newest first.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct AuditData {
-    pub from: String,
-    pub to: String,
-    pub user: String,
-    pub kind: String,
-    pub range_error: Option<String>,
-    /// (kind id, label) for the filter's options.
-    pub kinds: Vec<(String, String)>,
-    pub rows: Vec<EventRow>,
-    /// More events matched than the page shows (the CSV has more).
-    pub truncated: bool,
-    /// More events matched than one read returns: the newest are shown and exported.
-    pub capped: bool,
-}
-
-/// One locked account name on `/admin/lockouts`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct LockoutRow {
-    pub username: String,
-    /// Attempts counted in the window that locked it.
-    pub attempts: u32,
-    /// e.g. "08:46 UTC (in 14 min)".
-    pub unlocks_at: String,
-}
-
-/// Data of `/admin/lockouts`: the names locked now, a page at a time.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct LockoutsData {
-    pub rows: Vec<LockoutRow>,
-    /// The policy in words, e.g. "5 sign-in attempts within 15 minutes lock an account for 15 minutes."
-    pub policy: String,
-    /// Where the next page starts, when there is one.
-    pub next_page: Option<String>,
 }
 
 #[cfg(test)]

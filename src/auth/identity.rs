@@ -62,10 +62,10 @@ impl fmt::Debug for AuthSession {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    pub fn auth(authenticated_at: i64, last_seen: i64) -> AuthSession {
+impl AuthSession {
+    /// A signed-in identity for unit tests: signed in at `authenticated_at`, last seen at
+    /// `last_seen`.
+    pub fn for_test(authenticated_at: i64, last_seen: i64) -> AuthSession {
         AuthSession {
             sub: "s".into(),
             email: "e".into(),
@@ -82,10 +82,15 @@ mod tests {
             groups_checked_at: authenticated_at,
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
 
     #[test]
     fn debug_never_prints_tokens() {
-        let printed = format!("{:?}", auth(0, 0));
+        let printed = format!("{:?}", AuthSession::for_test(0, 0));
         assert!(
             !printed.contains("\"id\"") && !printed.contains("at\""),
             "{printed}"

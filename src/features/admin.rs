@@ -3,13 +3,29 @@
 //! membership, enable/disable) as CSRF-protected POSTs that the server checks again.
 
 use crate::access::Area;
-use crate::model::{AdminData, ApiError, DirectoryUser, FormState};
+use crate::model::{ApiError, DirectoryUser, FormState};
 use crate::support::urlencode;
 use crate::ui::{latest_form_state, use_session, FormAlert, Gate};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+/// `/admin`: the user directory (one page of it).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AdminData {
+    pub viewer: String,
+    pub users: Vec<DirectoryUser>,
+    /// The email prefix filtered on.
+    pub filter: String,
+    /// The token of the next page, if there is one.
+    pub next_page: Option<String>,
+    /// The groups an admin can add users to.
+    pub groups: Vec<String>,
+    /// Why the filter could not be used, shown next to it.
+    pub filter_error: Option<String>,
+}
 
 const FORM: &str = "directory";
 
@@ -56,12 +72,8 @@ pub async fn manage_user(
 ) -> Result<FormState, ApiError> {
     use self::ssr::*;
     let admin = require(Area::Admin).await?;
-    let form = FormState::new(FORM);
-    answer_form(
-        form,
-        "/admin",
-        &csrf,
-        move |FormCx { app: state, form }| async move {
+    FormPost::new(FORM, "/admin", &csrf)
+        .answer(move |FormCx { app: state, form }| async move {
             let group = group.unwrap_or_default();
             Ok(Answer::Form(match op.as_str() {
                 "add" => change_group(&state, form, &admin, &username, &group, true).await,
@@ -70,9 +82,8 @@ pub async fn manage_user(
                 "disable" => set_user_enabled(&state, form, &admin, &username, false).await,
                 _ => form.with_error("Choose an action.", 422),
             }))
-        },
-    )
-    .await
+        })
+        .await
 }
 
 #[cfg(feature = "ssr")]
@@ -87,9 +98,7 @@ mod ssr {
     use crate::model::FormState;
     use crate::server::error::AppError;
     use crate::server::record;
-    pub use crate::server::request::{
-        answer_form, app_state, require, unavailable, Answer, FormCx,
-    };
+    pub use crate::server::request::{app_state, require, unavailable, Answer, FormCx, FormPost};
     use crate::server::state::AppState;
 
     /// Adds a user to, or removes them from, a managed group.

@@ -2,7 +2,7 @@
 //! range, newest first, with the CSV of everything that matches.
 
 use crate::access::Area;
-use crate::model::{ApiError, AuditData};
+use crate::model::{ApiError, EventRow};
 use crate::support::urlencode;
 use crate::ui::events::EventTable;
 use crate::ui::Gate;
@@ -10,6 +10,24 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+/// `/admin/audit`: events matching the filters, newest first.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AuditData {
+    pub from: String,
+    pub to: String,
+    pub user: String,
+    pub kind: String,
+    pub range_error: Option<String>,
+    /// (kind id, label) for the filter's options.
+    pub kinds: Vec<(String, String)>,
+    pub rows: Vec<EventRow>,
+    /// More events matched than the page shows (the CSV has more).
+    pub truncated: bool,
+    /// More events matched than one read returns: the newest are shown and exported.
+    pub capped: bool,
+}
 
 /// Rows the audit page shows (the CSV export has every matching event).
 pub const AUDIT_PAGE_ROWS: usize = 200;

@@ -16,11 +16,8 @@ const NEW_PASSWORD_FORM: &str = "new_password";
 pub async fn answer_mfa(code: String, csrf: String) -> Result<FormState, ApiError> {
     use self::ssr::*;
     let page = ChallengeKind::Totp.path();
-    answer_form(
-        FormState::new(MFA_FORM),
-        page,
-        &csrf,
-        move |FormCx { app: state, form }| async move {
+    FormPost::new(MFA_FORM, page, &csrf)
+        .answer(move |FormCx { app: state, form }| async move {
             let Some(pending) = pending(ChallengeKind::Totp).await? else {
                 return Ok(Answer::Form(form.with_error(CHALLENGE_EXPIRED, 401)));
             };
@@ -29,9 +26,8 @@ pub async fn answer_mfa(code: String, csrf: String) -> Result<FormState, ApiErro
             };
             let outcome = state.svc.sign_in.answer_totp(&pending, &code).await;
             finish_sign_in(outcome, form, &pending.username, &pending.next).await
-        },
-    )
-    .await
+        })
+        .await
 }
 
 /// `/login/new-password`: replaces the temporary password of an admin-created account, then
@@ -44,12 +40,8 @@ pub async fn set_new_password(
 ) -> Result<FormState, ApiError> {
     use self::ssr::*;
     let page = ChallengeKind::NewPassword.path();
-    let form = FormState::new(NEW_PASSWORD_FORM);
-    answer_form(
-        form,
-        page,
-        &csrf,
-        move |FormCx { app: state, form }| async move {
+    FormPost::new(NEW_PASSWORD_FORM, page, &csrf)
+        .answer(move |FormCx { app: state, form }| async move {
             let Some(pending) = pending(ChallengeKind::NewPassword).await? else {
                 return Ok(Answer::Form(form.with_error(CHALLENGE_EXPIRED, 401)));
             };
@@ -71,9 +63,8 @@ pub async fn set_new_password(
                 return Ok(Answer::Form(account_error_on_form(form, weak)));
             }
             finish_sign_in(outcome, form, &pending.username, &pending.next).await
-        },
-    )
-    .await
+        })
+        .await
 }
 
 #[cfg(feature = "ssr")]
@@ -85,7 +76,7 @@ mod ssr {
     use crate::model::ApiError;
     pub use crate::server::error::account_error_on_form;
     use crate::server::request::session;
-    pub use crate::server::request::{answer_form, Answer, FormCx};
+    pub use crate::server::request::{Answer, FormCx, FormPost};
 
     /// The pending challenge of this (pre-login) session, if it is of `kind`.
     pub async fn pending(kind: ChallengeKind) -> Result<Option<PendingChallenge>, ApiError> {

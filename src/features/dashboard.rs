@@ -1,12 +1,25 @@
 //! `/dashboard` (any signed-in user): who they are, and their own recent sign-in activity.
 
 use crate::access::Area;
-use crate::model::{ApiError, DashboardData, UserView};
+use crate::model::{ApiError, BarChart, EventRow, UserView};
 use crate::ui::charts::Chart;
 use crate::ui::events::EventTable;
 use crate::ui::Gate;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+/// `/dashboard`: the signed-in user's account and their own recent sign-in activity.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DashboardData {
+    pub user: UserView,
+    /// Newest first.
+    pub recent: Vec<EventRow>,
+    /// Their sign-ins per day over the last two weeks.
+    pub chart: BarChart,
+    /// Set when the activity could not be read (the rest of the page still shows).
+    pub activity_error: Option<String>,
+}
 
 /// `/dashboard`: the user's account and their own recent sign-in activity.
 #[server(endpoint = "dashboard_data")]

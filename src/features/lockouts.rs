@@ -2,12 +2,33 @@
 //! 50 a page, each with an Unlock button (a CSRF-protected POST, checked again on the server).
 
 use crate::access::Area;
-use crate::model::{ApiError, FormState, LockoutRow, LockoutsData};
+use crate::model::{ApiError, FormState};
 use crate::support::urlencode;
 use crate::ui::{latest_form_state, use_session, FormAlert, Gate};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+/// One locked account name on `/admin/lockouts`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LockoutRow {
+    pub username: String,
+    /// Attempts counted in the window that locked it.
+    pub attempts: u32,
+    /// e.g. "08:46 UTC (in 14 min)".
+    pub unlocks_at: String,
+}
+
+/// Data of `/admin/lockouts`: the names locked now, a page at a time.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LockoutsData {
+    pub rows: Vec<LockoutRow>,
+    /// The policy in words, e.g. "5 sign-in attempts within 15 minutes lock an account for 15 minutes."
+    pub policy: String,
+    /// Where the next page starts, when there is one.
+    pub next_page: Option<String>,
+}
 
 const FORM: &str = "unlock";
 /// Locked names per page of `/admin/lockouts`.
@@ -57,12 +78,8 @@ pub async fn list_lockouts(page: Option<String>) -> Result<LockoutsData, ApiErro
 pub async fn unlock_account(username: String, csrf: String) -> Result<FormState, ApiError> {
     use self::ssr::*;
     let admin = require(Area::Admin).await?;
-    let form = FormState::new(FORM);
-    answer_form(
-        form,
-        "/admin/lockouts",
-        &csrf,
-        move |FormCx { app: state, form }| async move {
+    FormPost::new(FORM, "/admin/lockouts", &csrf)
+        .answer(move |FormCx { app: state, form }| async move {
             let username = normalize_username(&username);
             if username.is_empty() {
                 return Ok(Answer::Form(
@@ -92,9 +109,8 @@ pub async fn unlock_account(username: String, csrf: String) -> Result<FormState,
                     }
                 },
             ))
-        },
-    )
-    .await
+        })
+        .await
 }
 
 #[cfg(feature = "ssr")]
@@ -104,9 +120,7 @@ mod ssr {
     pub use crate::auth::signin::{log_name, normalize_username};
     pub use crate::events::EventKind;
     pub use crate::server::record;
-    pub use crate::server::request::{
-        answer_form, app_state, require, unavailable, Answer, FormCx,
-    };
+    pub use crate::server::request::{app_state, require, unavailable, Answer, FormCx, FormPost};
 
     pub fn minutes(secs: u64) -> String {
         match secs {

@@ -3,7 +3,7 @@
 //! `todo_app_sqlite_axum` example. A new page is a file here plus one `<Route>` in
 //! [`crate::app`].
 //!
-//! Every form's server function answers through [`crate::server::request::answer_form`]
+//! Every form's server function answers through [`crate::server::request::FormPost::answer`]
 //! (CSRF check, the expired-form answer, redirect-after-post without JavaScript); every data
 //! function checks the caller's groups itself with [`crate::server::request::require`], so a
 //! direct HTTP call gets the same checks as the page.

@@ -16,12 +16,9 @@ const RESET_FORM: &str = "reset";
 #[server(endpoint = "forgot_password")]
 pub async fn forgot_password(email: String, csrf: String) -> Result<FormState, ApiError> {
     use self::ssr::*;
-    let form = FormState::new(FORGOT_FORM).with_value("email", email.trim());
-    answer_form(
-        form,
-        "/forgot",
-        &csrf,
-        move |FormCx { app: state, form }| async move {
+    FormPost::new(FORGOT_FORM, "/forgot", &csrf)
+        .keep("email", &email)
+        .answer(move |FormCx { app: state, form }| async move {
             Ok(match state.svc.accounts.forgot(&email).await {
                 Ok(()) => {
                     let email = normalize_username(&email);
@@ -29,9 +26,8 @@ pub async fn forgot_password(email: String, csrf: String) -> Result<FormState, A
                 }
                 Err(e) => Answer::Form(account_error_on_form(form, e)),
             })
-        },
-    )
-    .await
+        })
+        .await
 }
 
 /// `/reset`: the code and a new password.
@@ -44,14 +40,10 @@ pub async fn reset_password(
     csrf: String,
 ) -> Result<FormState, ApiError> {
     use self::ssr::*;
-    let form = FormState::new(RESET_FORM)
-        .with_value("email", email.trim())
-        .with_value("code", code.trim());
-    answer_form(
-        form,
-        "/reset",
-        &csrf,
-        move |FormCx { app: state, form }| async move {
+    FormPost::new(RESET_FORM, "/reset", &csrf)
+        .keep("email", &email)
+        .keep("code", &code)
+        .answer(move |FormCx { app: state, form }| async move {
             if let Err(e) = state
                 .svc
                 .accounts
@@ -74,9 +66,8 @@ pub async fn reset_password(
                 AppError::from(e).log();
             }
             Ok(Answer::Redirect("/login?notice=password_reset".into()))
-        },
-    )
-    .await
+        })
+        .await
 }
 
 #[cfg(feature = "ssr")]
@@ -85,7 +76,7 @@ mod ssr {
     pub use crate::events::EventKind;
     pub use crate::server::error::{account_error_on_form, AppError};
     pub use crate::server::record;
-    pub use crate::server::request::{answer_form, Answer, FormCx};
+    pub use crate::server::request::{Answer, FormCx, FormPost};
     pub use crate::support::urlencode;
 }
 

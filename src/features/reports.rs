@@ -2,7 +2,7 @@
 //! SVG, and the CSV of the underlying events.
 
 use crate::access::Area;
-use crate::model::{ApiError, ReportsData};
+use crate::model::{ApiError, BarChart};
 use crate::support::urlencode;
 use crate::ui::charts::Chart;
 use crate::ui::Gate;
@@ -10,6 +10,24 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+/// `/reports` (groups `analysts`, `admins`): charts over a date range.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReportsData {
+    /// The range shown, as `YYYY-MM-DD` (inclusive, UTC).
+    pub from: String,
+    pub to: String,
+    /// A message about the requested range (bad date, too long), shown next to the form.
+    pub range_error: Option<String>,
+    pub hourly: BarChart,
+    pub daily: BarChart,
+    /// Successful sign-ins by method: (method, count).
+    pub methods: Vec<(String, u32)>,
+    pub total_events: u32,
+    /// The range held more events than one report reads.
+    pub truncated: bool,
+}
 
 /// `/reports` (groups `analysts` or `admins`): charts over a date range (`YYYY-MM-DD`).
 #[server(endpoint = "reports_data")]

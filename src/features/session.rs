@@ -12,8 +12,7 @@ mod ssr {
     pub use crate::server::error::AppError;
     pub use crate::server::record::{self, event_user};
     pub use crate::server::request::{
-        answer_form, app_state, csrf_for_forms, reject, session, take_flash, user_view, Answer,
-        FormCx,
+        app_state, csrf_for_forms, reject, session, take_flash, user_view, Answer, FormCx, FormPost,
     };
 }
 
@@ -58,11 +57,8 @@ pub async fn get_session_info() -> Result<SessionInfo, ApiError> {
 #[server(prefix = "", endpoint = "logout")]
 pub async fn sign_out(csrf: String) -> Result<FormState, ApiError> {
     use self::ssr::*;
-    answer_form(
-        FormState::new("sign_out"),
-        "/",
-        &csrf,
-        move |FormCx { app: state, .. }| async move {
+    FormPost::new("sign_out", "/", &csrf)
+        .answer(move |FormCx { app: state, .. }| async move {
             let session = session().await?;
             let auth = session.auth().await.unwrap_or(None);
             if let Err(e) = session.end().await {
@@ -95,7 +91,6 @@ pub async fn sign_out(csrf: String) -> Result<FormState, ApiError> {
                 record::note(&state, EventKind::SignOut, &user, |e| e.method(auth.method));
             }
             Ok(Answer::Redirect(target))
-        },
-    )
-    .await
+        })
+        .await
 }

@@ -22,37 +22,36 @@ pub async fn sign_in(
 ) -> Result<FormState, ApiError> {
     use self::ssr::*;
     let email = email.trim().to_string();
-    let form = FormState::new(FORM).with_value("email", &email);
-    answer_form(
-        form,
-        "/login",
-        &csrf,
-        move |FormCx {
-                  app: state,
-                  mut form,
-              }| async move {
-            if email.is_empty() {
-                form = form.with_field_error("email", "Enter your email address.");
-            } else if !email.contains('@') || email.len() > 254 {
-                form =
-                    form.with_field_error("email", "Enter an email address like name@example.com.");
-            }
-            if password.is_empty() {
-                form = form.with_field_error("password", "Enter your password.");
-            }
-            if form.has_errors() {
-                return Ok(Answer::Form(form));
-            }
-            let next = sanitize_next(next.as_deref());
-            let outcome = state.svc.sign_in.password(&email, &password, &next).await;
-            finish_sign_in(outcome, form, &email, &next).await
-        },
-    )
-    .await
+    FormPost::new(FORM, "/login", &csrf)
+        .keep("email", &email)
+        .answer(
+            move |FormCx {
+                      app: state,
+                      mut form,
+                  }| async move {
+                if email.is_empty() {
+                    form = form.with_field_error("email", "Enter your email address.");
+                } else if !valid_email(&email) {
+                    form = form
+                        .with_field_error("email", "Enter an email address like name@example.com.");
+                }
+                if password.is_empty() {
+                    form = form.with_field_error("password", "Enter your password.");
+                }
+                if form.has_errors() {
+                    return Ok(Answer::Form(form));
+                }
+                let next = sanitize_next(next.as_deref());
+                let outcome = state.svc.sign_in.password(&email, &password, &next).await;
+                finish_sign_in(outcome, form, &email, &next).await
+            },
+        )
+        .await
 }
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
+    pub use crate::auth::account::valid_email;
     pub use crate::auth::redirect::sanitize_next;
     use crate::auth::signin::{
         log_name, normalize_username, SignInError, SignInOutcome, UNAVAILABLE,
@@ -61,8 +60,8 @@ pub mod ssr {
     use crate::model::{ApiError, FormState};
     use crate::server::error::AppError;
     use crate::server::record::{self, event_user};
-    pub use crate::server::request::{answer_form, Answer, FormCx};
     use crate::server::request::{app_state, session};
+    pub use crate::server::request::{Answer, FormCx, FormPost};
     use crate::support::errors::error_chain;
 
     /// After a password or a challenge answer: the session, the next challenge page, or the

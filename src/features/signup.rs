@@ -23,12 +23,9 @@ pub async fn sign_up(
     csrf: String,
 ) -> Result<FormState, ApiError> {
     use self::ssr::*;
-    let form = FormState::new(SIGN_UP_FORM).with_value("email", email.trim());
-    answer_form(
-        form,
-        "/signup",
-        &csrf,
-        move |FormCx { app: state, form }| async move {
+    FormPost::new(SIGN_UP_FORM, "/signup", &csrf)
+        .keep("email", &email)
+        .answer(move |FormCx { app: state, form }| async move {
             match state
                 .svc
                 .accounts
@@ -44,9 +41,8 @@ pub async fn sign_up(
                 }
                 Err(e) => Ok(Answer::Form(account_error_on_form(form, e))),
             }
-        },
-    )
-    .await
+        })
+        .await
 }
 
 /// `/confirm`: the emailed code confirms the account.
@@ -57,29 +53,25 @@ pub async fn confirm_account(
     csrf: String,
 ) -> Result<FormState, ApiError> {
     use self::ssr::*;
-    let form = FormState::new(CONFIRM_FORM)
-        .with_value("email", email.trim())
-        .with_value("code", code.trim());
-    answer_form(
-        form,
-        "/confirm",
-        &csrf,
-        move |FormCx { app: state, form }| async move {
+    FormPost::new(CONFIRM_FORM, "/confirm", &csrf)
+        .keep("email", &email)
+        .keep("code", &code)
+        .answer(move |FormCx { app: state, form }| async move {
             Ok(match state.svc.accounts.confirm(&email, &code).await {
                 Ok(()) => Answer::Redirect("/login?notice=confirmed".into()),
                 Err(e) => Answer::Form(account_error_on_form(form, e)),
             })
-        },
-    )
-    .await
+        })
+        .await
 }
 
 /// `/confirm`: asks Cognito to send the code again.
 #[server(endpoint = "resend_code")]
 pub async fn resend_code(email: String, csrf: String) -> Result<FormState, ApiError> {
     use self::ssr::*;
-    let form = FormState::new(RESEND_FORM).with_value("email", email.trim());
-    answer_form(form, "/confirm", &csrf, move |FormCx { app: state, form }| async move {
+    FormPost::new(RESEND_FORM, "/confirm", &csrf)
+        .keep("email", &email)
+        .answer(move |FormCx { app: state, form }| async move {
         Ok(Answer::Form(match state.svc.accounts.resend(&email).await {
             Ok(()) => form.with_notice("We sent a new code. It can take a minute to arrive."),
             Err(AccountError::Unsupported(cause)) => {
@@ -100,7 +92,7 @@ mod ssr {
     pub use crate::auth::account::AccountError;
     pub use crate::auth::signin::log_name;
     pub use crate::server::error::account_error_on_form;
-    pub use crate::server::request::{answer_form, Answer, FormCx};
+    pub use crate::server::request::{Answer, FormCx, FormPost};
     pub use crate::support::urlencode;
 }
 

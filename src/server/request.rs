@@ -1,7 +1,7 @@
 //! The request as a server function or a page render sees it: the app state, the session,
 //! who is signed in and what they may enter, the response status, cookies, the CSRF token,
 //! the one-time flash of plain form posts, and the form context every form's server function
-//! answers through ([`answer_form`]).
+//! answers through ([`FormPost::answer`]).
 
 use super::error::AppError;
 use super::headers::{cookie_from_headers, page_policy, CSRF_COOKIE, FLASH_COOKIE};
@@ -197,31 +197,51 @@ pub enum Answer {
     Redirect(String),
 }
 
-/// Answers one form post: checks its CSRF token (else the expired-form answer, values kept),
-/// runs `body`, and finishes with [`finish_form`] or the redirect. Every form's server function
-/// is this call; whatever the body does, the two ends are the same.
-pub async fn answer_form<F, Fut>(
+/// One form post to answer: which form, the page it is on, the submitted CSRF token, and the
+/// values to put back whatever the answer.
+pub struct FormPost<'a> {
     form: FormState,
-    page: &str,
-    csrf: &str,
-    body: F,
-) -> Result<FormState, ApiError>
-where
-    F: FnOnce(FormCx) -> Fut,
-    Fut: std::future::Future<Output = Result<Answer, ApiError>>,
-{
-    let app = app_state()?;
-    if !csrf_valid(&app, csrf) {
-        tracing::warn!(form = %form.form, "form refused: CSRF token missing or wrong");
-        let expired = ApiError::Csrf;
-        return finish_form(form.with_error(expired.to_string(), expired.status()), page);
+    page: &'a str,
+    csrf: &'a str,
+}
+
+impl<'a> FormPost<'a> {
+    pub fn new(form: &str, page: &'a str, csrf: &'a str) -> Self {
+        FormPost {
+            form: FormState::new(form),
+            page,
+            csrf,
+        }
     }
-    let name = form.form.clone();
-    match body(FormCx { app, form }).await? {
-        Answer::Form(state) => finish_form(state, page),
-        Answer::Redirect(path) => {
-            leptos_axum::redirect(&path);
-            Ok(FormState::new(&name))
+
+    /// A value to put back into its field, whatever the answer (never a password).
+    pub fn keep(mut self, field: &str, value: &str) -> Self {
+        self.form = self.form.with_value(field, value.trim());
+        self
+    }
+
+    /// Answers the post: checks its CSRF token (else the expired-form answer, values kept),
+    /// runs `body`, and finishes with [`finish_form`] or the redirect. Every form's server
+    /// function is this call; whatever the body does, the two ends are the same.
+    pub async fn answer<F, Fut>(self, body: F) -> Result<FormState, ApiError>
+    where
+        F: FnOnce(FormCx) -> Fut,
+        Fut: std::future::Future<Output = Result<Answer, ApiError>>,
+    {
+        let FormPost { form, page, csrf } = self;
+        let app = app_state()?;
+        if !csrf_valid(&app, csrf) {
+            tracing::warn!(form = %form.form, "form refused: CSRF token missing or wrong");
+            let expired = ApiError::Csrf;
+            return finish_form(form.with_error(expired.to_string(), expired.status()), page);
+        }
+        let name = form.form.clone();
+        match body(FormCx { app, form }).await? {
+            Answer::Form(state) => finish_form(state, page),
+            Answer::Redirect(path) => {
+                leptos_axum::redirect(&path);
+                Ok(FormState::new(&name))
+            }
         }
     }
 }

@@ -147,24 +147,10 @@ impl SessionKeeper {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::identity::{AuthSession, SignInMethod};
+    use crate::auth::identity::AuthSession;
 
     fn auth(authenticated_at: i64, last_seen: i64) -> AuthSession {
-        AuthSession {
-            sub: "s".into(),
-            email: "e".into(),
-            username: "u".into(),
-            groups: vec![],
-            method: SignInMethod::Password,
-            identity_provider: None,
-            id_token: "id".into(),
-            access_token: "at".into(),
-            refresh_token: None,
-            access_expires_at: 0,
-            authenticated_at,
-            last_seen,
-            groups_checked_at: authenticated_at,
-        }
+        AuthSession::for_test(authenticated_at, last_seen)
     }
 
     #[test]

@@ -3,10 +3,28 @@
 //! lockout like one at sign-in.
 
 use crate::access::Area;
-use crate::model::{ApiError, FormState, MfaData, UserView};
+use crate::model::{ApiError, FormState, UserView};
 use crate::ui::{latest_form_state, use_session, FormAlert, Gate, TextField};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+/// `/account/mfa`: the state of the authenticator set-up.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MfaData {
+    pub enabled: bool,
+    /// Present between "Set up" and the first verified code.
+    pub setup: Option<MfaSetup>,
+}
+
+/// What the authenticator app needs: the QR code (SVG, rendered on the server from the
+/// `otpauth://` URI) and the same key as text.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MfaSetup {
+    pub svg: String,
+    pub secret: String,
+    pub uri: String,
+}
 
 const START_FORM: &str = "mfa_start";
 const VERIFY_FORM: &str = "mfa_verify";
@@ -49,9 +67,7 @@ pub async fn load_mfa() -> Result<MfaData, ApiError> {
 pub async fn start_mfa(current: String, csrf: String) -> Result<FormState, ApiError> {
     use self::ssr::*;
     own_account_form(
-        FormState::new(START_FORM),
-        PAGE,
-        &csrf,
+        FormPost::new(START_FORM, PAGE, &csrf),
         move |FormCx { app: state, form }, user| async move {
             // Starting again while it is on would replace the working authenticator.
             match state.svc.accounts.mfa_enabled(&user.access_token).await {
@@ -96,7 +112,7 @@ pub async fn start_mfa(current: String, csrf: String) -> Result<FormState, ApiEr
 #[server(endpoint = "verify_mfa")]
 pub async fn verify_mfa(code: String, csrf: String) -> Result<FormState, ApiError> {
     use self::ssr::*;
-    own_account_form(FormState::new(VERIFY_FORM), PAGE, &csrf, move |FormCx { app: state, form }, user| async move {
+    own_account_form(FormPost::new(VERIFY_FORM, PAGE, &csrf), move |FormCx { app: state, form }, user| async move {
             let session = session().await?;
             if session.totp_setup().await.is_none()
             {
@@ -156,9 +172,7 @@ pub async fn disable_mfa(
 ) -> Result<FormState, ApiError> {
     use self::ssr::*;
     own_account_form(
-        FormState::new(DISABLE_FORM),
-        PAGE,
-        &csrf,
+        FormPost::new(DISABLE_FORM, PAGE, &csrf),
         move |FormCx { app: state, form }, user| async move {
             if current.is_empty() {
                 return Ok(Answer::Form(
@@ -214,11 +228,10 @@ mod ssr {
     pub use crate::auth::signin::{normalize_username, SignInError, WRONG_CODE};
     pub use crate::events::EventKind;
     use crate::model::FormState;
-    pub use crate::model::{MfaData, MfaSetup};
     pub use crate::server::error::{account_error_on_form, AppError};
     pub use crate::server::record;
     pub use crate::server::request::{
-        app_state, reject, require, session, unavailable, Answer, FormCx,
+        app_state, reject, require, session, unavailable, Answer, FormCx, FormPost,
     };
 
     /// The issuer name authenticator apps show.

@@ -6,10 +6,22 @@ pub mod mfa;
 pub mod password;
 
 use crate::access::Area;
-use crate::model::{AccountData, ApiError, UserView};
+use crate::model::{ApiError, UserView};
 use crate::ui::Gate;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+/// `/account`: who is signed in and what they can change.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccountData {
+    pub user: UserView,
+    /// `None` when Cognito could not be asked (shown as "unknown").
+    pub mfa_enabled: Option<bool>,
+    /// Pool users can change their password and set up MFA here; federated users do that
+    /// at their identity provider.
+    pub manages_password: bool,
+}
 
 /// `/account` (any signed-in user): who, how, whether the authenticator is on.
 #[server(endpoint = "account_data")]
@@ -45,15 +57,13 @@ pub(crate) mod ssr {
     use crate::model::{ApiError, FormState};
     use crate::server::error::AppError;
     pub use crate::server::request::require;
-    use crate::server::request::{answer_form, Answer, FormCx};
     pub use crate::server::request::{app_state, user_view};
+    use crate::server::request::{Answer, FormCx, FormPost};
 
     /// Answers a form about the signed-in user's own account: signed in (else 401), a pool
     /// user (federated users are refused with a pointer to their provider), CSRF checked.
     pub async fn own_account_form<F, Fut>(
-        form: FormState,
-        page: &str,
-        csrf: &str,
+        post: FormPost<'_>,
         body: F,
     ) -> Result<FormState, ApiError>
     where
@@ -61,7 +71,7 @@ pub(crate) mod ssr {
         Fut: std::future::Future<Output = Result<Answer, ApiError>>,
     {
         let user = require(Area::Dashboard).await?;
-        answer_form(form, page, csrf, move |cx| async move {
+        post.answer(move |cx| async move {
             if user.identity_provider.is_some() {
                 return Ok(Answer::Form(cx.form.with_error(
                     "You sign in with your identity provider; change your password and security settings there.",

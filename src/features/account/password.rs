@@ -23,7 +23,7 @@ pub async fn change_password(
     csrf: String,
 ) -> Result<FormState, ApiError> {
     use self::ssr::*;
-    own_account_form(FormState::new(FORM), PAGE, &csrf, move |FormCx { app: state, form }, user| async move {
+    own_account_form(FormPost::new(FORM, PAGE, &csrf), move |FormCx { app: state, form }, user| async move {
             let accounts = &state.svc.accounts;
             if let Err(e) = accounts
                 .check_password_change(&current, &password, &confirm)
@@ -136,7 +136,7 @@ mod ssr {
     pub use crate::events::EventKind;
     pub use crate::server::error::{account_error_on_form, AppError};
     pub use crate::server::record;
-    pub use crate::server::request::{session, Answer, FormCx};
+    pub use crate::server::request::{session, Answer, FormCx, FormPost};
 }
 
 #[component]
