@@ -7,7 +7,9 @@
 //! WebAssembly bundle that hydrates the server-rendered pages (feature `hydrate`).
 //!
 //! ## A tour of the modules
-//! Imports point down only; the layers, top to bottom:
+//! Imports point down only (no module imports one above it, and there is no import circle:
+//! `python3 ../shared/tools/import-circles.py src` prints 0); the layers, top to bottom, with
+//! `model`, `access` and `support` at the bottom, shared by all:
 //!
 //! - [`startup`] (server): the composition root — the axum router around the Leptos app, the
 //!   list of rate-limited forms, serving with graceful shutdown. `main.rs` only wires
@@ -21,9 +23,6 @@
 //!   (redirect-after-post) when it does not.
 //! - [`ui`]: components the pages share (gate, form alert and fields, status pages, charts,
 //!   event table, the new-password field).
-//! - [`model`]: the serialisable types that cross the wire (no secrets in them, ever), and
-//!   [`model::ApiError`], which knows its status.
-//! - [`access`]: which group may see which page: one table used by the server guard and the UI.
 //! - [`server`] (server): what a request needs below the features — application state, the
 //!   request as a server function sees it (the form context every form answers through,
 //!   `require`, cookies, CSRF, flash), middleware (request logs, page guard, security headers,
@@ -37,6 +36,9 @@
 //!   queue, and the charts and CSV of the data pages.
 //! - [`config`] (server): typed settings from the environment, a file per concern, validated
 //!   at start-up.
+//! - [`model`]: the serialisable types that cross the wire (no secrets in them, ever), and
+//!   [`model::ApiError`], which knows its status.
+//! - [`access`]: which group may see which page: one table used by the server guard and the UI.
 //! - [`support`]: URL encoding; in the server build the clock, the error chain of a log line,
 //!   and the bounded in-process cache behind the session, activity and page caches.
 

@@ -72,7 +72,7 @@ mod ssr {
     pub use crate::auth::account::{normalize_code, AccountError, BAD_APP_CODE};
     use crate::auth::signin::PendingChallenge;
     pub use crate::auth::signin::{ChallengeKind, SignInError, CHALLENGE_EXPIRED};
-    pub use crate::features::signin::finish_sign_in;
+    pub use crate::features::signin::ssr::finish_sign_in;
     use crate::model::ApiError;
     pub use crate::server::error::account_error_on_form;
     use crate::server::request::session;

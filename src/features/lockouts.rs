@@ -55,7 +55,7 @@ pub async fn list_lockouts(page: Option<String>) -> Result<LockoutsData, ApiErro
             attempts: e.attempts,
             unlocks_at: format!(
                 "{} (in {} min)",
-                format_time(e.locked_until, false),
+                format_time(e.locked_until),
                 minutes_until(e.locked_until, now)
             ),
         })
@@ -130,22 +130,11 @@ mod ssr {
         }
     }
 
-    /// "2026-11-22 08:31 UTC" (with the date) or "08:31 UTC".
-    pub fn format_time(epoch: i64, with_date: bool) -> String {
-        let Ok(t) = time::OffsetDateTime::from_unix_timestamp(epoch) else {
-            return "unknown".into();
-        };
-        if with_date {
-            format!(
-                "{:04}-{:02}-{:02} {:02}:{:02} UTC",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute()
-            )
-        } else {
-            format!("{:02}:{:02}:{:02} UTC", t.hour(), t.minute(), t.second())
+    /// "08:31:05 UTC".
+    pub fn format_time(epoch: i64) -> String {
+        match time::OffsetDateTime::from_unix_timestamp(epoch) {
+            Ok(t) => format!("{:02}:{:02}:{:02} UTC", t.hour(), t.minute(), t.second()),
+            Err(_) => "unknown".into(),
         }
     }
 }

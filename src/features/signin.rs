@@ -128,7 +128,6 @@ pub mod ssr {
                 }
                 let form = match e {
                     SignInError::WrongCode(_) => form.with_field_error("code", msg),
-                    SignInError::WeakPassword(_) => form.with_field_error("password", msg),
                     e => {
                         if status >= 500 {
                             AppError::from(e).log();
@@ -141,8 +140,6 @@ pub mod ssr {
         }
     }
 }
-#[cfg(feature = "ssr")]
-pub use ssr::finish_sign_in;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {

@@ -5,7 +5,7 @@
 //! - [`state`]: clients and services built once at start-up.
 //! - [`request`]: the request as server functions see it: the app state, the session, who is
 //!   signed in ([`request::require`]), status, cookies, CSRF, the flash of plain form posts,
-//!   and the form context every form answers through ([`request::answer_form`]).
+//!   and the form context every form answers through ([`request::FormPost`]).
 //! - [`headers`]: cookie names, reading a cookie, the page's Content-Security-Policy.
 //! - [`record`]: recording authentication events from handlers.
 //! - [`export`]: the CSV downloads of `/reports` and `/admin/audit`.

@@ -181,7 +181,7 @@ pub fn finish_form(state: FormState, fallback_page: &str) -> Result<FormState, A
     Ok(state)
 }
 
-/// What a form's server function hands to [`answer_form`] to send.
+/// What [`FormPost::answer`] hands to a form's body: the app state and the form so far.
 pub struct FormCx {
     pub app: AppState,
     /// The form's state so far: its name and the values to put back.

@@ -14,7 +14,7 @@ use std::sync::Arc;
 const NEW_PASSWORD: &str = "Fresh-Passw0rd!";
 
 async fn sign_up(app: &TestApp, email: &str, password: &str, confirm: &str) -> reqwest::Response {
-    let csrf = extract_input(&app.get("/signup").await.text().await.unwrap(), "csrf").unwrap();
+    let csrf = extract_input(&app.html("/signup").await, "csrf").unwrap();
     app.post_form(
         "/api/sign_up",
         &[
@@ -63,7 +63,7 @@ async fn sign_up_confirm_and_sign_in() {
             .unwrap()
             == "/login"
     );
-    let html = app.get("/login").await.text().await.unwrap();
+    let html = app.html("/login").await;
     assert!(
         html.contains("Incorrect email or password."),
         "unconfirmed looks like wrong password"
@@ -102,7 +102,7 @@ async fn sign_up_checks_the_pools_policy_before_cognito_and_keeps_the_email() {
 
     let email = unique_name("weak");
     sign_up(&app, &email, "short", "short").await;
-    let html = app.get("/signup").await.text().await.unwrap();
+    let html = app.html("/signup").await;
     assert!(html.contains("Your password still needs: at least 8 characters, an uppercase letter, a number, a symbol, such as ! or #."), "{html}");
     assert!(html.contains(&format!("value=\"{email}\"")), "email kept");
     assert!(emulator_code(&email).is_none(), "Cognito was asked");

@@ -145,7 +145,7 @@ async fn sign_ins_are_recorded_and_shown_on_the_dashboard() {
         assert_eq!(e.user_agent.as_deref(), Some("gatehouse-tests/1.0"));
     }
 
-    let html = app.get("/dashboard").await.text().await.unwrap();
+    let html = app.html("/dashboard").await;
     assert!(
         html.contains("data-testid=\"my-activity\""),
         "activity table"
@@ -301,7 +301,7 @@ async fn group_changes_reach_open_sessions_without_signing_out() {
     // The user's session picks the change up at its next check (≤ 1 minute), still signed in.
     clock.advance(61);
     assert_eq!(app.get("/reports").await.status(), StatusCode::OK);
-    let dashboard = app.get("/dashboard").await.text().await.unwrap();
+    let dashboard = app.html("/dashboard").await;
     assert!(dashboard.contains("analysts"));
 
     let (status, body) = call(

@@ -88,12 +88,12 @@ async fn wrong_password_unknown_user_and_bad_input_get_clear_messages_and_no_ses
             "email kept: {email}"
         );
         // The flash is shown once.
-        let again = app.get("/login").await.text().await.unwrap();
+        let again = app.html("/login").await;
         assert!(!again.contains("Incorrect email or password."));
     }
     let res = app.sign_in("not-an-email", "", None).await;
     assert_eq!(location(&res).as_deref(), Some("/login"));
-    let html = app.get("/login").await.text().await.unwrap();
+    let html = app.html("/login").await;
     assert!(html.contains("Enter an email address like name@example.com."));
     assert!(html.contains("Enter your password."));
     assert!(html.contains("value=\"not-an-email\""));
@@ -121,7 +121,7 @@ async fn sign_in_without_a_valid_csrf_token_is_refused() {
             "token {token:?} signed in"
         );
     }
-    let html = app.get("/login").await.text().await.unwrap();
+    let html = app.html("/login").await;
     assert!(html.contains("This form has expired"));
     // A token is bound to its cookie: one from another visitor does not work either.
     let other = spawn().start().await;
@@ -308,8 +308,7 @@ async fn sessions_survive_a_restart_and_are_shared_between_instances() {
     let jar = first.jar.clone();
     first.stop().await;
     // A new process on the same table; the browser's cookie jar is all that carries over.
-    let second = spawn().jar(jar.clone()).start().await;
-    let third = spawn().jar(jar).start().await;
+    let (second, third) = spawn().jar(jar).start_two().await;
     for app in [&second, &third] {
         let res = app.get("/dashboard").await;
         assert_eq!(res.status(), StatusCode::OK);
@@ -454,12 +453,12 @@ async fn pages_are_complete_without_javascript() {
     let admin = spawn().start().await;
     admin.sign_in(ADMIN, PASSWORD, None).await;
     for _ in 0..10 {
-        let html = anonymous.get("/login").await.text().await.unwrap();
+        let html = anonymous.html("/login").await;
         assert!(
             html.contains("name=\"password\"") && !html.contains("Loading…"),
             "/login"
         );
-        let html = anonymous.get("/").await.text().await.unwrap();
+        let html = anonymous.html("/").await;
         assert!(html.contains("Sign in") && !html.contains("Loading…"), "/");
         for (path, marker) in [
             ("/dashboard", "data-testid=\"chart-mine\""),
@@ -468,7 +467,7 @@ async fn pages_are_complete_without_javascript() {
             ("/admin/lockouts", "Locked accounts"),
             ("/admin/audit", "data-testid=\"audit-count\""),
         ] {
-            let html = admin.get(path).await.text().await.unwrap();
+            let html = admin.html(path).await;
             assert!(
                 html.contains(marker) && !html.contains("Loading…"),
                 "{path}"

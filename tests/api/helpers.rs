@@ -67,6 +67,7 @@ pub struct TestApp {
     handle: Option<tokio::task::JoinHandle<()>>,
 }
 
+#[derive(Clone)]
 pub struct Spawn {
     overrides: Vec<(String, String)>,
     jar: Option<Arc<Jar>>,
@@ -94,6 +95,15 @@ impl Spawn {
     pub fn clock(mut self, clock: TestClock) -> Self {
         self.clock = Some(clock);
         self
+    }
+
+    /// Two instances with these settings on the same tables, behind one browser (a shared
+    /// cookie jar): two servers behind a load balancer.
+    pub async fn start_two(self) -> (TestApp, TestApp) {
+        let jar = self.jar.clone().unwrap_or_default();
+        let this = self.jar(jar);
+        let first = this.clone().start().await;
+        (first, this.start().await)
     }
 
     pub async fn start(self) -> TestApp {
@@ -188,9 +198,21 @@ impl TestApp {
             .expect("GET")
     }
 
+    /// A page as the browser gets it: its status and its body.
+    pub async fn page(&self, path: &str) -> (reqwest::StatusCode, String) {
+        let res = self.get(path).await;
+        let status = res.status();
+        (status, res.text().await.expect("page body"))
+    }
+
+    /// The body of a page (whatever its status).
+    pub async fn html(&self, path: &str) -> String {
+        self.page(path).await.1
+    }
+
     /// The CSRF token from the login page's form (and the cookie it belongs to, in the jar).
     pub async fn csrf(&self) -> String {
-        let html = self.get("/login").await.text().await.unwrap();
+        let html = self.html("/login").await;
         extract_input(&html, "csrf").expect("login form has a csrf field")
     }
 
@@ -234,7 +256,7 @@ impl TestApp {
 impl TestApp {
     /// Signs out with the CSRF token of the signed-in page; returns the response.
     pub async fn sign_out(&self) -> reqwest::Response {
-        let page = self.get("/dashboard").await.text().await.unwrap();
+        let page = self.html("/dashboard").await;
         let csrf = extract_input(&page, "csrf").expect("signed-in pages carry a csrf field");
         self.post_form("/logout", &[("csrf", &csrf)], "/dashboard")
             .await
@@ -278,7 +300,7 @@ pub fn testid_text(html: &str, id: &str) -> Option<String> {
 
 /// The CSRF token of the form on the page at `path` (fetched with this app's cookies).
 pub async fn page_csrf(app: &TestApp, path: &str) -> String {
-    let html = app.get(path).await.text().await.unwrap();
+    let html = app.html(path).await;
     extract_input(&html, "csrf").unwrap_or_else(|| panic!("{path} has a csrf field"))
 }
 

@@ -112,7 +112,7 @@ async fn a_hosted_sign_in_lands_on_next_with_verified_groups() {
     );
     let page = app.get("/reports").await;
     assert_eq!(page.status(), StatusCode::OK);
-    let html = app.get("/dashboard").await.text().await.unwrap();
+    let html = app.html("/dashboard").await;
     assert!(html.contains("analyst@example.com") && html.contains(">analysts<"));
     assert!(html.contains("the hosted sign-in page"));
 }
@@ -227,7 +227,7 @@ async fn with_the_logout_endpoint_on_sign_out_goes_through_cognito() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_login_page_offers_the_hosted_page_and_google() {
     let app = hosted_app().await;
-    let html = app.get("/login?next=/reports").await.text().await.unwrap();
+    let html = app.html("/login?next=/reports").await;
     assert!(
         html.contains("href=\"/auth/hosted?next=/reports\""),
         "hosted link"
@@ -237,7 +237,7 @@ async fn the_login_page_offers_the_hosted_page_and_google() {
         "google link"
     );
     let no_google = spawn().env("GOOGLE_SIGN_IN_ENABLED", "false").start().await;
-    let html = no_google.get("/login").await.text().await.unwrap();
+    let html = no_google.html("/login").await;
     assert!(html.contains("Sign in with the hosted page"));
     assert!(!html.contains("Continue with Google"));
     assert_eq!(

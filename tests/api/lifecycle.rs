@@ -32,7 +32,7 @@ async fn a_temporary_password_must_be_replaced_then_the_user_is_signed_in() {
         .sign_in(&email, "Temp-Passw0rd!", Some("/reports"))
         .await;
     assert_eq!(location(&res).as_deref(), Some("/login/new-password"));
-    let html = app.get("/login/new-password").await.text().await.unwrap();
+    let html = app.html("/login/new-password").await;
     assert!(html.contains("Choose your password"), "{html}");
     assert!(
         !html.contains("Temp-Passw0rd"),
@@ -49,7 +49,7 @@ async fn a_temporary_password_must_be_replaced_then_the_user_is_signed_in() {
         )
         .await;
     assert_eq!(location(&res).as_deref(), Some("/login/new-password"));
-    let html = app.get("/login/new-password").await.text().await.unwrap();
+    let html = app.html("/login/new-password").await;
     assert!(html.contains("Your password still needs"), "{html}");
 
     let res = app
@@ -64,7 +64,7 @@ async fn a_temporary_password_must_be_replaced_then_the_user_is_signed_in() {
         )
         .await;
     assert_eq!(location(&res).as_deref(), Some("/reports"), "back to next");
-    let html = app.get("/dashboard").await.text().await.unwrap();
+    let html = app.html("/dashboard").await;
     assert!(html.contains(&email), "signed in: {html}");
 
     // The new password works from now on; the temporary one is gone.
@@ -82,7 +82,7 @@ async fn totp_mfa_set_up_challenge_lockout_and_removal() {
     app.sign_in(&email, password, None).await;
 
     // Set up: the key is shown as text and as a server-rendered SVG QR code.
-    let html = app.get("/account").await.text().await.unwrap();
+    let html = app.html("/account").await;
     assert_eq!(
         testid_text(&html, "account-mfa").as_deref(),
         Some("Off"),
@@ -91,10 +91,10 @@ async fn totp_mfa_set_up_challenge_lockout_and_removal() {
     let csrf = page_csrf(&app, "/account/mfa").await;
     // Set-up asks for the password again: a stolen session cannot enrol its own authenticator.
     start_mfa(&app, &csrf, "").await;
-    let html = app.get("/account/mfa").await.text().await.unwrap();
+    let html = app.html("/account/mfa").await;
     assert!(html.contains("Enter your current password"), "{html}");
     start_mfa(&app, &csrf, "not-it").await;
-    let html = app.get("/account/mfa").await.text().await.unwrap();
+    let html = app.html("/account/mfa").await;
     assert!(
         html.contains("Your current password is not right"),
         "{html}"
@@ -116,7 +116,7 @@ async fn totp_mfa_set_up_challenge_lockout_and_removal() {
         "the wrong password at set-up is counted"
     );
     start_mfa(&app, &csrf, password).await;
-    let html = app.get("/account/mfa").await.text().await.unwrap();
+    let html = app.html("/account/mfa").await;
     assert!(html.contains("<svg"), "QR code: {html}");
     let secret = testid_text(&html, "totp-secret").unwrap_or_else(|| panic!("key: {html}"));
 
@@ -129,7 +129,7 @@ async fn totp_mfa_set_up_challenge_lockout_and_removal() {
         )
         .await;
     assert_eq!(location(&res).as_deref(), Some("/account/mfa"));
-    let html = app.get("/account/mfa").await.text().await.unwrap();
+    let html = app.html("/account/mfa").await;
     assert!(html.contains("That code is not right"), "{html}");
     app.post_form(
         "/api/verify_mfa",
@@ -137,14 +137,14 @@ async fn totp_mfa_set_up_challenge_lockout_and_removal() {
         "/account/mfa",
     )
     .await;
-    let html = app.get("/account").await.text().await.unwrap();
+    let html = app.html("/account").await;
     assert!(html.contains("On (authenticator app)"), "{html}");
     app.sign_out().await;
 
     // Sign-in now asks for a code; the Cognito session is not in the page.
     let res = app.sign_in(&email, password, Some("/account")).await;
     assert_eq!(location(&res).as_deref(), Some("/login/mfa"));
-    let html = app.get("/login/mfa").await.text().await.unwrap();
+    let html = app.html("/login/mfa").await;
     assert!(html.contains("Authentication code"), "{html}");
     assert!(
         app.get("/dashboard").await.status().is_redirection(),
@@ -161,7 +161,7 @@ async fn totp_mfa_set_up_challenge_lockout_and_removal() {
             "/login/mfa",
         )
         .await;
-        let html = app.get("/login/mfa").await.text().await.unwrap();
+        let html = app.html("/login/mfa").await;
         assert!(html.contains("That code is not right"), "{html}");
     }
     let status = app.state.svc.sign_in.lockout().check(&email).await.unwrap();
@@ -197,7 +197,7 @@ async fn totp_mfa_set_up_challenge_lockout_and_removal() {
         "/account/mfa",
     )
     .await;
-    let html = app.get("/account/mfa").await.text().await.unwrap();
+    let html = app.html("/account/mfa").await;
     assert!(
         html.contains("Enter the 6-digit code from your authenticator app"),
         "{html}"
@@ -213,7 +213,7 @@ async fn totp_mfa_set_up_challenge_lockout_and_removal() {
         "/account/mfa",
     )
     .await;
-    let html = app.get("/account/mfa").await.text().await.unwrap();
+    let html = app.html("/account/mfa").await;
     assert!(
         html.contains("Your current password is not right"),
         "{html}"
@@ -228,7 +228,7 @@ async fn totp_mfa_set_up_challenge_lockout_and_removal() {
         "/account/mfa",
     )
     .await;
-    let html = app.get("/account").await.text().await.unwrap();
+    let html = app.html("/account").await;
     assert_eq!(
         testid_text(&html, "account-mfa").as_deref(),
         Some("Off"),
@@ -261,7 +261,7 @@ async fn the_mfa_lock_engages_on_wrong_codes_and_refuses_before_cognito() {
         )
         .await;
     }
-    let html = app.get("/login/mfa").await.text().await.unwrap();
+    let html = app.html("/login/mfa").await;
     assert!(html.contains("Too many failed attempts"), "{html}");
     assert!(
         html.contains("Sign in again"),
@@ -270,7 +270,7 @@ async fn the_mfa_lock_engages_on_wrong_codes_and_refuses_before_cognito() {
     // Even the right password is now refused before Cognito is asked.
     let res = app.sign_in(&email, password, None).await;
     assert_eq!(location(&res).as_deref(), Some("/login"));
-    let html = app.get("/login").await.text().await.unwrap();
+    let html = app.html("/login").await;
     assert!(html.contains("Too many failed attempts"), "{html}");
 }
 
@@ -298,7 +298,7 @@ async fn changing_the_password_signs_out_other_sessions() {
         "/account/password",
     )
     .await;
-    let html = here.get("/account/password").await.text().await.unwrap();
+    let html = here.html("/account/password").await;
     assert!(
         html.contains("Your current password is not right"),
         "{html}"
@@ -327,14 +327,14 @@ async fn changing_the_password_signs_out_other_sessions() {
         "/account/password",
     )
     .await;
-    let html = here.get("/account/password").await.text().await.unwrap();
+    let html = here.html("/account/password").await;
     assert!(html.contains("Your password has been changed"), "{html}");
 
     // Within a minute the other session is gone, with a message; this one goes on.
     clock.advance(61);
     let res = elsewhere.get("/dashboard").await;
     assert!(res.status().is_redirection(), "{}", res.status());
-    let html = elsewhere.get("/login").await.text().await.unwrap();
+    let html = elsewhere.html("/login").await;
     assert!(html.contains("Your password was changed"), "{html}");
     assert_eq!(here.get("/dashboard").await.status(), 200);
 
@@ -422,7 +422,7 @@ async fn refresh_rereads_groups_and_a_failed_refresh_ends_the_session() {
         Some("/login?next=/dashboard"),
         "signed out"
     );
-    let html = app.get("/login").await.text().await.unwrap();
+    let html = app.html("/login").await;
     assert!(html.contains("could not be renewed"), "{html}");
 }
 
@@ -442,7 +442,7 @@ async fn user_with_mfa(app: &TestApp, email: &str, password: &str) -> String {
     app.sign_in(email, password, None).await;
     let csrf = page_csrf(app, "/account/mfa").await;
     start_mfa(app, &csrf, password).await;
-    let html = app.get("/account/mfa").await.text().await.unwrap();
+    let html = app.html("/account/mfa").await;
     let secret = testid_text(&html, "totp-secret").unwrap_or_else(|| panic!("key: {html}"));
     app.post_form(
         "/api/verify_mfa",
@@ -450,7 +450,7 @@ async fn user_with_mfa(app: &TestApp, email: &str, password: &str) -> String {
         "/account/mfa",
     )
     .await;
-    let html = app.get("/account").await.text().await.unwrap();
+    let html = app.html("/account").await;
     assert!(html.contains("On (authenticator app)"), "{html}");
     secret
 }
@@ -464,7 +464,7 @@ async fn a_signed_in_session_cannot_guess_its_way_to_turning_mfa_off() {
 
     // Set-up cannot be restarted over a working authenticator, nor verified without one.
     start_mfa(&app, &csrf, "Mfa-Passw0rd!").await;
-    let html = app.get("/account/mfa").await.text().await.unwrap();
+    let html = app.html("/account/mfa").await;
     assert!(html.contains("already on"), "{html}");
     app.post_form(
         "/api/verify_mfa",
@@ -472,7 +472,7 @@ async fn a_signed_in_session_cannot_guess_its_way_to_turning_mfa_off() {
         "/account/mfa",
     )
     .await;
-    let html = app.get("/account/mfa").await.text().await.unwrap();
+    let html = app.html("/account/mfa").await;
     assert!(html.contains("Start the set-up first"), "{html}");
 
     // Wrong codes count; the second locks, and then even the right code is refused.
@@ -488,7 +488,7 @@ async fn a_signed_in_session_cannot_guess_its_way_to_turning_mfa_off() {
         )
         .await;
     }
-    let html = app.get("/account/mfa").await.text().await.unwrap();
+    let html = app.html("/account/mfa").await;
     assert!(html.contains("Too many failed attempts"), "{html}");
     app.post_form(
         "/api/disable_mfa",
@@ -500,7 +500,7 @@ async fn a_signed_in_session_cannot_guess_its_way_to_turning_mfa_off() {
         "/account/mfa",
     )
     .await;
-    let html = app.get("/account").await.text().await.unwrap();
+    let html = app.html("/account").await;
     assert!(html.contains("On (authenticator app)"), "still on: {html}");
 }
 
@@ -562,12 +562,12 @@ async fn wrong_current_passwords_lock_the_account_like_wrong_sign_ins() {
         )
         .await;
     }
-    let html = app.get("/account/password").await.text().await.unwrap();
+    let html = app.html("/account/password").await;
     assert!(html.contains("Too many failed attempts"), "{html}");
     // The lock holds at the sign-in form too, even for the right password.
     app.sign_out().await;
     let res = app.sign_in(&email, "Current-Passw0rd!", None).await;
     assert_eq!(location(&res).as_deref(), Some("/login"));
-    let html = app.get("/login").await.text().await.unwrap();
+    let html = app.html("/login").await;
     assert!(html.contains("Too many failed attempts"), "{html}");
 }

@@ -129,7 +129,7 @@ async fn a_dashboard_is_served_again_only_to_the_same_session_in_the_same_state(
         .await
         .status()
         .is_redirection());
-    let html = second.get("/dashboard").await.text().await.unwrap();
+    let html = second.html("/dashboard").await;
     let theirs = extract_input(&html, "csrf").unwrap();
     let ours = extract_input(&changed, "csrf").unwrap();
     assert_ne!(theirs, ours);

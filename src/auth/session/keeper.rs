@@ -62,8 +62,8 @@ impl SessionKeeper {
     /// At most once per touch interval (≤ 1 min): whether the user's sessions were revoked (a
     /// password change elsewhere) or their groups changed (an admin action). When the access
     /// token is within the refresh margin, or the groups are older than `groups_max_age` or
-    /// changed since they were read: new tokens (single flight), groups from the new ID token. A session that must end is destroyed and leaves a notice for
-    /// the sign-in page.
+    /// changed since they were read: new tokens (single flight), groups from the new ID
+    /// token. A session that must end is destroyed and leaves a notice for the sign-in page.
     pub async fn current_user(
         &self,
         session: &TypedSession,
