@@ -19,7 +19,7 @@ function rowsOf(csv: string): string[][] {
     .trim()
     .split(/\r?\n/)
     .slice(1)
-    .map((line) => line.split(','));
+    .map((line) => line.split(',').map((cell) => cell.replace(/^"|"$/g, '')));
 }
 
 async function newPage(browser: Browser, javaScriptEnabled = true): Promise<Page> {
@@ -140,7 +140,7 @@ test.describe('data pages', () => {
       .toBe(true);
     // Analysts get when, what and how — not who or from where (that is the admins' audit log).
     const csv = await csvOf(analyst, 'reports-csv');
-    expect(csv.split(/\r?\n/)[0]).toBe('time_utc,event,method');
+    expect(csv.split(/\r?\n/)[0]).toBe('"time_utc","event","method"');
     expect(csv).not.toContain(USERS.analyst.email);
 
     const admin = await newPage(browser);

@@ -224,25 +224,34 @@ pub fn method_split(events: &[AuthEvent]) -> Vec<(String, u32)> {
 /// What a reports export shows to analysts: when, what and how — the dimensions of the
 /// charts — without who, from where or with what browser (that is the admins' audit log).
 pub fn csv_anonymous(events: &[AuthEvent]) -> String {
-    let mut out = String::from("time_utc,event,method\r\n");
+    let mut out = String::new();
+    csv_line(&mut out, &["time_utc", "event", "method"].map(String::from));
     for e in events {
         let cells = [
             super::store::sort_time(e.at_ms),
             e.kind.as_str().to_string(),
             e.method.map(|m| m.as_str().to_string()).unwrap_or_default(),
         ];
-        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
+        csv_line(&mut out, &cells);
     }
     out
 }
 
-/// The events as CSV (RFC 4180), one row each, in the order given. Cells that a
-/// spreadsheet would run as a formula are prefixed with `'`.
+/// The events as CSV (RFC 4180), one row each, in the order given. Every cell is quoted and
+/// defused ([`csv_cell`]): e-mails and user agents are typed by strangers.
 pub fn csv(events: &[AuthEvent]) -> String {
-    let mut out =
-        String::from("time_utc,event,user,method,client_network,user_agent,actor,detail\r\n");
+    let mut out = String::new();
+    let header = [
+        "time_utc",
+        "event",
+        "user",
+        "method",
+        "client_network",
+        "user_agent",
+        "actor",
+        "detail",
+    ];
+    csv_line(&mut out, &header.map(String::from));
     for e in events {
         let cells = [
             super::store::sort_time(e.at_ms),
@@ -254,24 +263,38 @@ pub fn csv(events: &[AuthEvent]) -> String {
             e.actor.clone().unwrap_or_default(),
             e.detail.clone().unwrap_or_default(),
         ];
-        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
+        csv_line(&mut out, &cells);
     }
     out
 }
 
+/// One CSV cell: always quoted (RFC 4180, `"` doubled), and defused wherever a spreadsheet
+/// could start a formula — at the start of the cell and after every character some
+/// spreadsheet treats as a separator (`,` `;` tab CR LF) — by a `'` before `=` `+` `-` `@`
+/// (and before a tab or CR that would start a field).
 fn csv_cell(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    let mut field_start = true;
+    for c in value.chars() {
+        if field_start && matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r') {
+            out.push('\'');
+        }
+        if c == '"' {
+            out.push('"');
+        }
+        out.push(c);
+        field_start = matches!(c, ',' | ';' | '\t' | '\r' | '\n');
     }
+    out.push('"');
+    out
+}
+
+/// A CSV line of `cells`, ended by CRLF.
+fn csv_line(out: &mut String, cells: &[String]) {
+    let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+    out.push_str(&line.join(","));
+    out.push_str("\r\n");
 }
 
 /// The audit log's filters, checked: (range, range message, user, kind). One reading for the
@@ -389,11 +412,44 @@ mod tests {
         let mut lines = text.split("\r\n");
         assert_eq!(
             lines.next().unwrap(),
-            "time_utc,event,user,method,client_network,user_agent,actor,detail"
+            "\"time_utc\",\"event\",\"user\",\"method\",\"client_network\",\"user_agent\",\"actor\",\"detail\""
         );
         assert_eq!(
             lines.next().unwrap(),
-            "2025-11-25T12:00:00.000Z,sign_in_failed,'=cmd@example.com,,,\"Mozilla \"\"quoted\"\", with comma\",,"
+            "\"2025-11-25T12:00:00.000Z\",\"sign_in_failed\",\"'=cmd@example.com\",\"\",\"\",\"Mozilla \"\"quoted\"\", with comma\",\"\",\"\""
+        );
+    }
+
+    #[test]
+    fn csv_defuses_formulas_after_every_separator() {
+        // What a spreadsheet with `;` (or tab, or a line break) as its list separator would
+        // split into cells of their own: each piece that starts a formula gets its `'`.
+        for (hostile, safe) in [
+            (
+                "x;=HYPERLINK(\"http://evil\")",
+                "x;'=HYPERLINK(\"\"http://evil\"\")",
+            ),
+            ("a,+1", "a,'+1"),
+            ("a\t-2+3", "a\t'-2+3"),
+            ("a\r\n@SUM(A1)", "a\r\n'@SUM(A1)"),
+            ("a;\t=1", "a;'\t'=1"),
+            ("plain@example.com", "plain@example.com"),
+        ] {
+            assert_eq!(csv_cell(hostile), format!("\"{safe}\""), "{hostile:?}");
+        }
+        let mut e = ev(EventKind::SignIn, 1_764_072_000_000);
+        e.user = "x;=HYPERLINK(\"http://evil\")@example.com".into();
+        e.user_agent = Some("UA;@SUM(1)".into());
+        let text = csv(&[e.clone()]);
+        assert!(
+            text.contains("\"x;'=HYPERLINK(\"\"http://evil\"\")@example.com\""),
+            "{text}"
+        );
+        assert!(text.contains("\"UA;'@SUM(1)\""), "{text}");
+        let anonymous = csv_anonymous(&[e]);
+        assert!(
+            anonymous.starts_with("\"time_utc\",\"event\",\"method\"\r\n"),
+            "{anonymous}"
         );
     }
 }

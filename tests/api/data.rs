@@ -347,7 +347,7 @@ async fn group_changes_reach_open_sessions_without_signing_out() {
     let rows: Vec<&str> = csv.lines().skip(1).collect();
     assert_eq!(rows.len(), 1, "{csv}");
     assert!(
-        rows[0].contains(",group_added,") && rows[0].contains(ADMIN),
+        rows[0].contains(",\"group_added\",") && rows[0].contains(ADMIN),
         "{csv}"
     );
 }
