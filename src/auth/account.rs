@@ -19,8 +19,6 @@ pub enum AccountError {
     PasswordsDiffer,
     #[error("the code is missing or malformed")]
     BadCode,
-    #[error("an account with this email exists")]
-    Exists,
     #[error("the code does not match")]
     CodeMismatch,
     #[error("the code has expired")]
@@ -40,7 +38,6 @@ pub enum AccountError {
 impl From<CognitoError> for AccountError {
     fn from(e: CognitoError) -> Self {
         match e {
-            CognitoError::UsernameExists => AccountError::Exists,
             CognitoError::CodeMismatch => AccountError::CodeMismatch,
             CognitoError::CodeExpired => AccountError::CodeExpired,
             CognitoError::PasswordPolicy(_) => AccountError::WeakPassword(Vec::new()),
@@ -124,8 +121,13 @@ impl AccountService {
             return Err(AccountError::BadEmail);
         }
         self.check_new_password(password, confirm).await?;
-        self.idp.sign_up(&email, password).await?;
-        Ok(email)
+        match self.idp.sign_up(&email, password).await {
+            // An address that already has an account gets the answer a new one gets ("check
+            // your e-mail for a code"): the page never tells who is registered. Its owner
+            // can sign in or reset the password as always.
+            Ok(()) | Err(CognitoError::UsernameExists) => Ok(email),
+            Err(e) => Err(e.into()),
+        }
     }
 
     pub async fn confirm(&self, email: &str, code: &str) -> Result<(), AccountError> {
@@ -134,7 +136,18 @@ impl AccountService {
             return Err(AccountError::BadEmail);
         }
         let code = normalize_code(code).ok_or(AccountError::BadCode)?;
-        Ok(self.idp.confirm_sign_up(&email, &code).await?)
+        match self.idp.confirm_sign_up(&email, &code).await {
+            Ok(()) => Ok(()),
+            // Unknown, already confirmed (which the Cognito stand-in answers as an expired
+            // code) or really expired: all get the wrong-code answer, which sends the person
+            // to the latest e-mail, so the page never tells who is registered.
+            Err(
+                CognitoError::InvalidCredentials { .. }
+                | CognitoError::InvalidParameter(_)
+                | CognitoError::CodeExpired,
+            ) => Err(AccountError::CodeMismatch),
+            Err(e) => Err(e.into()),
+        }
     }
 
     pub async fn resend(&self, email: &str) -> Result<(), AccountError> {
@@ -142,7 +155,14 @@ impl AccountService {
         if !valid_email(&email) {
             return Err(AccountError::BadEmail);
         }
-        Ok(self.idp.resend_confirmation_code(&email).await?)
+        match self.idp.resend_confirmation_code(&email).await {
+            // Unknown, or already confirmed: the answer a waiting account gets.
+            Ok(())
+            | Err(CognitoError::InvalidCredentials { .. } | CognitoError::InvalidParameter(_)) => {
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Starts a reset. Unknown and unconfirmed names answer exactly like known ones.

@@ -71,7 +71,10 @@ pub fn account_error_on_form(form: FormState, e: AccountError) -> FormState {
         ),
         AccountError::WeakPassword(unmet) => form.with_field_error(
             "password",
-            format!("Your password still needs: {}.", unmet.join(", ").to_lowercase()),
+            format!(
+                "Your password still needs: {}.",
+                unmet.join(", ").to_lowercase()
+            ),
         ),
         AccountError::PasswordsDiffer => {
             form.with_field_error("confirm", "The two passwords do not match.")
@@ -93,10 +96,6 @@ pub fn account_error_on_form(form: FormState, e: AccountError) -> FormState {
             "password",
             "Choose a new password that is different from your current one.",
         ),
-        AccountError::Exists => form.with_error(
-            "An account with this email already exists. Sign in, or reset your password if you have forgotten it.",
-            409,
-        ),
         AccountError::Unsupported(ref cause) => {
             tracing::warn!(error = %cause, "account operation not supported by this Cognito endpoint");
             form.with_error(
@@ -113,10 +112,7 @@ pub fn account_error_on_form(form: FormState, e: AccountError) -> FormState {
         }
         AccountError::Unexpected(ref cause) => {
             tracing::error!(error = %cause, "account operation failed");
-            form.with_error(
-                "Something went wrong on our side. Please try again.",
-                502,
-            )
+            form.with_error("Something went wrong on our side. Please try again.", 502)
         }
     }
 }

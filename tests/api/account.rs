@@ -123,15 +123,36 @@ async fn sign_up_checks_the_pools_policy_before_cognito_and_keeps_the_email() {
         .await
         .unwrap()
         .contains("Enter an email address like name@example.com."));
+}
 
-    sign_up(&app, USER, PASSWORD, PASSWORD).await;
-    let page = app.get("/signup").await;
-    assert_eq!(page.status(), StatusCode::CONFLICT);
-    assert!(page
-        .text()
-        .await
-        .unwrap()
-        .contains("An account with this email already exists."));
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sign_up_and_confirm_answer_alike_whoever_has_an_account() {
+    let app = spawn().start().await;
+    let waiting = unique_name("waiting");
+    sign_up(&app, &waiting, PASSWORD, PASSWORD).await;
+    let unknown = unique_name("nobody");
+    // Sign-up: a confirmed account, one waiting for its code, and a new address are all sent
+    // on to enter the code.
+    for email in [USER, waiting.as_str(), unique_name("new").as_str()] {
+        let res = sign_up(&app, email, PASSWORD, PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::FOUND, "{email}");
+        assert_eq!(
+            location(&res).as_deref(),
+            Some(format!("/confirm?email={}&sent=1", urlencode(email)).as_str()),
+            "{email}"
+        );
+    }
+    // Confirm with a wrong code: the same message and status for each.
+    let code = emulator_code(&waiting).expect("a code was sent");
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let mut answers = Vec::new();
+    for email in [USER, waiting.as_str(), unknown.as_str()] {
+        confirm(&app, email, wrong).await;
+        let (status, html) = app.page(&format!("/confirm?email={email}")).await;
+        assert!(html.contains("That code is not right."), "{email}: {html}");
+        answers.push(status);
+    }
+    assert_eq!(answers, [StatusCode::UNPROCESSABLE_ENTITY; 3]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -295,4 +316,38 @@ async fn resend_at_the_seam() {
     let app = spawn().start().await;
     let err = app.state.svc.accounts.resend(USER).await.unwrap_err();
     assert!(matches!(err, AccountError::Unsupported(_)), "{err:?}");
+}
+
+/// Cognito as it answers a resend for a waiting account, an unknown address and an account
+/// that is already confirmed (the stand-in cannot resend at all).
+struct ResendAsCognito;
+
+#[async_trait]
+impl Double for ResendAsCognito {
+    async fn password_auth(&self, _: &str, _: &str) -> Result<PasswordAuth, CognitoError> {
+        Err(CognitoError::Unavailable("not used".into()))
+    }
+    async fn resend_confirmation_code(&self, email: &str) -> Result<(), CognitoError> {
+        match email {
+            "waiting@example.com" => Ok(()),
+            "nobody@example.com" => Err(CognitoError::InvalidCredentials {
+                code: "UserNotFoundException".into(),
+            }),
+            _ => Err(CognitoError::InvalidParameter(
+                "User is already confirmed.".into(),
+            )),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn resend_answers_alike_whoever_has_an_account() {
+    let accounts = AccountService::new(Arc::new(Seam(ResendAsCognito)));
+    for email in [
+        "waiting@example.com",
+        "nobody@example.com",
+        "confirmed@example.com",
+    ] {
+        assert!(accounts.resend(email).await.is_ok(), "{email}");
+    }
 }
