@@ -78,7 +78,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/lockouts") view=LockoutsPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async/>
-                        <Route path=path!("/forbidden") view=Forbidden ssr=SsrMode::Async/>
+                        <Route path=path!("/forbidden") view=|| view! { <Forbidden/> } ssr=SsrMode::Async/>
                     </Routes>
                 </main>
                 <footer class="site-footer">

@@ -14,6 +14,10 @@ pub struct UserView {
     pub method: String,
     /// For federated users: their identity provider, e.g. "Google".
     pub provider: Option<String>,
+    /// The groups were due to be confirmed and could not be (the sign-in service did not
+    /// answer): `groups` is empty until they can.
+    #[serde(default)]
+    pub access_unconfirmed: bool,
 }
 
 /// What every page knows about the current visitor.
@@ -312,12 +316,18 @@ mod server_fn_error {
         Unauthorized,
         #[error("You do not have access to this page.")]
         Forbidden,
+        #[error("We could not confirm your access just now. Please try again in a minute.")]
+        AccessUnconfirmed,
         #[error("This form has expired. Please reload the page and try again.")]
         Csrf,
         #[error("The service is temporarily unavailable. Please try again in a moment.")]
         Unavailable,
         #[error("Something went wrong on our side. Please try again.")]
         Internal,
+        /// The request's form could not be read: a field missing, repeated, unknown, too
+        /// long, or not text.
+        #[error("This form could not be read. Reload the page and try again.")]
+        Unreadable,
         #[error("Could not reach the server. Check your connection and try again.")]
         Transport(String),
         /// Too many anonymous form posts from the client's network; seconds to wait
@@ -338,8 +348,9 @@ mod server_fn_error {
         pub fn status(&self) -> u16 {
             match self {
                 ApiError::Unauthorized => 401,
-                ApiError::Forbidden | ApiError::Csrf => 403,
+                ApiError::Forbidden | ApiError::AccessUnconfirmed | ApiError::Csrf => 403,
                 ApiError::Unavailable => 503,
+                ApiError::Unreadable => 400,
                 ApiError::Internal | ApiError::Transport(_) => 500,
                 ApiError::TooManyRequests(_) => 429,
             }
@@ -349,7 +360,13 @@ mod server_fn_error {
     impl FromServerFnError for ApiError {
         type Encoder = JsonEncoding;
         fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-            ApiError::Transport(value.to_string())
+            match value {
+                // The server could not turn the request into the function's arguments.
+                ServerFnErrorErr::Args(_)
+                | ServerFnErrorErr::MissingArg(_)
+                | ServerFnErrorErr::Deserialization(_) => ApiError::Unreadable,
+                other => ApiError::Transport(other.to_string()),
+            }
         }
     }
 }

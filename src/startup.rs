@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::features::recovery::{ForgotPassword, ResetPassword};
 use crate::features::signin::SignIn;
 use crate::features::signup::{ConfirmAccount, ResendCode, SignUp};
+use crate::server::forms::{self, Endpoint, FormGuard};
 use crate::server::ratelimit::LimitedForms;
 use crate::server::{export, health, hosted, middleware, ratelimit, state::AppState};
 use axum::{middleware as mw, routing::get, Router};
@@ -15,6 +16,48 @@ use leptos::server_fn::ServerFn;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// Every server function, with its form and page: what the form guard checks posts against
+/// ([`forms::readable_forms`]; a test checks that none is missing).
+pub fn endpoints() -> Vec<Endpoint> {
+    use crate::features::{
+        account, admin, audit, challenge, dashboard, lockouts, recovery, reports, session, signin,
+        signup,
+    };
+    use crate::ui::password::GetPasswordPolicy;
+    vec![
+        Endpoint::data::<session::GetSessionInfo>("/"),
+        Endpoint::form::<session::SignOut>(session::SIGN_OUT_FORM, "/"),
+        Endpoint::form::<signin::SignIn>(signin::FORM, "/login"),
+        Endpoint::form::<challenge::AnswerMfa>(challenge::MFA_FORM, "/login/mfa"),
+        Endpoint::form::<challenge::SetNewPassword>(
+            challenge::NEW_PASSWORD_FORM,
+            "/login/new-password",
+        ),
+        Endpoint::form::<signup::SignUp>(signup::SIGN_UP_FORM, "/signup"),
+        Endpoint::form::<signup::ConfirmAccount>(signup::CONFIRM_FORM, "/confirm"),
+        Endpoint::form::<signup::ResendCode>(signup::RESEND_FORM, "/confirm"),
+        Endpoint::form::<recovery::ForgotPassword>(recovery::FORGOT_FORM, "/forgot"),
+        Endpoint::form::<recovery::ResetPassword>(recovery::RESET_FORM, "/reset"),
+        Endpoint::data::<GetPasswordPolicy>("/signup"),
+        Endpoint::data::<account::LoadAccount>("/account"),
+        Endpoint::form::<account::password::ChangePassword>(
+            account::password::FORM,
+            "/account/password",
+        ),
+        Endpoint::data::<account::mfa::LoadMfa>("/account/mfa"),
+        Endpoint::form::<account::mfa::StartMfa>(account::mfa::START_FORM, "/account/mfa"),
+        Endpoint::form::<account::mfa::VerifyMfa>(account::mfa::VERIFY_FORM, "/account/mfa"),
+        Endpoint::form::<account::mfa::DisableMfa>(account::mfa::DISABLE_FORM, "/account/mfa"),
+        Endpoint::data::<dashboard::LoadDashboard>("/dashboard"),
+        Endpoint::data::<reports::LoadReports>("/reports"),
+        Endpoint::data::<admin::LoadAdmin>("/admin"),
+        Endpoint::form::<admin::ManageUser>(admin::FORM, "/admin"),
+        Endpoint::data::<lockouts::ListLockouts>("/admin/lockouts"),
+        Endpoint::form::<lockouts::UnlockAccount>(lockouts::FORM, "/admin/lockouts"),
+        Endpoint::data::<audit::LoadAudit>("/admin/audit"),
+    ]
+}
 
 /// The anonymous forms limited per client network (see [`ratelimit`]): each form's server
 /// function, and the page it is on.
@@ -26,9 +69,6 @@ pub const LIMITED_FORMS: LimitedForms = &[
     (ForgotPassword::PATH, "/forgot"),
     (ResetPassword::PATH, "/reset"),
 ];
-
-/// Session cookie name (an opaque id; the data is in DynamoDB).
-pub const SESSION_COOKIE: &str = "gh_session";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -56,7 +96,7 @@ pub fn router(state: AppState) -> Router {
     let routes = route_list();
     let config = &state.svc.config;
     let sessions = SessionManagerLayer::new(state.svc.sessions.clone())
-        .with_name(SESSION_COOKIE)
+        .with_name(state.svc.web.session_cookie.clone())
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(config.secure_cookies())
@@ -88,6 +128,13 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(context, shell))
+        .layer(mw::from_fn_with_state(
+            FormGuard {
+                state: state.clone(),
+                endpoints: endpoints().into(),
+            },
+            forms::readable_forms,
+        ))
         .layer(mw::from_fn_with_state(state.clone(), middleware::guard))
         .layer(sessions)
         // Outside the sessions: a refused post costs no session read.
@@ -96,7 +143,15 @@ pub fn router(state: AppState) -> Router {
             ratelimit::limit,
         ))
         .layer(mw::from_fn_with_state(state.clone(), middleware::deadline))
-        .layer(mw::from_fn(middleware::security_headers))
+        // Before the sessions and the rate limiter: a post from another site costs nothing.
+        .layer(mw::from_fn_with_state(
+            state.clone(),
+            middleware::same_site_only,
+        ))
+        .layer(mw::from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
+        ))
         .layer(mw::from_fn(middleware::friendly_errors))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(mw::from_fn(middleware::request_log))

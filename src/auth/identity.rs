@@ -47,6 +47,10 @@ pub struct AuthSession {
     /// When `groups` were read from a verified ID token (sign-in or refresh).
     #[serde(default)]
     pub groups_checked_at: i64,
+    /// Set for one request when the groups were due to be read again and could not be: the
+    /// groups are then empty (fail closed), and the pages say why. Never stored.
+    #[serde(skip)]
+    pub groups_unconfirmed: bool,
 }
 
 impl fmt::Debug for AuthSession {
@@ -80,6 +84,7 @@ impl AuthSession {
             authenticated_at,
             last_seen,
             groups_checked_at: authenticated_at,
+            groups_unconfirmed: false,
         }
     }
 }

@@ -133,6 +133,7 @@ impl Refresher {
             // When the refresh was asked for: a group change made while it was in flight is
             // then newer than these groups, never hidden by them.
             groups_checked_at: now,
+            groups_unconfirmed: false,
             ..fresh
         })
     }

@@ -574,6 +574,7 @@ impl SignInService {
             authenticated_at: now,
             last_seen: now,
             groups_checked_at: now,
+            groups_unconfirmed: false,
         })
     }
 }

@@ -70,17 +70,26 @@ pub fn random_token() -> String {
 
 pub const CSRF_PURPOSE: &str = "csrf";
 
-/// The form token for a CSRF cookie nonce.
-pub fn csrf_token(signer: &Signer, nonce: &str) -> String {
-    signer.sign(CSRF_PURPOSE, nonce.as_bytes())
+/// The form token for a CSRF cookie nonce and the session's own CSRF key (empty while the
+/// visitor has no stored session): a MAC over both, so a token only works with the cookie
+/// and in the session it was issued for.
+pub fn csrf_token(signer: &Signer, nonce: &str, session_key: &str) -> String {
+    signer.sign(CSRF_PURPOSE, format!("{nonce}.{session_key}").as_bytes())
 }
 
-/// Whether a submitted form token matches the CSRF cookie.
-pub fn csrf_ok(signer: &Signer, cookie_nonce: Option<&str>, submitted: &str) -> bool {
+/// Whether a submitted form token matches the CSRF cookie and this session's key.
+pub fn csrf_ok(
+    signer: &Signer,
+    cookie_nonce: Option<&str>,
+    session_key: &str,
+    submitted: &str,
+) -> bool {
     match cookie_nonce {
-        Some(nonce) if nonce.len() >= 32 && !submitted.is_empty() => {
-            signer.verify(CSRF_PURPOSE, nonce.as_bytes(), submitted)
-        }
+        Some(nonce) if nonce.len() >= 32 && !submitted.is_empty() => signer.verify(
+            CSRF_PURPOSE,
+            format!("{nonce}.{session_key}").as_bytes(),
+            submitted,
+        ),
         _ => false,
     }
 }
@@ -97,17 +106,32 @@ mod tests {
     fn csrf_token_matches_only_its_cookie_and_key() {
         let s = signer("k1-0123456789abcdef0123456789abcdef");
         let nonce = random_token();
-        let token = csrf_token(&s, &nonce);
-        assert!(csrf_ok(&s, Some(&nonce), &token));
-        assert!(!csrf_ok(&s, Some(&random_token()), &token), "other cookie");
-        assert!(!csrf_ok(&s, None, &token), "no cookie");
-        assert!(!csrf_ok(&s, Some(&nonce), ""), "no token");
+        let key = random_token();
+        let token = csrf_token(&s, &nonce, &key);
+        assert!(csrf_ok(&s, Some(&nonce), &key, &token));
         assert!(
-            !csrf_ok(&s, Some(&nonce), &nonce),
+            !csrf_ok(&s, Some(&random_token()), &key, &token),
+            "other cookie"
+        );
+        assert!(!csrf_ok(&s, None, &key, &token), "no cookie");
+        assert!(!csrf_ok(&s, Some(&nonce), &key, ""), "no token");
+        assert!(
+            !csrf_ok(&s, Some(&nonce), &key, &nonce),
             "cookie value echoed back"
         );
         let other = signer("k2-0123456789abcdef0123456789abcdef");
-        assert!(!csrf_ok(&other, Some(&nonce), &token), "other key");
+        assert!(!csrf_ok(&other, Some(&nonce), &key, &token), "other key");
+        assert!(
+            !csrf_ok(&s, Some(&nonce), &random_token(), &token),
+            "another session"
+        );
+        assert!(!csrf_ok(&s, Some(&nonce), "", &token), "no session");
+        let anonymous = csrf_token(&s, &nonce, "");
+        assert!(csrf_ok(&s, Some(&nonce), "", &anonymous));
+        assert!(
+            !csrf_ok(&s, Some(&nonce), &key, &anonymous),
+            "signed in since"
+        );
     }
 
     #[test]

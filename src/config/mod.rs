@@ -89,6 +89,9 @@ pub struct Config {
     /// A request that has not answered after this long gets the "temporarily unavailable"
     /// page instead of hanging (`REQUEST_TIMEOUT_SECS`, default 30).
     pub request_timeout: Duration,
+    /// `Strict-Transport-Security: max-age` when `PUBLIC_URL` is https (`HSTS_MAX_AGE_SECS`,
+    /// default one year; zero: no header).
+    pub hsts_max_age: Duration,
     /// Access tokens closer than this to expiry are refreshed (`REFRESH_TOKEN_AUTH`) before
     /// the request is served (`TOKEN_REFRESH_MARGIN_SECS`, default 300).
     pub token_refresh_margin: Duration,
@@ -126,6 +129,7 @@ impl Config {
         let rate_limit = lockout::rate_limit(&vars)?;
         let request_timeout = server::request_timeout(&vars)?;
         let token_refresh_margin = session::token_refresh_margin(&vars)?;
+        let hsts_max_age = server::hsts_max_age(&vars)?;
 
         Ok(Config {
             region: cognito.region,
@@ -155,6 +159,7 @@ impl Config {
             rate_limit,
             hosted,
             request_timeout,
+            hsts_max_age,
             token_refresh_margin,
         })
     }

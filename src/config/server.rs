@@ -40,6 +40,12 @@ pub(super) fn trust_forwarded_for(vars: &Vars) -> Result<bool, ConfigError> {
     vars.flag("TRUST_FORWARDED_FOR", false)
 }
 
+/// `HSTS_MAX_AGE_SECS`: how long browsers keep to HTTPS once they saw it (sent only when
+/// `PUBLIC_URL` is https; 0 turns the header off). One year by default.
+pub(super) fn hsts_max_age(vars: &Vars) -> Result<Duration, ConfigError> {
+    vars.secs_or_off("HSTS_MAX_AGE_SECS", 31_536_000)
+}
+
 pub(super) fn request_timeout(vars: &Vars) -> Result<Duration, ConfigError> {
     vars.secs("REQUEST_TIMEOUT_SECS", 30)
 }

@@ -55,6 +55,20 @@ impl EventKind {
         EventKind::UserEnabled,
     ];
 
+    /// Events anyone can cause in bulk (sign-in attempts, sign-outs): a flood of them must
+    /// never push out the rest — admin actions and account security changes — which go
+    /// through their own queue, written first.
+    pub fn is_bulk(self) -> bool {
+        matches!(
+            self,
+            EventKind::SignIn
+                | EventKind::SignInFailed
+                | EventKind::SignInLocked
+                | EventKind::MfaFailed
+                | EventKind::SignOut
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::SignIn => "sign_in",

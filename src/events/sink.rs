@@ -1,10 +1,13 @@
-//! The bounded queue between the request paths and the events table.
+//! The bounded queues between the request paths and the events table.
 //!
 //! [`EventSink::record`] never waits: it puts the event in a bounded channel, or — when the
-//! queue is full or the writer is gone — drops it, counts it and logs it. One background task
-//! drains the channel in batches of up to 25 (one `BatchWriteItem`). A sign-in therefore never
-//! waits on, or fails because of, the events table. [`EventSink::flush`] waits until everything
-//! queued before it has been written (graceful shutdown, tests).
+//! queue is full or the writer is gone — drops it, counts it and logs it. There are two
+//! queues: sign-in attempts and sign-outs, which anyone can cause in bulk, and the rest
+//! (admin actions, account security changes), which a flood of failed sign-ins can
+//! therefore never push out; the writer always takes the second first. One background task
+//! drains them in batches of up to 25 (one `BatchWriteItem`). A sign-in therefore never
+//! waits on, or fails because of, the events table. [`EventSink::flush`] waits until
+//! everything queued before it has been written (graceful shutdown, tests).
 
 use super::store::{EventStore, EventStoreError};
 use super::AuthEvent;
@@ -35,8 +38,12 @@ enum Msg {
 
 #[derive(Default)]
 pub struct SinkStats {
-    /// Events refused because the queue was full (or the writer had stopped).
+    /// Sign-in attempts and sign-outs refused because their queue was full (or the writer
+    /// had stopped).
     pub dropped: AtomicU64,
+    /// Admin and security events refused the same way (their queue is separate: this stays 0
+    /// unless the table itself cannot keep up with them).
+    pub dropped_priority: AtomicU64,
     /// Events written to the table.
     pub written: AtomicU64,
     /// Events lost because the table refused the write (after retries).
@@ -46,27 +53,48 @@ pub struct SinkStats {
 #[derive(Clone)]
 pub struct EventSink {
     tx: mpsc::Sender<Msg>,
+    priority: mpsc::Sender<Msg>,
     stats: Arc<SinkStats>,
 }
 
 impl EventSink {
     /// Starts the writer task (needs a Tokio runtime) with a queue of `capacity` events.
+    /// (`capacity` each for the bulk and the priority queue).
     pub fn start(writer: impl EventWriter, capacity: usize) -> EventSink {
         let (tx, rx) = mpsc::channel(capacity.max(1));
+        let (priority, priority_rx) = mpsc::channel(capacity.max(1));
         let stats = Arc::new(SinkStats::default());
-        tokio::spawn(run(Arc::new(writer), rx, stats.clone()));
-        EventSink { tx, stats }
+        tokio::spawn(run(Arc::new(writer), priority_rx, rx, stats.clone()));
+        EventSink {
+            tx,
+            priority,
+            stats,
+        }
     }
 
     /// Queues an event; never waits. A full queue drops it (counted and logged).
     pub fn record(&self, event: AuthEvent) {
-        if let Err(e) = self.tx.try_send(Msg::Event(Box::new(event))) {
-            let dropped = self.stats.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+        let bulk = event.kind.is_bulk();
+        let (queue, counter) = if bulk {
+            (&self.tx, &self.stats.dropped)
+        } else {
+            (&self.priority, &self.stats.dropped_priority)
+        };
+        if let Err(e) = queue.try_send(Msg::Event(Box::new(event))) {
+            let dropped = counter.fetch_add(1, Ordering::Relaxed) + 1;
             let reason = match e {
                 mpsc::error::TrySendError::Full(_) => "queue full",
                 mpsc::error::TrySendError::Closed(_) => "writer stopped",
             };
-            tracing::warn!(reason, dropped_total = dropped, "auth event dropped");
+            if bulk {
+                tracing::warn!(reason, dropped_total = dropped, "auth event dropped");
+            } else {
+                tracing::error!(
+                    reason,
+                    dropped_total = dropped,
+                    "admin or security event dropped"
+                );
+            }
         }
     }
 
@@ -83,8 +111,20 @@ impl EventSink {
     }
 }
 
-async fn run(writer: Arc<dyn EventWriter>, mut rx: mpsc::Receiver<Msg>, stats: Arc<SinkStats>) {
-    while let Some(first) = rx.recv().await {
+async fn run(
+    writer: Arc<dyn EventWriter>,
+    mut priority: mpsc::Receiver<Msg>,
+    mut rx: mpsc::Receiver<Msg>,
+    stats: Arc<SinkStats>,
+) {
+    loop {
+        // The priority queue first, always; the loop ends when both queues are closed.
+        let first = tokio::select! {
+            biased;
+            Some(msg) = priority.recv() => msg,
+            Some(msg) = rx.recv() => msg,
+            else => return,
+        };
         let mut batch = Vec::with_capacity(BATCH);
         let mut flushes = Vec::new();
         let mut take = |msg: Msg, batch: &mut Vec<AuthEvent>| match msg {
@@ -93,7 +133,7 @@ async fn run(writer: Arc<dyn EventWriter>, mut rx: mpsc::Receiver<Msg>, stats: A
         };
         take(first, &mut batch);
         while batch.len() < BATCH {
-            match rx.try_recv() {
+            match priority.try_recv().or_else(|_| rx.try_recv()) {
                 Ok(msg) => take(msg, &mut batch),
                 Err(_) => break,
             }
@@ -131,6 +171,7 @@ mod tests {
     struct Gated {
         gate: Arc<Semaphore>,
         seen: Arc<Mutex<Vec<usize>>>,
+        kinds: Arc<Mutex<Vec<EventKind>>>,
     }
 
     #[async_trait::async_trait]
@@ -142,17 +183,65 @@ mod tests {
                 .await
                 .map_err(|e| EventStoreError::Dynamo(e.to_string()))?;
             self.seen.lock().unwrap().push(events.len());
+            self.kinds
+                .lock()
+                .unwrap()
+                .extend(events.iter().map(|e| e.kind));
             Ok(())
         }
     }
 
     fn event(n: i64) -> AuthEvent {
-        AuthEvent::new(
-            EventKind::SignIn,
-            "a@example.com",
-            n,
-            &RequestMeta::default(),
-        )
+        event_of(EventKind::SignIn, n)
+    }
+
+    fn event_of(kind: EventKind, n: i64) -> AuthEvent {
+        AuthEvent::new(kind, "a@example.com", n, &RequestMeta::default())
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_sign_in_attempts_never_pushes_out_admin_events() {
+        let gate = Arc::new(Semaphore::new(0));
+        let kinds = Arc::new(Mutex::new(Vec::new()));
+        let sink = EventSink::start(
+            Gated {
+                gate: gate.clone(),
+                seen: Arc::default(),
+                kinds: kinds.clone(),
+            },
+            4,
+        );
+        sink.record(event(0));
+        while sink.tx.capacity() < 4 {
+            tokio::task::yield_now().await;
+        }
+        // A flood of failed sign-ins fills their queue and overflows it...
+        for n in 1..=20 {
+            sink.record(event_of(EventKind::SignInFailed, n));
+        }
+        // ...while admin and security events still get in.
+        for kind in [
+            EventKind::GroupRemoved,
+            EventKind::UserDisabled,
+            EventKind::Unlocked,
+        ] {
+            sink.record(event_of(kind, 100));
+        }
+        assert_eq!(sink.stats().dropped.load(Ordering::Relaxed), 16);
+        assert_eq!(sink.stats().dropped_priority.load(Ordering::Relaxed), 0);
+        gate.add_permits(100);
+        sink.flush().await;
+        let kinds = kinds.lock().unwrap().clone();
+        assert_eq!(kinds.len(), 1 + 4 + 3, "{kinds:?}");
+        // Written before the sign-in attempts that were waiting.
+        assert_eq!(
+            kinds[1..4],
+            [
+                EventKind::GroupRemoved,
+                EventKind::UserDisabled,
+                EventKind::Unlocked
+            ]
+        );
     }
 
     #[tokio::test]
@@ -163,6 +252,7 @@ mod tests {
             Gated {
                 gate: gate.clone(),
                 seen: seen.clone(),
+                kinds: Arc::default(),
             },
             4,
         );
@@ -193,6 +283,7 @@ mod tests {
             Gated {
                 gate: gate.clone(),
                 seen: seen.clone(),
+                kinds: Arc::default(),
             },
             1000,
         );

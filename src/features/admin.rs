@@ -27,7 +27,7 @@ pub struct AdminData {
     pub filter_error: Option<String>,
 }
 
-const FORM: &str = "directory";
+pub const FORM: &str = "directory";
 
 /// `/admin` (group `admins`): one page of the user directory, filtered by email prefix.
 #[server(endpoint = "admin_data")]

@@ -27,6 +27,9 @@ pub struct AuditData {
     pub truncated: bool,
     /// More events matched than one read returns: the newest are shown and exported.
     pub capped: bool,
+    /// Events this server could not queue since it started: sign-in attempts and sign-outs,
+    /// and admin or security events (their own queue: this should stay 0).
+    pub dropped: (u64, u64),
 }
 
 /// Rows the audit page shows (the CSV export has every matching event).
@@ -71,6 +74,13 @@ pub async fn load_audit(
             .collect(),
         truncated: events.len() > AUDIT_PAGE_ROWS,
         capped: read.capped,
+        dropped: {
+            let stats = state.svc.events.stats();
+            (
+                stats.dropped.load(Ordering::Relaxed),
+                stats.dropped_priority.load(Ordering::Relaxed),
+            )
+        },
         rows: events
             .iter()
             .take(AUDIT_PAGE_ROWS)
@@ -85,6 +95,7 @@ mod ssr {
     pub use crate::events::report;
     pub use crate::events::EventKind;
     pub use crate::server::request::{app_state, require, unavailable};
+    pub use std::sync::atomic::Ordering;
 }
 
 #[component]
@@ -151,6 +162,14 @@ fn Audit() -> impl IntoView {
                                         {(d.truncated && !d.capped).then_some(" Only the newest are shown; the CSV has them all.")}
                                         {d.capped.then_some(" More events match than one read returns (20,000): the page and the CSV hold the newest of them. Narrow the filters to see the rest.")}
                                     </p>
+                                    {(d.dropped != (0, 0)).then(|| view! {
+                                        <p class="notice" role="status" data-testid="events-dropped">
+                                            {format!(
+                                                "This server could not record {} sign-in or sign-out events and {} admin or security events since it started (its event queue was full).",
+                                                d.dropped.0, d.dropped.1
+                                            )}
+                                        </p>
+                                    })}
                                     <EventTable rows=d.rows show_user=true testid="audit-table"/>
                                 </div>
                             }.into_any()

@@ -8,8 +8,8 @@ use crate::ui::{latest_form_state, use_session, FormAlert, TextField};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-const MFA_FORM: &str = "mfa_code";
-const NEW_PASSWORD_FORM: &str = "new_password";
+pub const MFA_FORM: &str = "mfa_code";
+pub const NEW_PASSWORD_FORM: &str = "new_password";
 
 /// `/login/mfa`: the code from the authenticator app (the challenge stays on the server).
 #[server(endpoint = "answer_mfa")]

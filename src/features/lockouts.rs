@@ -30,7 +30,7 @@ pub struct LockoutsData {
     pub next_page: Option<String>,
 }
 
-const FORM: &str = "unlock";
+pub const FORM: &str = "unlock";
 /// Locked names per page of `/admin/lockouts`.
 pub const LOCKOUTS_PAGE: i32 = 50;
 

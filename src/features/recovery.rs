@@ -9,8 +9,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-const FORGOT_FORM: &str = "forgot";
-const RESET_FORM: &str = "reset";
+pub const FORGOT_FORM: &str = "forgot";
+pub const RESET_FORM: &str = "reset";
 
 /// `/forgot`: asks Cognito to email a reset code (same answer for unknown emails).
 #[server(endpoint = "forgot_password")]

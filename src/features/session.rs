@@ -4,6 +4,8 @@
 use crate::model::{ApiError, FormState, SessionInfo};
 use leptos::prelude::*;
 
+pub const SIGN_OUT_FORM: &str = "sign_out";
+
 #[cfg(feature = "ssr")]
 mod ssr {
     pub use crate::auth::identity::SignInMethod;
@@ -21,7 +23,6 @@ mod ssr {
 pub async fn get_session_info() -> Result<SessionInfo, ApiError> {
     use self::ssr::*;
     let state = app_state()?;
-    let csrf = csrf_for_forms(&state);
     let flash = take_flash(&state);
     let session = session().await?;
     let now = (state.svc.clock)();
@@ -33,6 +34,9 @@ pub async fn get_session_info() -> Result<SessionInfo, ApiError> {
             None
         }
     };
+    // After the keeper, which may have ended the session: the token is bound to the
+    // session as it stands for the next post.
+    let csrf = csrf_for_forms(&state, &session).await;
     let notice = session.take_notice().await;
     let pending = match session.challenge().await {
         Some(p) if now - p.started_at <= CHALLENGE_TTL_SECS => Some(p.kind.as_str().to_string()),
@@ -57,7 +61,7 @@ pub async fn get_session_info() -> Result<SessionInfo, ApiError> {
 #[server(prefix = "", endpoint = "logout")]
 pub async fn sign_out(csrf: String) -> Result<FormState, ApiError> {
     use self::ssr::*;
-    FormPost::new("sign_out", "/", &csrf)
+    FormPost::new(SIGN_OUT_FORM, "/", &csrf)
         .answer(move |FormCx { app: state, .. }| async move {
             let session = session().await?;
             let auth = session.auth().await.unwrap_or(None);

@@ -10,9 +10,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-const SIGN_UP_FORM: &str = "sign_up";
-const CONFIRM_FORM: &str = "confirm";
-const RESEND_FORM: &str = "resend";
+pub const SIGN_UP_FORM: &str = "sign_up";
+pub const CONFIRM_FORM: &str = "confirm";
+pub const RESEND_FORM: &str = "resend";
 
 /// `/signup`: creates the account; Cognito emails a confirmation code.
 #[server(endpoint = "sign_up")]

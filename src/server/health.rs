@@ -1,5 +1,6 @@
 //! Probes: `/healthz` says the process serves; `/readyz` says its dependencies answer
-//! (DynamoDB: the sessions table; Cognito: the pool's JWKS).
+//! (DynamoDB: the sessions table; Cognito: the pool's JWKS), from a result at most a second
+//! old ([`super::readiness`]).
 
 use super::state::AppState;
 use axum::extract::State;
@@ -13,23 +14,8 @@ pub async fn healthz() -> impl IntoResponse {
 }
 
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    let svc = &state.svc;
-    let dynamo = svc
-        .dynamo
-        .describe_table()
-        .table_name(&svc.config.sessions_table)
-        .send();
-    let jwks = svc.jwks.check();
-    let (dynamo, jwks) = tokio::join!(dynamo, jwks);
-    let dynamo_ok = dynamo.is_ok();
-    let jwks_ok = jwks.is_ok();
-    if let Err(e) = &dynamo {
-        tracing::warn!(error = %crate::support::errors::error_chain(e), "readyz: DynamoDB not ready");
-    }
-    if let Err(e) = &jwks {
-        tracing::warn!(error = %crate::support::errors::error_chain(e), "readyz: JWKS not ready");
-    }
-    let status = if dynamo_ok && jwks_ok {
+    let probe = state.svc.readiness.probe().await;
+    let status = if probe.ready() {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
@@ -37,6 +23,6 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let word = |ok: bool| if ok { "ok" } else { "unavailable" };
     (
         status,
-        Json(json!({ "dynamodb": word(dynamo_ok), "jwks": word(jwks_ok) })),
+        Json(json!({ "dynamodb": word(probe.dynamodb), "jwks": word(probe.jwks) })),
     )
 }

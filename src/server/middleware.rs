@@ -2,7 +2,8 @@
 //! headers, deadline, the per-network limit on anonymous posts ([`super::ratelimit`]),
 //! sessions, and the page guard.
 
-use super::error::{error_page, AppError};
+use super::error::{error_page, error_page_with_links, AppError};
+use super::headers::PLAIN_POLICY;
 use super::state::AppState;
 use crate::access::Area;
 use crate::auth::session::keys::TypedSession;
@@ -73,10 +74,13 @@ pub async fn deadline(State(state): State<AppState>, req: Request, next: Next) -
 
 /// Pages are private and must not be cached (the back button after sign-out must not show
 /// data); plus the usual hardening headers.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let is_asset = req.uri().path().starts_with("/pkg/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if let Some(hsts) = &state.svc.web.hsts {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, hsts.clone());
+    }
     if !is_asset {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
@@ -90,9 +94,7 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         h.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
-            ),
+            HeaderValue::from_static(PLAIN_POLICY),
         );
     }
     h.insert(
@@ -100,6 +102,33 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
         HeaderValue::from_static("same-origin"),
     );
     res
+}
+
+/// Before any work: a state-changing request that says it comes from another site
+/// (`Sec-Fetch-Site`, `Origin`) is refused with 403, and a request carrying one of our cookies
+/// twice (a planted copy beside the real one) with 400 — each with a page that says why.
+pub async fn same_site_only(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let web = &state.svc.web;
+    if let Some(name) = web.repeated_cookie(req.headers()) {
+        tracing::warn!(cookie = name, path = %req.uri().path(), "refused: a cookie sent twice");
+        return error_page_with_links(
+            StatusCode::BAD_REQUEST,
+            "Cookies need a reset",
+            "Your browser sent two copies of one of this site's cookies, so the request was not accepted. Clear this site's cookies, then sign in again.",
+            &[("/login", "Sign in"), ("/", "Home page")],
+        );
+    }
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method && web.from_another_site(req.headers()) {
+        tracing::warn!(path = %req.uri().path(), "refused: a post from another site");
+        return error_page_with_links(
+            StatusCode::FORBIDDEN,
+            "Request refused",
+            "This form was sent from another website, so it was not accepted. To go on, open the page on this site and send the form from there.",
+            &[("/login", "Sign in"), ("/", "Home page")],
+        );
+    }
+    next.run(req).await
 }
 
 /// Gated pages, on full page loads: anonymous → `/login?next=…`; signed in without the group →

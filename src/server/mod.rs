@@ -8,11 +8,13 @@
 //!   and the form context every form answers through ([`request::FormPost`]).
 //! - [`headers`]: cookie names, reading a cookie, the page's Content-Security-Policy.
 //! - [`record`]: recording authentication events from handlers.
+//! - [`forms`]: unreadable form posts (missing, repeated, unknown, oversized, not UTF-8)
+//!   answered clearly, never with a 5xx.
 //! - [`export`]: the CSV downloads of `/reports` and `/admin/audit`.
 //! - [`middleware`]: request log, page guard, security headers, friendly error pages.
 //! - [`ratelimit`]: per-network limits on the anonymous form posts (429 with `Retry-After`).
 //! - [`page_cache`]: a rendered dashboard served again to the same session in the same state.
-//! - [`health`]: `/healthz` and `/readyz`.
+//! - [`health`]: `/healthz` and `/readyz`; [`readiness`]: the dependency check behind it.
 //! - [`hosted`]: `/auth/hosted`, `/auth/google`, `/auth/callback` (the Hosted UI flow).
 //! - [`error`]: the app-level error: one page and status per kind, the chain logged once;
 //!   where an account error lands on a form.
@@ -20,12 +22,14 @@
 
 pub mod error;
 pub mod export;
+pub mod forms;
 pub mod headers;
 pub mod health;
 pub mod hosted;
 pub mod middleware;
 pub mod page_cache;
 pub mod ratelimit;
+pub mod readiness;
 pub mod record;
 pub mod request;
 pub mod state;

@@ -18,7 +18,7 @@
 //! fresh CSP nonce: the stored page's nonce is replaced wherever it appears, and the policy
 //! header names the new one. Entries are bounded in number ([`CAPACITY`]).
 
-use super::headers::{cookie_from_headers, page_policy, CSRF_COOKIE, FLASH_COOKIE};
+use super::headers::{cookie_from_headers, WebPolicy};
 use crate::auth::identity::AuthSession;
 use crate::auth::session::keys::TypedSession;
 use crate::support::cache::TtlCache;
@@ -53,12 +53,14 @@ struct Page {
 
 pub struct PageCache {
     pages: TtlCache<(String, String), Page>,
+    web: Arc<WebPolicy>,
 }
 
 impl PageCache {
-    pub fn new(ttl: Duration) -> Self {
+    pub fn new(ttl: Duration, web: Arc<WebPolicy>) -> Self {
         PageCache {
             pages: TtlCache::new(ttl, CAPACITY),
+            web,
         }
     }
 
@@ -72,7 +74,7 @@ impl PageCache {
         req: Request,
         next: Next,
     ) -> Response {
-        let Some(candidate) = Candidate::of(&req) else {
+        let Some(candidate) = Candidate::of(&req, &self.web) else {
             return next.run(req).await;
         };
         let Some((key, fingerprint)) = self.lookup(session, user, candidate).await else {
@@ -83,7 +85,7 @@ impl PageCache {
             .get(&key)
             .filter(|p| p.fingerprint == fingerprint)
         {
-            return page.answer();
+            return page.answer(&self.web);
         }
         let res = next.run(req).await;
         self.keep(key, fingerprint, res).await
@@ -159,16 +161,16 @@ struct Candidate {
 }
 
 impl Candidate {
-    fn of(req: &Request) -> Option<Candidate> {
+    fn of(req: &Request, web: &WebPolicy) -> Option<Candidate> {
         if req.method() != Method::GET
             || !CACHEABLE.contains(&req.uri().path())
-            || cookie_from_headers(req.headers(), FLASH_COOKIE).is_some()
+            || cookie_from_headers(req.headers(), &web.flash_cookie).is_some()
         {
             return None;
         }
         Some(Candidate {
             path: req.uri().path_and_query()?.as_str().to_string(),
-            csrf: cookie_from_headers(req.headers(), CSRF_COOKIE).filter(|c| c.len() >= 32)?,
+            csrf: cookie_from_headers(req.headers(), &web.csrf_cookie).filter(|c| c.len() >= 32)?,
         })
     }
 }
@@ -185,7 +187,7 @@ impl Page {
     }
 
     /// The stored page with a new nonce in the HTML and in the policy header.
-    fn answer(&self) -> Response {
+    fn answer(&self, web: &WebPolicy) -> Response {
         let nonce = leptos::nonce::Nonce::new();
         let mut html = String::with_capacity(self.len + (self.pieces.len() - 1) * nonce.len());
         for (i, piece) in self.pieces.iter().enumerate() {
@@ -196,7 +198,7 @@ impl Page {
         }
         let mut res = Response::new(Body::from(html));
         *res.headers_mut() = self.headers.clone();
-        match HeaderValue::from_str(&page_policy(&nonce)) {
+        match HeaderValue::from_str(&web.page_policy(&nonce)) {
             Ok(v) => {
                 res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
             }
@@ -226,7 +228,8 @@ mod tests {
 
     #[test]
     fn reads_the_nonce_of_a_page_policy() {
-        let policy = page_policy("AbCdEfGhIjKlMnOpQrStUv==");
+        let policy =
+            WebPolicy::for_test("http://localhost").page_policy("AbCdEfGhIjKlMnOpQrStUv==");
         assert_eq!(
             nonce_of_policy(&policy).as_deref(),
             Some("AbCdEfGhIjKlMnOpQrStUv==")
@@ -244,8 +247,9 @@ mod tests {
             &format!("<script nonce=\"{old}\">a</script><script nonce=\"{old}\">b</script>"),
             old,
         );
-        let first = page.answer();
-        let second = page.answer();
+        let web = WebPolicy::for_test("http://localhost");
+        let first = page.answer(&web);
+        let second = page.answer(&web);
         let policy = |r: &Response| {
             r.headers()[header::CONTENT_SECURITY_POLICY]
                 .to_str()

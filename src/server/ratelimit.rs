@@ -18,6 +18,7 @@
 //! [`CLEANUP_EVERY`] the networks whose budget is full again are forgotten.
 
 use super::error::error_page_with_links;
+use super::headers::{is_plain_form_post, referring_page};
 use crate::events::RequestMeta;
 use crate::model::ApiError;
 use axum::extract::{ConnectInfo, Request, State};
@@ -213,25 +214,6 @@ impl Refusal {
             .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         res
     }
-}
-
-/// A plain HTML form post (no JavaScript): the browser navigates and accepts HTML; the
-/// server-function client asks for JSON.
-fn is_plain_form_post(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"))
-}
-
-/// The local path (and query) of the page that posted, from `Referer` (as the form redirects do).
-fn referring_page(headers: &HeaderMap, public_url: &str) -> Option<String> {
-    let referer = headers.get(header::REFERER)?.to_str().ok()?;
-    let path = referer
-        .strip_prefix(public_url)
-        .or_else(|| referer.starts_with('/').then_some(referer))?;
-    (path.starts_with('/') && !path.starts_with("//") && !path.contains('\\'))
-        .then(|| path.to_string())
 }
 
 #[cfg(test)]

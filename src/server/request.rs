@@ -4,7 +4,7 @@
 //! answers through ([`FormPost::answer`]).
 
 use super::error::AppError;
-use super::headers::{cookie_from_headers, page_policy, CSRF_COOKIE, FLASH_COOKIE};
+use super::headers::{self, cookie_from_headers};
 use super::state::AppState;
 use crate::access::Area;
 use crate::auth::identity::AuthSession;
@@ -81,7 +81,11 @@ pub async fn require(area: Area) -> Result<AuthSession, ApiError> {
         Ok(None) => Err(reject(ApiError::Unauthorized)),
         Ok(Some(user)) if !area.allows(&user.groups) => {
             tracing::warn!(sub = %user.sub, ?area, "server function refused: missing group");
-            Err(reject(ApiError::Forbidden))
+            Err(reject(if user.groups_unconfirmed {
+                ApiError::AccessUnconfirmed
+            } else {
+                ApiError::Forbidden
+            }))
         }
         Ok(Some(user)) => Ok(user),
     }
@@ -94,6 +98,7 @@ pub fn user_view(auth: &AuthSession) -> UserView {
         groups: auth.groups.clone(),
         method: auth.method.label().to_string(),
         provider: auth.identity_provider.clone(),
+        access_unconfirmed: auth.groups_unconfirmed,
     }
 }
 
@@ -107,63 +112,71 @@ pub fn cookie(name: &str) -> Option<String> {
     cookie_from_headers(&parts.headers, name)
 }
 
-fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) {
-    let Some(res) = use_context::<ResponseOptions>() else {
-        return;
-    };
+/// A `Set-Cookie` value of ours: HTTP only, same-site, `Secure` over https.
+fn cookie_text(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> String {
     let mut cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
     if let Some(age) = max_age {
         cookie.push_str(&format!("; Max-Age={age}"));
     }
-    if state.svc.config.secure_cookies() {
+    if state.svc.web.secure {
         cookie.push_str("; Secure");
     }
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
+    cookie
+}
+
+fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) {
+    let Some(res) = use_context::<ResponseOptions>() else {
+        return;
+    };
+    if let Ok(v) = HeaderValue::from_str(&cookie_text(state, name, value, max_age)) {
         res.append_header(header::SET_COOKIE, v);
     }
 }
 
-/// The CSRF token for this visitor's forms; issues the CSRF cookie when there is none.
-pub fn csrf_for_forms(state: &AppState) -> String {
-    let nonce = match cookie(CSRF_COOKIE).filter(|n| n.len() >= 32) {
+/// The CSRF token for this visitor's forms, bound to the CSRF cookie (issued when there is
+/// none) and to the session's key; read it after the session is settled for this request.
+pub async fn csrf_for_forms(state: &AppState, session: &TypedSession) -> String {
+    let name = &state.svc.web.csrf_cookie;
+    let nonce = match cookie(name).filter(|n| n.len() >= 32) {
         Some(n) => n,
         None => {
             let n = random_token();
-            set_cookie(state, CSRF_COOKIE, &n, None);
+            set_cookie(state, name, &n, None);
             n
         }
     };
-    csrf_token(&state.svc.signer, &nonce)
+    csrf_token(&state.svc.signer, &nonce, &session.csrf_key().await)
 }
 
-/// Whether a submitted form token matches this request's CSRF cookie.
-pub fn csrf_valid(state: &AppState, submitted: &str) -> bool {
-    csrf_ok(&state.svc.signer, cookie(CSRF_COOKIE).as_deref(), submitted)
+/// Whether a submitted form token matches this request's CSRF cookie and session.
+pub async fn csrf_valid(state: &AppState, session: &TypedSession, submitted: &str) -> bool {
+    let nonce = cookie(&state.svc.web.csrf_cookie);
+    let key = session.csrf_key().await;
+    csrf_ok(&state.svc.signer, nonce.as_deref(), &key, submitted)
 }
 
-/// Whether the request is a plain HTML form post (no JavaScript): the browser navigates and
-/// expects HTML, where the server-function client would not.
+/// Whether this request is a plain HTML form post (no JavaScript).
 pub fn is_plain_form_post() -> bool {
-    parts()
-        .and_then(|p| {
-            p.headers
-                .get(header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .map(|v| v.contains("text/html"))
-        })
-        .unwrap_or(false)
+    parts().is_some_and(|p| headers::is_plain_form_post(&p.headers))
 }
 
 /// The local path (and query) of the page that posted the form, from `Referer`.
 fn referring_path(state: &AppState) -> Option<String> {
-    let parts = parts()?;
-    let referer = parts.headers.get(header::REFERER)?.to_str().ok()?;
-    let origin = &state.svc.config.public_url;
-    let path = referer
-        .strip_prefix(origin.as_str())
-        .or_else(|| referer.starts_with('/').then_some(referer))?;
-    (path.starts_with('/') && !path.starts_with("//") && !path.contains('\\'))
-        .then(|| path.to_string())
+    headers::referring_page(&parts()?.headers, &state.svc.config.public_url)
+}
+
+/// The `Set-Cookie` value of a one-time flash carrying `form` (a plain form post's answer,
+/// shown once by the page it goes back to).
+pub fn flash_cookie(state: &AppState, form: &FormState) -> Option<HeaderValue> {
+    let json = serde_json::to_vec(form).ok()?;
+    let sealed = state.svc.signer.seal(FLASH_PURPOSE, &json);
+    HeaderValue::from_str(&cookie_text(
+        state,
+        &state.svc.web.flash_cookie,
+        &sealed,
+        Some(120),
+    ))
+    .ok()
 }
 
 /// Ends a form submission that did not succeed. With JavaScript the state is the answer; a
@@ -172,9 +185,10 @@ fn referring_path(state: &AppState) -> Option<String> {
 pub fn finish_form(state: FormState, fallback_page: &str) -> Result<FormState, ApiError> {
     if is_plain_form_post() {
         let app = app_state()?;
-        let json = serde_json::to_vec(&state).map_err(|_| ApiError::Internal)?;
-        let sealed = app.svc.signer.seal(FLASH_PURPOSE, &json);
-        set_cookie(&app, FLASH_COOKIE, &sealed, Some(120));
+        let flash = flash_cookie(&app, &state).ok_or(ApiError::Internal)?;
+        if let Some(res) = use_context::<ResponseOptions>() {
+            res.append_header(header::SET_COOKIE, flash);
+        }
         let back = referring_path(&app).unwrap_or_else(|| fallback_page.to_string());
         leptos_axum::redirect(&back);
     }
@@ -230,7 +244,7 @@ impl<'a> FormPost<'a> {
     {
         let FormPost { form, page, csrf } = self;
         let app = app_state()?;
-        if !csrf_valid(&app, csrf) {
+        if !csrf_valid(&app, &session().await?, csrf).await {
             tracing::warn!(form = %form.form, "form refused: CSRF token missing or wrong");
             let expired = ApiError::Csrf;
             return finish_form(form.with_error(expired.to_string(), expired.status()), page);
@@ -248,21 +262,27 @@ impl<'a> FormPost<'a> {
 
 /// Takes the flash left by a plain form post (and clears it).
 pub fn take_flash(state: &AppState) -> Option<FormState> {
-    let sealed = cookie(FLASH_COOKIE)?;
-    set_cookie(state, FLASH_COOKIE, "", Some(0));
+    let name = &state.svc.web.flash_cookie;
+    let sealed = cookie(name)?;
+    set_cookie(state, name, "", Some(0));
     let json = state.svc.signer.open(FLASH_PURPOSE, &sealed)?;
     serde_json::from_slice(&json).ok()
 }
 
 /// The page's Content-Security-Policy: scripts only from this origin or inline with this
 /// response's nonce (Leptos puts it on its hydration and resource scripts), WebAssembly allowed
-/// to compile, nothing framed, no plugins. Inline `style` attributes are allowed (bar widths).
+/// to compile, nothing framed, no plugins, forms only to this origin (and the hosted sign-in
+/// domain whose `/logout` a sign-out may redirect to). Inline `style` attributes are allowed
+/// (bar widths).
 pub fn set_content_security_policy() {
-    let (Some(res), Some(nonce)) = (use_context::<ResponseOptions>(), leptos::nonce::use_nonce())
-    else {
+    let (Some(res), Some(nonce), Some(state)) = (
+        use_context::<ResponseOptions>(),
+        leptos::nonce::use_nonce(),
+        use_context::<AppState>(),
+    ) else {
         return;
     };
-    if let Ok(v) = HeaderValue::from_str(&page_policy(&nonce)) {
+    if let Ok(v) = HeaderValue::from_str(&state.svc.web.page_policy(&nonce)) {
         res.insert_header(header::CONTENT_SECURITY_POLICY, v);
     }
 }

@@ -1,5 +1,6 @@
 //! Application state: every client and service is built once at start-up and shared.
 
+use super::headers::WebPolicy;
 use crate::auth::account::AccountService;
 use crate::auth::cognito::{CognitoClient, IdentityProvider};
 use crate::auth::directory::Directory;
@@ -60,6 +61,10 @@ pub struct Services {
     pub activity: crate::support::cache::TtlCache<String, Activity>,
     /// Rendered dashboards, kept for `PAGE_CACHE_SECS` per session and session state.
     pub pages: super::page_cache::PageCache,
+    /// Cookie names, the page policy, HSTS, the same-site rule for posts.
+    pub web: Arc<WebPolicy>,
+    /// `/readyz`'s dependency check, at most one a second.
+    pub readiness: super::readiness::Readiness,
 }
 
 /// What the dashboard shows of a user's activity: the recent rows and the chart.
@@ -92,7 +97,6 @@ impl AppState {
         );
         let events = EventSink::start(event_store.clone(), config.event_queue_capacity);
         let config_activity = config.activity_cache;
-        let pages = super::page_cache::PageCache::new(config.page_cache);
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
             .timeout(Duration::from_secs(5))
@@ -145,6 +149,13 @@ impl AppState {
                 .map_err(|e| tracing::error!(error = %e, "hosted sign-in disabled"))
                 .ok()
         });
+        let web = Arc::new(WebPolicy::new(&config, hosted.as_ref()));
+        let readiness = super::readiness::Readiness::new(
+            dynamo.clone(),
+            config.sessions_table.clone(),
+            jwks.clone(),
+        );
+        let pages = super::page_cache::PageCache::new(config.page_cache, web.clone());
         AppState {
             leptos_options: Arc::new(leptos_options),
             svc: Arc::new(Services {
@@ -164,6 +175,8 @@ impl AppState {
                 events,
                 activity: crate::support::cache::TtlCache::new(config_activity, 10_000),
                 pages,
+                web,
+                readiness,
             }),
         }
     }

@@ -68,7 +68,7 @@ where
                             }
                             Some(user) if !area.allows(&user.groups) => {
                                 set_http_status(403);
-                                view! { <Forbidden/> }.into_any()
+                                view! { <Forbidden unconfirmed=user.access_unconfirmed/> }.into_any()
                             }
                             Some(user) => children(user).into_view().into_any(),
                         }

@@ -4,14 +4,20 @@ use super::set_http_status;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// Shown (with HTTP 403) when a signed-in user opens a page their groups do not allow.
+/// Shown (with HTTP 403) when a signed-in user opens a page their groups do not allow — or
+/// whose groups could not be confirmed just now (`unconfirmed`: never the old ones).
 #[component]
-pub fn Forbidden() -> impl IntoView {
+pub fn Forbidden(#[prop(optional)] unconfirmed: bool) -> impl IntoView {
+    let why = if unconfirmed {
+        "We could not confirm your access just now: the sign-in service did not answer. Nothing is wrong with your account; please try again in a minute."
+    } else {
+        "Your account does not have access to this page. If you think it should, ask an administrator to add you to the right group."
+    };
     view! {
         <Title text="Access denied"/>
         <section class="card">
             <h1>"Access denied"</h1>
-            <p>"Your account does not have access to this page. If you think it should, ask an administrator to add you to the right group."</p>
+            <p data-testid="forbidden-why">{why}</p>
             <p><a href="/dashboard">"Back to your dashboard"</a></p>
         </section>
     }

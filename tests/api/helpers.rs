@@ -121,7 +121,11 @@ impl Spawn {
         let port = listener.local_addr().unwrap().port();
         let base = format!("http://127.0.0.1:{port}");
         vars.insert("BIND_ADDR".into(), format!("127.0.0.1:{port}"));
-        vars.insert("PUBLIC_URL".into(), base.clone());
+        let public_url = vars
+            .get("PUBLIC_URL")
+            .cloned()
+            .unwrap_or_else(|| base.clone());
+        vars.insert("PUBLIC_URL".into(), public_url);
         let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test config");
         let leptos = leptos::config::get_configuration(Some(concat!(
             env!("CARGO_MANIFEST_DIR"),

@@ -10,6 +10,7 @@ mod helpers;
 mod account;
 mod data;
 mod foundation;
+mod hardening;
 mod hosted;
 mod leptos_config;
 mod lifecycle;

@@ -80,6 +80,7 @@ impl SessionKeeper {
                 .map(|()| None);
         }
         let mut changed = false;
+        let mut unconfirmed = false;
         let mut groups_stale = now - auth.groups_checked_at >= self.groups_max_age;
         if now - auth.last_seen >= self.policy.touch_interval() {
             let marker = self.store.user_marker_of(&auth.email).await?;
@@ -133,12 +134,23 @@ impl SessionKeeper {
                     if auth.access_expires_at <= now {
                         return Err(SessionError::RefreshUnavailable(why));
                     }
+                    if groups_stale {
+                        // Fail closed: groups that are too old, or changed by an admin, are
+                        // not served while they cannot be read again.
+                        tracing::warn!(sub = %auth.sub, reason = %why, "groups could not be re-read; serving none until they can");
+                        unconfirmed = true;
+                    }
                     tracing::warn!(sub = %auth.sub, reason = %why, "token refresh failed; retrying on a later request");
                 }
             }
         }
         if changed {
             session.set_auth(&auth).await?;
+        }
+        if unconfirmed {
+            // For this request only: the stored session keeps its groups for the next try.
+            auth.groups.clear();
+            auth.groups_unconfirmed = true;
         }
         Ok(Some(auth))
     }

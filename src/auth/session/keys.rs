@@ -6,6 +6,7 @@ use super::SessionError;
 use crate::auth::identity::AuthSession;
 use crate::auth::oidc::PendingLogin;
 use crate::auth::signin::PendingChallenge;
+use crate::auth::signing::random_token;
 use tower_sessions::Session;
 
 /// The signed-in identity.
@@ -18,6 +19,9 @@ const NOTICE_KEY: &str = "notice";
 const TOTP_SETUP_KEY: &str = "totp_setup";
 /// state/nonce/PKCE of a hosted sign-in in flight (a pre-login session).
 const PENDING_LOGIN_KEY: &str = "oauth_pending";
+/// The session's own CSRF key: form tokens are MACs over it and the CSRF cookie, so a token
+/// issued in one session fails in another. Written whenever a session is first stored.
+const CSRF_KEY: &str = "csrf_key";
 
 /// Why a session ended without the user signing out: the sign-in page says so.
 pub mod notices {
@@ -68,6 +72,24 @@ impl TypedSession {
             self.0.cycle_id().await?;
         }
         self.0.insert(AUTH_KEY, auth).await?;
+        self.keep_csrf_key().await
+    }
+
+    /// The session's CSRF key; empty while nothing is stored for this visitor.
+    pub async fn csrf_key(&self) -> String {
+        self.0
+            .get::<String>(CSRF_KEY)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// Gives a session that is being stored its CSRF key (kept across id changes).
+    async fn keep_csrf_key(&self) -> Result<(), SessionError> {
+        if self.0.get::<String>(CSRF_KEY).await?.is_none() {
+            self.0.insert(CSRF_KEY, random_token()).await?;
+        }
         Ok(())
     }
 
@@ -105,7 +127,7 @@ impl TypedSession {
     pub async fn hold_challenge(&self, pending: &PendingChallenge) -> Result<(), SessionError> {
         self.0.cycle_id().await?;
         self.0.insert(CHALLENGE_KEY, pending).await?;
-        Ok(())
+        self.keep_csrf_key().await
     }
 
     /// Drops the sign-in step in progress (best effort: it is spent either way).
@@ -128,7 +150,8 @@ impl TypedSession {
 
     /// Keeps the state/nonce/PKCE of a hosted sign-in until its callback.
     pub async fn set_pending_login(&self, pending: &PendingLogin) -> Result<(), SessionError> {
-        Ok(self.0.insert(PENDING_LOGIN_KEY, pending).await?)
+        self.0.insert(PENDING_LOGIN_KEY, pending).await?;
+        self.keep_csrf_key().await
     }
 
     /// Takes the hosted sign-in in flight (once: a replayed callback finds none).

@@ -26,9 +26,9 @@ pub struct MfaSetup {
     pub uri: String,
 }
 
-const START_FORM: &str = "mfa_start";
-const VERIFY_FORM: &str = "mfa_verify";
-const DISABLE_FORM: &str = "mfa_disable";
+pub const START_FORM: &str = "mfa_start";
+pub const VERIFY_FORM: &str = "mfa_verify";
+pub const DISABLE_FORM: &str = "mfa_disable";
 #[cfg(feature = "ssr")]
 const PAGE: &str = "/account/mfa";
 

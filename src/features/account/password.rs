@@ -8,7 +8,7 @@ use crate::ui::{latest_form_state, use_session, FormAlert, Gate, TextField};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-const FORM: &str = "change_password";
+pub const FORM: &str = "change_password";
 #[cfg(feature = "ssr")]
 const PAGE: &str = "/account/password";
 

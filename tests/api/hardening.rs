@@ -1,0 +1,339 @@
+//! Hardening (issue 15): what an attacker's requests get — forms bound to their session,
+//! posts from other sites and planted cookies refused before any work, strict cookies and
+//! headers over https.
+use crate::helpers::*;
+use reqwest::StatusCode;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_form_token_only_works_in_the_session_it_was_issued_for() {
+    let app = spawn().start().await;
+    app.sign_in(USER, PASSWORD, None).await;
+    let first = page_csrf(&app, "/dashboard").await;
+    app.sign_out().await;
+    // The same browser (same CSRF cookie) signs in again: a new session.
+    app.sign_in(USER, PASSWORD, None).await;
+    let second = page_csrf(&app, "/dashboard").await;
+    assert_ne!(first, second, "a new session gets new form tokens");
+    // The first session's token is refused in the second: still signed in afterwards.
+    let res = app
+        .post_form("/logout", &[("csrf", &first)], "/dashboard")
+        .await;
+    assert_eq!(location(&res).as_deref(), Some("/dashboard"));
+    assert_eq!(
+        app.get("/dashboard").await.status(),
+        StatusCode::OK,
+        "still signed in"
+    );
+    // Its own token works.
+    let res = app
+        .post_form("/logout", &[("csrf", &second)], "/dashboard")
+        .await;
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/login?signed_out=1"),
+        "signed out with the token of this session"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn posts_from_another_site_are_refused_before_any_work() {
+    let app = spawn().start().await;
+    let csrf = app.csrf().await;
+    let form = [
+        ("email", USER),
+        ("password", PASSWORD),
+        ("csrf", csrf.as_str()),
+    ];
+    for (header, value) in [
+        ("origin", "https://evil.example"),
+        ("origin", "null"),
+        ("sec-fetch-site", "cross-site"),
+        ("sec-fetch-site", "same-site"),
+    ] {
+        let res = app
+            .client
+            .post(app.url("/api/sign_in"))
+            .header("accept", "text/html")
+            .header(header, value)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{header}: {value}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains("sent from another website"), "{html}");
+        assert_eq!(
+            app.get("/dashboard").await.status(),
+            StatusCode::SEE_OTHER,
+            "nobody signed in ({header}: {value})"
+        );
+    }
+    // The same post from this site (as a browser sends it) signs in.
+    let res = app
+        .client
+        .post(app.url("/api/sign_in"))
+        .header("accept", "text/html")
+        .header("origin", &app.base)
+        .header("sec-fetch-site", "same-origin")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(app.get("/dashboard").await.status(), StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_cookie_sent_twice_is_refused() {
+    let app = spawn().start().await;
+    let browser = reqwest::Client::new();
+    let res = browser
+        .get(app.url("/login"))
+        .header("cookie", "gh_csrf=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa; gh_csrf=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("two copies of one of this site"), "{html}");
+    let once = browser
+        .get(app.url("/login"))
+        .header(
+            "cookie",
+            "gh_csrf=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa; other=1; other=2",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(once.status(), StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn over_https_cookies_are_host_only_and_browsers_keep_to_https() {
+    let app = spawn()
+        .env("PUBLIC_URL", "https://gatehouse.test")
+        .start()
+        .await;
+    let res = app.get("/login").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let headers = res.headers();
+    assert_eq!(
+        headers["strict-transport-security"].to_str().unwrap(),
+        "max-age=31536000"
+    );
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("form-action 'self'"), "{csp}");
+    let cookies: Vec<&str> = headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    let csrf = cookies
+        .iter()
+        .find(|c| c.starts_with("__Host-gh_csrf="))
+        .unwrap_or_else(|| panic!("{cookies:?}"));
+    assert!(
+        csrf.contains("; Secure") && csrf.contains("Path=/"),
+        "{csrf}"
+    );
+    assert!(!csrf.contains("Domain="), "{csrf}");
+
+    // Over plain http (development): no HSTS, plain names; and HSTS can be turned off.
+    let plain = spawn().start().await.get("/login").await;
+    assert!(plain.headers().get("strict-transport-security").is_none());
+    assert!(plain
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .any(|c| c.to_str().unwrap().starts_with("gh_csrf=")));
+    let off = spawn()
+        .env("PUBLIC_URL", "https://gatehouse.test")
+        .env("HSTS_MAX_AGE_SECS", "0")
+        .start()
+        .await
+        .get("/login")
+        .await;
+    assert!(off.headers().get("strict-transport-security").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn groups_past_their_max_age_are_not_served_while_they_cannot_be_reread() {
+    let clock = TestClock::now_real();
+    let healthy = spawn()
+        .clock(clock.clone())
+        .env("GROUPS_MAX_AGE_SECS", "60")
+        .start()
+        .await;
+    healthy.sign_in(ADMIN, PASSWORD, None).await;
+    assert_eq!(healthy.get("/admin").await.status(), StatusCode::OK);
+    // Another instance serving the same session, whose Cognito does not answer, after the
+    // groups' maximum age: the old groups are not trusted.
+    let cut_off = spawn()
+        .clock(clock.clone())
+        .env("GROUPS_MAX_AGE_SECS", "60")
+        .env("COGNITO_ENDPOINT", "http://127.0.0.1:9")
+        .jar(healthy.jar.clone())
+        .start()
+        .await;
+    clock.advance(120);
+    let (status, html) = cut_off.page("/admin").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{html}");
+    assert!(html.contains("could not confirm your access"), "{html}");
+    let data = cut_off
+        .client
+        .post(cut_off.url("/api/admin_data"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(data.status(), StatusCode::FORBIDDEN);
+    assert!(data.text().await.unwrap().contains("AccessUnconfirmed"));
+    // The signed-in pages that need no group still work, and the stored session kept its
+    // groups: where Cognito answers, they are read again and admin is admin again.
+    assert_eq!(cut_off.get("/dashboard").await.status(), StatusCode::OK);
+    assert_eq!(healthy.get("/admin").await.status(), StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn events_this_server_could_not_record_are_shown_to_admins() {
+    let app = spawn().start().await;
+    app.sign_in(ADMIN, PASSWORD, None).await;
+    let html = app.html("/admin/audit").await;
+    assert!(!html.contains("events-dropped"), "{html}");
+    let stats = app.state.svc.events.stats();
+    stats
+        .dropped
+        .fetch_add(3, std::sync::atomic::Ordering::Relaxed);
+    let html = app.html("/admin/audit").await;
+    assert!(
+        html.contains(
+            "could not record 3 sign-in or sign-out events and 0 admin or security events"
+        ),
+        "{html}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn readyz_answers_from_a_result_at_most_a_second_old() {
+    let app = spawn().start().await;
+    let readiness = &app.state.svc.readiness;
+    let before = readiness.checks();
+    let started = std::time::Instant::now();
+    let mut probes = tokio::task::JoinSet::new();
+    for _ in 0..40 {
+        let (client, url) = (app.client.clone(), app.url("/readyz"));
+        probes.spawn(async move { client.get(url).send().await.unwrap().status() });
+    }
+    while let Some(status) = probes.join_next().await {
+        assert_eq!(status.unwrap(), StatusCode::OK);
+    }
+    for _ in 0..20 {
+        assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+    }
+    let seconds = started.elapsed().as_secs();
+    let checks = readiness.checks() - before;
+    // One check per started second at most (however many probes came meanwhile).
+    assert!(
+        checks >= 1 && checks <= seconds + 1,
+        "{checks} checks in {seconds} s for 60 probes"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn unreadable_form_posts_get_a_clear_answer_never_a_server_error() {
+    // Hundreds of posts from one address: the rate limiter (tested elsewhere) stays out of it.
+    let app = spawn().env("RATE_LIMIT_BURST", "0").start().await;
+    let endpoints = gatehouse::startup::endpoints();
+    // Every server function the app serves is checked (none left out of the list).
+    for (path, _) in leptos::server_fn::axum::server_fn_paths() {
+        assert!(
+            endpoints.iter().any(|e| e.path == path),
+            "{path} is missing from startup::endpoints()"
+        );
+    }
+    let oversized = format!("csrf={}", "x".repeat(20_000)).into_bytes();
+    for endpoint in &endpoints {
+        let mut bodies: Vec<(&str, Vec<u8>)> = vec![
+            ("repeated", b"x=1&x=2".to_vec()),
+            ("unknown", b"zzz=1".to_vec()),
+            ("not UTF-8", b"\xff=\xff".to_vec()),
+            ("not UTF-8 once decoded", b"csrf=%FF".to_vec()),
+            ("oversized", oversized.clone()),
+        ];
+        if endpoint.form.is_some() && endpoint.fields.len() > 1 {
+            bodies.push(("missing", b"csrf=x".to_vec()));
+        }
+        if let Some(first) = endpoint.fields.first() {
+            bodies.push((
+                "repeated field",
+                format!("{first}=a&{first}=b").into_bytes(),
+            ));
+        }
+        for (why, body) in bodies {
+            let post = |accept: &str| {
+                app.client
+                    .post(app.url(endpoint.path))
+                    .header("accept", accept)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .header("referer", app.url(endpoint.page))
+                    .body(body.clone())
+                    .send()
+            };
+            let with_js = post("application/json").await.unwrap();
+            assert_eq!(
+                with_js.status(),
+                StatusCode::BAD_REQUEST,
+                "{} ({why}) with JavaScript",
+                endpoint.path
+            );
+            assert_eq!(with_js.text().await.unwrap(), "\"Unreadable\"");
+            let plain = post("text/html").await.unwrap();
+            let status = plain.status();
+            if endpoint.form.is_some() {
+                assert_eq!(
+                    status,
+                    StatusCode::SEE_OTHER,
+                    "{} ({why}) plain",
+                    endpoint.path
+                );
+                assert_eq!(location(&plain).as_deref(), Some(endpoint.page));
+                assert!(
+                    plain
+                        .headers()
+                        .get_all("set-cookie")
+                        .iter()
+                        .any(|c| c.to_str().unwrap().starts_with("gh_flash=")),
+                    "{} ({why}): no flash",
+                    endpoint.path
+                );
+            } else {
+                assert_eq!(
+                    status,
+                    StatusCode::BAD_REQUEST,
+                    "{} ({why}) plain",
+                    endpoint.path
+                );
+                assert!(plain
+                    .text()
+                    .await
+                    .unwrap()
+                    .contains("This form could not be read"));
+            }
+        }
+    }
+    // Without JavaScript the message is on the form's page.
+    let csrf = app.csrf().await;
+    let res = app
+        .post_form(
+            "/api/sign_in",
+            &[("email", USER), ("csrf", &csrf)],
+            "/login",
+        )
+        .await;
+    assert_eq!(location(&res).as_deref(), Some("/login"));
+    let (status, html) = app.page("/login").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        html.contains("This form could not be read. Reload the page and try again."),
+        "{html}"
+    );
+}
