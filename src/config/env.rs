@@ -97,6 +97,12 @@ impl<'a> Vars<'a> {
             .map(Duration::from_secs)
     }
 
+    /// A positive number of milliseconds.
+    pub(super) fn millis(&self, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
+        self.number(name, default, 1, "a positive number of milliseconds")
+            .map(Duration::from_millis)
+    }
+
     /// A number of seconds where 0 turns the feature off.
     pub(super) fn secs_or_off(
         &self,

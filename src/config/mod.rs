@@ -43,6 +43,7 @@ pub use env::{ConfigError, Secret};
 pub use hosted::{ClientAuth, HostedUi};
 pub use local::is_local_url;
 pub use lockout::{LockoutMode, LockoutPolicy, RateLimit};
+pub use server::AwsTimeouts;
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -89,6 +90,9 @@ pub struct Config {
     /// A request that has not answered after this long gets the "temporarily unavailable"
     /// page instead of hanging (`REQUEST_TIMEOUT_SECS`, default 30).
     pub request_timeout: Duration,
+    /// Attempt and operation timeouts of every AWS call (`AWS_ATTEMPT_TIMEOUT_MS`,
+    /// `AWS_OPERATION_TIMEOUT_MS`).
+    pub aws_timeouts: AwsTimeouts,
     /// `Strict-Transport-Security: max-age` when `PUBLIC_URL` is https (`HSTS_MAX_AGE_SECS`,
     /// default one year; zero: no header).
     pub hsts_max_age: Duration,
@@ -128,6 +132,7 @@ impl Config {
         let caches = Caches::read(&vars)?;
         let rate_limit = lockout::rate_limit(&vars)?;
         let request_timeout = server::request_timeout(&vars)?;
+        let aws_timeouts = server::aws_timeouts(&vars)?;
         let token_refresh_margin = session::token_refresh_margin(&vars)?;
         let hsts_max_age = server::hsts_max_age(&vars)?;
 
@@ -159,6 +164,7 @@ impl Config {
             rate_limit,
             hosted,
             request_timeout,
+            aws_timeouts,
             hsts_max_age,
             token_refresh_margin,
         })
@@ -275,6 +281,13 @@ mod tests {
         assert!(c.client_secret.is_some());
         assert_eq!(c.lockout_mode, LockoutMode::App);
         assert_eq!(
+            c.aws_timeouts,
+            AwsTimeouts {
+                attempt: Duration::from_millis(1000),
+                operation: Duration::from_millis(2500)
+            }
+        );
+        assert_eq!(
             c.rate_limit,
             RateLimit {
                 burst: 20,
@@ -321,6 +334,9 @@ mod tests {
             ("LOCKOUT_MODE", "trigger"),
             ("RATE_LIMIT_BURST", "many"),
             ("RATE_LIMIT_PER_MINUTE", "0"),
+            ("AWS_ATTEMPT_TIMEOUT_MS", "0"),
+            // A call shorter than one of its attempts.
+            ("AWS_OPERATION_TIMEOUT_MS", "500"),
         ];
         for (name, value) in cases {
             let mut vars = base();

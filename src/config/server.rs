@@ -46,6 +46,28 @@ pub(super) fn hsts_max_age(vars: &Vars) -> Result<Duration, ConfigError> {
     vars.secs_or_off("HSTS_MAX_AGE_SECS", 31_536_000)
 }
 
+/// How long one AWS call may take: each attempt (`AWS_ATTEMPT_TIMEOUT_MS`, default 1000) and
+/// the whole call with its retry (`AWS_OPERATION_TIMEOUT_MS`, default 2500). A person waits
+/// for a sign-in: a stalled DynamoDB or Cognito must give "temporarily unavailable" within
+/// about 3 s, not after the SDK's own retries and timeouts stacked up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AwsTimeouts {
+    pub attempt: Duration,
+    pub operation: Duration,
+}
+
+pub(super) fn aws_timeouts(vars: &Vars) -> Result<AwsTimeouts, ConfigError> {
+    let attempt = vars.millis("AWS_ATTEMPT_TIMEOUT_MS", 1000)?;
+    let operation = vars.millis("AWS_OPERATION_TIMEOUT_MS", 2500)?;
+    if operation < attempt {
+        return Err(ConfigError::invalid(
+            "AWS_OPERATION_TIMEOUT_MS",
+            "must be at least AWS_ATTEMPT_TIMEOUT_MS (the call includes its attempts)",
+        ));
+    }
+    Ok(AwsTimeouts { attempt, operation })
+}
+
 pub(super) fn request_timeout(vars: &Vars) -> Result<Duration, ConfigError> {
     vars.secs("REQUEST_TIMEOUT_SECS", 30)
 }

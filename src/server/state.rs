@@ -182,18 +182,28 @@ impl AppState {
     }
 }
 
-/// The AWS SDK's shared settings: region, short timeouts (a dead dependency must give a quick
-/// 503, not a hung request), two attempts; credentials from the default chain.
+/// The AWS SDK's shared settings: region; timeouts that fit a person waiting (each attempt
+/// and the whole call, [`crate::config::AwsTimeouts`]); two attempts with a short backoff,
+/// in the standard retry mode whose token bucket is the retry budget (during an outage
+/// retries run out and calls fail at their first timeout); credentials from the default chain.
 pub async fn aws_sdk_config(config: &Config) -> aws_config::SdkConfig {
+    let timeouts = config.aws_timeouts;
     aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(config.region.clone()))
         .timeout_config(
             TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(2))
-                .operation_timeout(Duration::from_secs(8))
+                .connect_timeout(timeouts.attempt)
+                .read_timeout(timeouts.attempt)
+                .operation_attempt_timeout(timeouts.attempt)
+                .operation_timeout(timeouts.operation)
                 .build(),
         )
-        .retry_config(RetryConfig::standard().with_max_attempts(2))
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(2)
+                .with_initial_backoff(Duration::from_millis(50))
+                .with_max_backoff(Duration::from_millis(200)),
+        )
         .load()
         .await
 }

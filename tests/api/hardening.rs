@@ -337,3 +337,53 @@ async fn unreadable_form_posts_get_a_clear_answer_never_a_server_error() {
         "{html}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_sign_in_while_dynamodb_stalls_answers_within_three_seconds_and_nothing_is_lost() {
+    let relay = Relay::start(&stack_env()["DYNAMODB_ENDPOINT"]).await;
+    let app = spawn()
+        .aws_defaults()
+        .env("DYNAMODB_ENDPOINT", &relay.url)
+        .start()
+        .await;
+    let res = app.sign_in(USER, PASSWORD, None).await;
+    assert_eq!(location(&res).as_deref(), Some("/dashboard"));
+    let visitor = spawn()
+        .aws_defaults()
+        .env("DYNAMODB_ENDPOINT", &relay.url)
+        .start()
+        .await;
+    let csrf = visitor.csrf().await;
+
+    // The stand-in stops answering: the visitor's sign-in gets "temporarily unavailable"
+    // while they still wait for it, not after the SDK's retries and timeouts stacked up.
+    relay.pause();
+    let started = std::time::Instant::now();
+    let res = visitor
+        .post_form(
+            "/api/sign_in",
+            &[("email", USER), ("password", PASSWORD), ("csrf", &csrf)],
+            "/login",
+        )
+        .await;
+    let waited = started.elapsed();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert!(
+        waited < std::time::Duration::from_secs(3),
+        "the answer took {waited:?}"
+    );
+    let (status, html) = visitor.page("/login").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        html.contains("Sign-in is temporarily unavailable"),
+        "{html}"
+    );
+
+    // It comes back: the session made before is still there (a fresh instance reads it from
+    // the table, not from a cache) and the visitor signs in at once.
+    relay.resume();
+    let other = spawn().jar(app.jar.clone()).start().await;
+    assert_eq!(other.page("/dashboard").await.0, StatusCode::OK);
+    let res = visitor.sign_in(USER, PASSWORD, None).await;
+    assert_eq!(location(&res).as_deref(), Some("/dashboard"));
+}

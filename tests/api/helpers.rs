@@ -72,6 +72,7 @@ pub struct Spawn {
     overrides: Vec<(String, String)>,
     jar: Option<Arc<Jar>>,
     clock: Option<TestClock>,
+    aws_defaults: bool,
 }
 
 pub fn spawn() -> Spawn {
@@ -79,8 +80,17 @@ pub fn spawn() -> Spawn {
         overrides: Vec::new(),
         jar: None,
         clock: None,
+        aws_defaults: false,
     }
 }
+
+/// AWS call timeouts for apps under test: a hundred tests at once make the single-threaded
+/// stand-ins slow, which must not read as an outage. The shipped defaults (a person waiting:
+/// about 3 s) are tested by the outage test, which asks for them with `aws_defaults()`.
+const TEST_AWS_TIMEOUTS: [(&str, &str); 2] = [
+    ("AWS_ATTEMPT_TIMEOUT_MS", "5000"),
+    ("AWS_OPERATION_TIMEOUT_MS", "10000"),
+];
 
 impl Spawn {
     pub fn env(mut self, key: &str, value: &str) -> Self {
@@ -94,6 +104,11 @@ impl Spawn {
     }
     pub fn clock(mut self, clock: TestClock) -> Self {
         self.clock = Some(clock);
+        self
+    }
+    /// The shipped AWS call timeouts instead of the test suite's generous ones.
+    pub fn aws_defaults(mut self) -> Self {
+        self.aws_defaults = true;
         self
     }
 
@@ -112,6 +127,11 @@ impl Spawn {
             gatehouse::server::telemetry::init();
         }
         let mut vars = stack_env();
+        if !self.aws_defaults {
+            for (k, v) in TEST_AWS_TIMEOUTS {
+                vars.insert(k.into(), v.into());
+            }
+        }
         for (k, v) in self.overrides {
             vars.insert(k, v);
         }
@@ -366,6 +386,24 @@ pub async fn create_user(app: &TestApp, email: &str, password: &str, temporary: 
     create_pool_user(&app.state.svc.config, email, password, temporary).await
 }
 
+/// Changes a user's e-mail at the pool (as the user or an admin elsewhere would).
+pub async fn set_email(app: &TestApp, username: &str, email: &str) {
+    let (idp, pool) = admin_for(&app.state.svc.config).await;
+    idp.admin_update_user_attributes()
+        .user_pool_id(&pool)
+        .username(username)
+        .user_attributes(
+            cip::types::AttributeType::builder()
+                .name("email")
+                .value(email)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("AdminUpdateUserAttributes");
+}
+
 /// [`create_user`] for a configuration without a running app.
 pub async fn create_pool_user(
     cfg: &Config,
@@ -430,4 +468,71 @@ pub fn totp(secret_b32: &str, unix: u64) -> String {
     let o = (h[19] & 0x0f) as usize;
     let bin = (u32::from_be_bytes([h[o], h[o + 1], h[o + 2], h[o + 3]]) & 0x7fff_ffff) % 1_000_000;
     format!("{bin:06}")
+}
+
+/// A TCP relay in front of a stand-in that can stop passing bytes, as the stand-in's own
+/// process does under SIGSTOP: connections are still accepted, nothing is answered, and what
+/// was sent meanwhile goes through once it resumes. (Stopping the shared stand-in itself
+/// would stall every other test of this binary.)
+pub struct Relay {
+    pub url: String,
+    paused: tokio::sync::watch::Sender<bool>,
+}
+
+impl Relay {
+    pub async fn start(upstream_url: &str) -> Relay {
+        use tokio::net::{TcpListener, TcpStream};
+        let upstream = upstream_url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind relay");
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (paused, watch) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let (watch, upstream) = (watch.clone(), upstream.clone());
+                tokio::spawn(async move {
+                    let Ok(server) = TcpStream::connect(&upstream).await else {
+                        return;
+                    };
+                    let (client_read, client_write) = client.into_split();
+                    let (server_read, server_write) = server.into_split();
+                    tokio::join!(
+                        pump(client_read, server_write, watch.clone()),
+                        pump(server_read, client_write, watch),
+                    );
+                });
+            }
+        });
+        Relay { url, paused }
+    }
+
+    pub fn pause(&self) {
+        self.paused.send_replace(true);
+    }
+
+    pub fn resume(&self) {
+        self.paused.send_replace(false);
+    }
+}
+
+/// Copies bytes one way, holding each chunk while the relay is paused.
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    mut paused: tokio::sync::watch::Receiver<bool>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if paused.wait_for(|p| !*p).await.is_err() || to.write_all(&buf[..n]).await.is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown().await;
 }
