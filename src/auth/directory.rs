@@ -21,6 +21,8 @@ pub enum DirectoryError {
     NotFound,
     #[error("the email filter may not contain quotes or backslashes, nor exceed 200 characters")]
     BadFilter,
+    #[error("the user has no sub attribute")]
+    NoSub,
     #[error(transparent)]
     Cognito(#[from] CognitoError),
 }
@@ -32,6 +34,14 @@ fn lift(e: CognitoError) -> DirectoryError {
         }
         other => DirectoryError::Cognito(other),
     }
+}
+
+/// One user of the pool, as the admin actions and a password reset need them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Person {
+    /// The user's immutable id: what the session marker is keyed by.
+    pub sub: String,
+    pub email: String,
 }
 
 #[derive(Clone)]
@@ -168,16 +178,21 @@ impl Directory {
             .any(|m| m == "SOFTWARE_TOKEN_MFA"))
     }
 
-    /// The user's email (for events and the session marker), and that the user exists.
-    pub async fn email_of(&self, username: &str) -> Result<String, DirectoryError> {
+    /// Who the user is: their `sub` (which keys the session marker) and e-mail (for events),
+    /// and that they exist.
+    pub async fn who(&self, username: &str) -> Result<Person, DirectoryError> {
         let out = self.get_user(username).await?;
-        Ok(out
-            .user_attributes()
-            .iter()
-            .find(|a| a.name() == "email")
-            .and_then(|a| a.value())
-            .unwrap_or(username)
-            .to_string())
+        let attribute = |name: &str| {
+            out.user_attributes()
+                .iter()
+                .find(|a| a.name() == name)
+                .and_then(|a| a.value())
+                .map(str::to_string)
+        };
+        Ok(Person {
+            sub: attribute("sub").ok_or(DirectoryError::NoSub)?,
+            email: attribute("email").unwrap_or_else(|| username.to_string()),
+        })
     }
 
     pub async fn add_to_group(&self, username: &str, group: &str) -> Result<(), DirectoryError> {

@@ -114,11 +114,11 @@ mod ssr {
             return form.with_error("Choose one of the listed groups.", 422);
         }
         let directory = &state.svc.directory;
-        let email = match directory.email_of(username).await {
-            Ok(email) => email,
+        let (sub, email) = match directory.who(username).await {
+            Ok(person) => (person.sub, person.email),
             Err(e) => return directory_failure(form, e),
         };
-        if !add && group == ADMINS && is_self(admin, username, &email) {
+        if !add && group == ADMINS && is_self(admin, username, &sub) {
             return form.with_error("You cannot remove yourself from the admins group.", 422);
         }
         let result = if add {
@@ -135,7 +135,7 @@ mod ssr {
         let marked = state
             .svc
             .sessions
-            .mark_groups_changed(&email, now, keep)
+            .mark_groups_changed(&sub, now, keep)
             .await;
         let kind = if add {
             EventKind::GroupAdded
@@ -171,11 +171,11 @@ mod ssr {
         enable: bool,
     ) -> FormState {
         let directory = &state.svc.directory;
-        let email = match directory.email_of(username).await {
-            Ok(email) => email,
+        let (sub, email) = match directory.who(username).await {
+            Ok(person) => (person.sub, person.email),
             Err(e) => return directory_failure(form, e),
         };
-        if !enable && is_self(admin, username, &email) {
+        if !enable && is_self(admin, username, &sub) {
             return form.with_error("You cannot disable your own account.", 422);
         }
         if let Err(e) = directory.set_enabled(username, enable).await {
@@ -185,12 +185,7 @@ mod ssr {
         if !enable {
             let now = (state.svc.clock)();
             let keep = state.svc.config.session_absolute_timeout;
-            if let Err(e) = state
-                .svc
-                .sessions
-                .mark_disabled(&email, now + 1, keep)
-                .await
-            {
+            if let Err(e) = state.svc.sessions.mark_disabled(&sub, now + 1, keep).await {
                 AppError::from(e).log();
                 signed_out = false;
             }
@@ -213,8 +208,8 @@ mod ssr {
         form.with_notice(notice)
     }
 
-    fn is_self(admin: &AuthSession, username: &str, email: &str) -> bool {
-        admin.username == username || admin.email.eq_ignore_ascii_case(email)
+    fn is_self(admin: &AuthSession, username: &str, sub: &str) -> bool {
+        admin.username == username || admin.sub == sub
     }
 
     fn directory_failure(form: FormState, e: DirectoryError) -> FormState {

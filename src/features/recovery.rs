@@ -55,15 +55,21 @@ pub async fn reset_password(
             let username = normalize_username(&email);
             tracing::info!(user = %log_name(&username), "password reset");
             record::note(&state, EventKind::PasswordReset, &username, |e| e);
-            // Whoever else was signed in as this user is signed out (at their next check).
+            // Whoever else was signed in as this user is signed out (at their next check):
+            // nobody is signed in here, so the user's `sub` comes from the directory.
             let now = (state.svc.clock)();
-            if let Err(e) = state
-                .svc
-                .sessions
-                .revoke_sessions_before(&username, now, state.svc.config.session_absolute_timeout)
-                .await
-            {
-                AppError::from(e).log();
+            let keep = state.svc.config.session_absolute_timeout;
+            match state.svc.directory.who(&username).await {
+                Ok(person) => {
+                    let sessions = &state.svc.sessions;
+                    if let Err(e) = sessions.revoke_sessions_before(&person.sub, now, keep).await {
+                        AppError::from(e).log();
+                    }
+                }
+                Err(e) => tracing::error!(
+                    error = %error_chain(&e),
+                    "password reset: the user could not be looked up; their other sessions end at their next token refresh"
+                ),
             }
             Ok(Answer::Redirect("/login?notice=password_reset".into()))
         })
@@ -77,6 +83,7 @@ mod ssr {
     pub use crate::server::error::{account_error_on_form, AppError};
     pub use crate::server::record;
     pub use crate::server::request::{Answer, FormCx, FormPost};
+    pub use crate::support::errors::error_chain;
     pub use crate::support::urlencode;
 }
 

@@ -378,6 +378,37 @@ async fn groups_changed_elsewhere_are_reread_within_their_max_age() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_user_whose_email_changes_keeps_their_revocations() {
+    let clock = TestClock::now_real();
+    let app = spawn().clock(clock.clone()).start().await;
+    let admin = spawn().clock(clock.clone()).start().await;
+    let email = unique_name("renamed");
+    let username = create_user(&app, &email, PASSWORD, false).await;
+    app.sign_in(&email, PASSWORD, None).await;
+    assert_eq!(app.get("/dashboard").await.status(), StatusCode::OK);
+    // The address changes at the pool; this session still carries the old one.
+    let new_email = unique_name("renamed-new");
+    set_email(&app, &username, &new_email).await;
+
+    admin.sign_in(ADMIN, PASSWORD, None).await;
+    let csrf = page_csrf(&admin, "/dashboard").await;
+    let (_, body) = call(
+        &admin,
+        "/api/manage_user",
+        &[("username", &username), ("op", "disable"), ("csrf", &csrf)],
+    )
+    .await;
+    assert!(body.contains(&format!("Disabled {new_email}.")), "{body}");
+    // The marker is the user's, whatever address each side knows them by.
+    clock.advance(61);
+    let res = app.get("/dashboard").await;
+    assert!(
+        res.status().is_redirection(),
+        "still signed in after being disabled"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn disabling_a_user_ends_their_sessions_and_admins_cannot_lock_themselves_out() {
     let clock = TestClock::now_real();
     // One clock for both instances, as NTP gives servers.

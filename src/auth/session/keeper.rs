@@ -83,7 +83,7 @@ impl SessionKeeper {
         let mut unconfirmed = false;
         let mut groups_stale = now - auth.groups_checked_at >= self.groups_max_age;
         if now - auth.last_seen >= self.policy.touch_interval() {
-            let marker = self.store.user_marker_of(&auth.email).await?;
+            let marker = self.store.user_marker_of(&auth.sub).await?;
             if let Some(not_before) = marker.not_before {
                 if auth.authenticated_at < not_before {
                     tracing::info!(sub = %auth.sub, "session revoked by a password change");

@@ -86,24 +86,24 @@ impl DynamoSessionStore {
 }
 
 impl DynamoSessionStore {
-    fn user_marker(email: &str) -> AttributeValue {
+    fn user_marker(sub: &str) -> AttributeValue {
         // Not a session id (those are base64 without '#'), so no cookie can load it. Keyed by
-        // the normalised email, which both a password change (signed in) and a reset (not
-        // signed in) know.
-        AttributeValue::S(format!("user#{}", email.trim().to_lowercase()))
+        // the user's `sub`, which never changes: a user whose e-mail changes keeps their
+        // revocations (a reset, where nobody is signed in, looks the `sub` up first).
+        AttributeValue::S(format!("sub#{sub}"))
     }
 
-    /// Every session of the user with this email signed in before `not_before` is ended on
+    /// Every session of the user with this `sub` signed in before `not_before` is ended on
     /// its next check (the "sign out other sessions" after a password change or reset). One
     /// item per user in the sessions table, kept as long as a session can live.
     pub async fn revoke_sessions_before(
         &self,
-        email: &str,
+        sub: &str,
         not_before: i64,
         keep_for: Duration,
     ) -> Result<(), SessionError> {
         self.set_marker(
-            email,
+            sub,
             "not_before",
             not_before,
             not_before + keep_for.as_secs() as i64,
@@ -116,34 +116,29 @@ impl DynamoSessionStore {
     /// `at` + the absolute session timeout, so it only ever moves later.
     pub async fn mark_groups_changed(
         &self,
-        email: &str,
+        sub: &str,
         at: i64,
         keep_for: Duration,
     ) -> Result<(), SessionError> {
-        self.set_marker(
-            email,
-            "groups_changed_at",
-            at,
-            at + keep_for.as_secs() as i64,
-        )
-        .await
+        self.set_marker(sub, "groups_changed_at", at, at + keep_for.as_secs() as i64)
+            .await
     }
 
     /// An admin disabled the account at `at`: the user's sessions signed in before end on
     /// their next check, with a notice saying so.
     pub async fn mark_disabled(
         &self,
-        email: &str,
+        sub: &str,
         at: i64,
         keep_for: Duration,
     ) -> Result<(), SessionError> {
-        self.set_marker(email, "disabled_at", at, at + keep_for.as_secs() as i64)
+        self.set_marker(sub, "disabled_at", at, at + keep_for.as_secs() as i64)
             .await
     }
 
     async fn set_marker(
         &self,
-        email: &str,
+        sub: &str,
         attribute: &str,
         value: i64,
         keep_until: i64,
@@ -151,7 +146,7 @@ impl DynamoSessionStore {
         self.client
             .update_item()
             .table_name(&self.table)
-            .key("id", Self::user_marker(email))
+            .key("id", Self::user_marker(sub))
             .update_expression("SET #a = :v, expires_at = :e")
             .expression_attribute_names("#a", attribute)
             .expression_attribute_values(":v", AttributeValue::N(value.to_string()))
@@ -163,12 +158,12 @@ impl DynamoSessionStore {
     }
 
     /// The user's marker: the latest `not_before` and `groups_changed_at`, if set.
-    pub async fn user_marker_of(&self, email: &str) -> Result<UserMarker, SessionError> {
+    pub async fn user_marker_of(&self, sub: &str) -> Result<UserMarker, SessionError> {
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
-            .key("id", Self::user_marker(email))
+            .key("id", Self::user_marker(sub))
             .consistent_read(true)
             .send()
             .await

@@ -97,7 +97,7 @@ pub async fn change_password(
             let revoked = state
                 .svc
                 .sessions
-                .revoke_sessions_before(&user.email, now, state.svc.config.session_absolute_timeout)
+                .revoke_sessions_before(&user.sub, now, state.svc.config.session_absolute_timeout)
                 .await;
             let session = session().await?;
             if !this_session_ok {
