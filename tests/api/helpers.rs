@@ -350,7 +350,17 @@ pub fn emulator_code(email: &str) -> Option<String> {
         "{}/.local/cognito/.cognito/db/{pool}.json",
         env!("CARGO_MANIFEST_DIR")
     );
-    let db: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    // cognito-local rewrites the file in place: a read during a write of another test may see
+    // half a file, so read until it parses (a few tries).
+    let db: serde_json::Value = (0..50).find_map(|_| {
+        let parsed = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok());
+        if parsed.is_none() {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        parsed
+    })?;
     db["Users"].as_object()?.values().find_map(|user| {
         let is_them = user["Username"].as_str() == Some(email)
             || user["Attributes"].as_array().is_some_and(|attrs| {
