@@ -45,6 +45,10 @@ fi
 [[ -x target/debug/gatehouse ]] || die "target/debug/gatehouse is missing (build failed?)"
 
 load_stack_env
+# cognito-local forgets the refresh token of a sign-in that answered a code step, so the demo
+# admin's session would end at the first group re-read (5 minutes): the demo re-reads groups
+# every hour instead (changes made in /admin still reach open sessions within a minute).
+export GROUPS_MAX_AGE_SECS="${GROUPS_MAX_AGE_SECS:-3600}"
 # Personal overrides for `make run` (never for tests): copy .env.example to .env and edit.
 if [[ -f "$ROOT/.env" ]]; then
   log "applying overrides from .env"

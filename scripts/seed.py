@@ -13,6 +13,13 @@ DynamoDB (moto on 127.0.0.1:8000):
   LOCKOUT_TABLE / EVENTS_TABLE.
 Writes .local/stack.env (KEY=value lines), keeping APP_SECRET across runs.
 
+The demo admin has two-step verification on with the fixed authenticator key ADMIN_TOTP_KEY
+(CONTRACTS.md; local stack only), because admin actions need it: demos and tests compute its
+codes (`scripts/seed.py --admin-code` prints the current one). Cognito's API cannot set a key, so
+when the admin's sign-in does not ask for a code that this key answers, the script exits 3 and
+scripts/stack.sh stops cognito-local, runs `seed.py --write-admin-key` (writes the key into
+cognito-local's data file) and starts it and this script again.
+
 cognito-local 5.3.0 quirks this script works around (measured):
   - CreateGroup on an existing group name succeeds and REPLACES the group, dropping its members:
     only create groups that are missing.
@@ -29,10 +36,13 @@ cognito-local 5.3.0 quirks this script works around (measured):
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import re
 import secrets
+import struct
 import sys
 import time
 import urllib.request
@@ -60,6 +70,11 @@ DEMO_USERS = {  # email -> groups (CONTRACTS.md)
     "analyst@example.com": ["analysts"],
     "user@example.com": [],
 }
+# The demo admin's authenticator key (base32; CONTRACTS.md). Local stack only.
+ADMIN_EMAIL = "admin@example.com"
+ADMIN_TOTP_KEY = "GATEHOUSEDEMOADMINKEYTOTPLOCAL23"
+ADMIN_KEY_NEEDED = 3  # exit status: stack.sh writes the key with cognito-local stopped
+COGNITO_DATA = Path(__file__).resolve().parent.parent / ".local" / "cognito" / ".cognito" / "db"
 # Test-only accounts (no group, same password) for tests that lock an account on purpose, so
 # that a failing test can never lock out the demo users above.
 TEST_USERS = {
@@ -295,7 +310,43 @@ def ensure_user(idp, pool_id: str, email: str, groups: list[str]) -> None:
     say(f"cognito: user {email} {'created' if created else 'exists'} ({username}), groups: {', '.join(groups) or 'none'}")
 
 
-def verify_sign_in(idp, pool_id: str, client_id: str, email: str, groups: list[str], kids: set[str]) -> None:
+def totp(key_b32: str, at: float | None = None) -> str:
+    """The RFC 6238 code (SHA-1, 6 digits, 30 s) of a base32 key at `at` (now by default)."""
+    key = base64.b32decode(key_b32)
+    counter = int((time.time() if at is None else at) // 30)
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    code = (struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000
+    return f"{code:06d}"
+
+
+def write_admin_key() -> None:
+    """Turns on two-step verification with ADMIN_TOTP_KEY for the demo admin in cognito-local's
+    data file. Only while cognito-local is stopped (it keeps its data in memory)."""
+    done = False
+    for path in sorted(COGNITO_DATA.glob("*.json")):
+        if path.name == "clients.json":
+            continue
+        data = json.loads(path.read_text())
+        for user in (data.get("Users") or {}).values():
+            attrs = {a.get("Name"): a.get("Value") for a in user.get("Attributes", [])}
+            if attrs.get("email") != ADMIN_EMAIL:
+                continue
+            user["SoftwareTokenMfaConfiguration"] = {"Secret": ADMIN_TOTP_KEY, "Verified": True}
+            user["UserMFASettingList"] = ["SOFTWARE_TOKEN_MFA"]
+            user["PreferredMfaSetting"] = "SOFTWARE_TOKEN_MFA"
+            tmp = path.with_suffix(".json.tmp")
+            tmp.write_text(json.dumps(data, indent=2))
+            tmp.replace(path)
+            done = True
+    if not done:
+        fail(f"{ADMIN_EMAIL} not found in {COGNITO_DATA}")
+    say(f"cognito: authenticator key written for {ADMIN_EMAIL}")
+
+
+def verify_sign_in(idp, pool_id: str, client_id: str, email: str, groups: list[str], kids: set[str]) -> bool:
+    """Signs the demo user in and checks the ID token. The admin answers the code step with
+    ADMIN_TOTP_KEY; `False` when that is not possible yet (the key must be written)."""
     try:
         res = idp.initiate_auth(
             ClientId=client_id,
@@ -304,6 +355,24 @@ def verify_sign_in(idp, pool_id: str, client_id: str, email: str, groups: list[s
         )
     except ClientError as e:
         fail(f"InitiateAuth USER_PASSWORD_AUTH for {email} failed: {error_code(e)}: {e}")
+    if email == ADMIN_EMAIL:
+        if not res.get("ChallengeName"):
+            return False  # two-step verification is not on yet
+    if email == ADMIN_EMAIL and res.get("ChallengeName") == "SOFTWARE_TOKEN_MFA":
+        try:
+            res = idp.respond_to_auth_challenge(
+                ClientId=client_id,
+                ChallengeName="SOFTWARE_TOKEN_MFA",
+                Session=res["Session"],
+                ChallengeResponses={
+                    "USERNAME": res.get("ChallengeParameters", {}).get("USER_ID_FOR_SRP", email),
+                    "SOFTWARE_TOKEN_MFA_CODE": totp(ADMIN_TOTP_KEY),
+                },
+            )
+        except ClientError as e:
+            if error_code(e) == "CodeMismatchException":
+                return False
+            fail(f"RespondToAuthChallenge SOFTWARE_TOKEN_MFA for {email} failed: {error_code(e)}: {e}")
     if res.get("ChallengeName"):
         fail(
             f"InitiateAuth for {email} returned challenge {res['ChallengeName']} instead of tokens "
@@ -330,7 +399,9 @@ def verify_sign_in(idp, pool_id: str, client_id: str, email: str, groups: list[s
         problems.append(f"token kid {header.get('kid')!r} not in the JWKS ({sorted(kids)})")
     if problems:
         fail(f"ID token of {email}: " + "; ".join(problems))
-    say(f"cognito: sign-in OK for {email}; ID token cognito:groups = {json.dumps(token_groups)}")
+    second = " with the authenticator code" if email == ADMIN_EMAIL else ""
+    say(f"cognito: sign-in OK for {email}{second}; ID token cognito:groups = {json.dumps(token_groups)}")
+    return True
 
 
 def fetch_jwks_kids(pool_id: str) -> set[str]:
@@ -487,7 +558,14 @@ def write_stack_env(pool_id: str, client_id: str) -> None:
 
 
 def main() -> None:
+    if sys.argv[1:] == ["--write-admin-key"]:
+        write_admin_key()
+        return
+    if sys.argv[1:] == ["--admin-code"]:
+        print(totp(ADMIN_TOTP_KEY))
+        return
     t0 = time.monotonic()
+    admin_ready = True
     idp = client("cognito-idp", COGNITO_ENDPOINT)
     ddb = client("dynamodb", DYNAMODB_ENDPOINT)
     try:
@@ -499,13 +577,16 @@ def main() -> None:
             ensure_user(idp, pool_id, email, groups)
         kids = fetch_jwks_kids(pool_id)
         for email, groups in DEMO_USERS.items():
-            verify_sign_in(idp, pool_id, client_id, email, groups, kids)
+            admin_ready &= verify_sign_in(idp, pool_id, client_id, email, groups, kids)
         ensure_tables(ddb)
     except ClientError as e:
         fail(f"{e.operation_name}: {error_code(e)}: {e}")
     except (BotoCoreError, OSError) as e:  # connection refused, timeouts
         fail(f"cannot reach an emulator: {e}")
     write_stack_env(pool_id, client_id)
+    if not admin_ready:
+        say(f"cognito: {ADMIN_EMAIL} needs its authenticator key (cognito-local is restarted to write it)")
+        sys.exit(ADMIN_KEY_NEEDED)
     say(f"done in {time.monotonic() - t0:.1f}s")
 
 

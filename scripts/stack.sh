@@ -134,9 +134,28 @@ write_cognito_config() {
   fi
 }
 
+# Seeds the emulators. The demo admin's authenticator key (CONTRACTS.md) cannot be chosen
+# through Cognito's API, and cognito-local keeps its data in memory: when seed.py exits 3 the key
+# is written into cognito-local's data file while it is stopped, and seeding runs again.
 seed() {
   [[ -x "$ROOT/.venv/bin/python" ]] || die ".venv missing: run scripts/setup.sh python"
-  "$ROOT/.venv/bin/python" "$ROOT/scripts/seed.py"
+  local rc=0 pid
+  "$ROOT/.venv/bin/python" "$ROOT/scripts/seed.py" || rc=$?
+  ((rc == 3)) || return "$rc"
+  pid="$(our_pid cognito)" ||
+    die "the demo admin's authenticator key must be written with cognito-local stopped, but the running one was not started by stack.sh: stop it and run 'scripts/stack.sh up'"
+  stop_pid "$pid" 10 || die "could not stop cognito (pid $pid)"
+  rc=0
+  "$ROOT/.venv/bin/python" "$ROOT/scripts/seed.py" --write-admin-key || rc=$?
+  # Started again whatever happened: the stack is left up, as after any seeding failure.
+  start_service cognito
+  wait_ready cognito "$STARTED_PID" || die "cognito-local did not come back after the restart (see $(log_file cognito))"
+  ((rc == 0)) || return "$rc"
+  log "cognito: restarted (pid $STARTED_PID) with the demo admin's authenticator key"
+  rc=0
+  "$ROOT/.venv/bin/python" "$ROOT/scripts/seed.py" || rc=$?
+  ((rc != 3)) || die "the demo admin's authenticator key was written into $COGNITO_DIR/.cognito/db but cognito-local does not use it"
+  return "$rc"
 }
 
 cmd_up() {

@@ -5,6 +5,10 @@
 pub const ADMINS: &str = "admins";
 pub const ANALYSTS: &str = "analysts";
 
+/// Where an admin confirms password and authenticator code before an admin action
+/// (`ADMIN_STEP_UP_SECS`), then returns.
+pub const STEP_UP_PAGE: &str = "/admin/confirm";
+
 /// A gated part of the site.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Area {

@@ -15,6 +15,7 @@ use crate::features::{
     session::{get_session_info, SignOut},
     signin::LoginPage,
     signup::{ConfirmPage, SignupPage},
+    stepup::StepUpPage,
 };
 use crate::model::{SessionInfo, UserView};
 use crate::ui::status::{Forbidden, NotFound};
@@ -78,6 +79,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/lockouts") view=LockoutsPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/confirm") view=StepUpPage ssr=SsrMode::Async/>
                         <Route path=path!("/forbidden") view=|| view! { <Forbidden/> } ssr=SsrMode::Async/>
                     </Routes>
                 </main>

@@ -22,7 +22,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 pub fn endpoints() -> Vec<Endpoint> {
     use crate::features::{
         account, admin, audit, challenge, dashboard, lockouts, recovery, reports, session, signin,
-        signup,
+        signup, stepup,
     };
     use crate::ui::password::GetPasswordPolicy;
     vec![
@@ -56,6 +56,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::data::<lockouts::ListLockouts>("/admin/lockouts"),
         Endpoint::form::<lockouts::UnlockAccount>(lockouts::FORM, "/admin/lockouts"),
         Endpoint::data::<audit::LoadAudit>("/admin/audit"),
+        Endpoint::form::<stepup::StepUp>(stepup::FORM, crate::access::STEP_UP_PAGE),
     ]
 }
 

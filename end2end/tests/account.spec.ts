@@ -2,11 +2,17 @@
 // from the emulator's data file), resend (unsupported by the emulator: a clear message), forgot
 // and reset password, change password (other sessions signed out), forced new password, TOTP
 // MFA (codes computed here from the shared secret), token refresh, and the account page.
-import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { LOGIN_URL_RE, projectRoot, signIn, startInstance, waitForHydration } from './helpers';
+import {
+  LOGIN_URL_RE,
+  projectRoot,
+  signIn,
+  startInstance,
+  totp,
+  waitForHydration,
+} from './helpers';
 
 // ---------------------------------------------------------------------------------------------
 // The emulator: its settings, its data file, and its admin API (the same HTTP API as AWS).
@@ -70,22 +76,6 @@ async function createUser(email: string, password: string, { temporary = false }
   if (!temporary) {
     await cognito('AdminSetUserPassword', { Username: email, Password: password, Permanent: true });
   }
-}
-
-/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s), as an authenticator app computes it. */
-function totp(secretBase32: string, at = Date.now()): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of secretBase32.replace(/=+$/, '').toUpperCase()) {
-    bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
-  }
-  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
-  const counterBuf = Buffer.alloc(8);
-  counterBuf.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
-  const h = createHmac('sha1', key).update(counterBuf).digest();
-  const o = h[h.length - 1] & 0xf;
-  const bin = ((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3];
-  return String(bin % 1_000_000).padStart(6, '0');
 }
 
 async function signInWith(page: Page, email: string, password: string, origin = '') {

@@ -1,6 +1,7 @@
 // Shared helpers for the gatehouse end-to-end tests. The UI they rely on is fixed in
 // CONTRACTS.md ("UI contract used by end2end/").
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import { expect, test, type BrowserContext, type Cookie, type Page } from '@playwright/test';
@@ -23,6 +24,25 @@ export const USERS = {
   analyst: { email: 'analyst@example.com', groups: ['analysts'] },
   user: { email: 'user@example.com', groups: [] as string[] },
 } as const;
+
+/** The demo admin's authenticator key (seeded, CONTRACTS.md): its sign-in asks for a code. */
+export const ADMIN_TOTP_KEY = 'GATEHOUSEDEMOADMINKEYTOTPLOCAL23';
+
+/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s), as an authenticator app computes it. */
+export function totp(secretBase32: string, at = Date.now()): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secretBase32.replace(/=+$/, '').toUpperCase()) {
+    bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  }
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
+  const counterBuf = Buffer.alloc(8);
+  counterBuf.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
+  const h = createHmac('sha1', key).update(counterBuf).digest();
+  const o = h[h.length - 1] & 0xf;
+  const bin = ((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3];
+  return String(bin % 1_000_000).padStart(6, '0');
+}
 
 export const GENERIC_ERROR = 'Incorrect email or password.';
 export const SESSION_COOKIE = 'gh_session';
@@ -67,7 +87,21 @@ export async function signIn(
 }
 
 /**
- * Opens `<origin>/login`, signs in with the demo password and waits for the dashboard.
+ * The code step of the demo admin's sign-in (`/login/mfa`): enters the current code.
+ */
+export async function answerAdminCode(
+  page: Page,
+  { hydrated = true }: SignInOptions = {},
+): Promise<void> {
+  await expect(page).toHaveURL(/\/login\/mfa$/);
+  if (hydrated) await waitForHydration(page);
+  await page.getByLabel('Authentication code').fill(totp(ADMIN_TOTP_KEY));
+  await page.getByRole('button', { name: 'Verify' }).click();
+}
+
+/**
+ * Opens `<origin>/login`, signs in with the demo password (and, for the demo admin, the
+ * authenticator code) and waits for the dashboard.
  * `origin` defaults to the config's baseURL (http://localhost:3100).
  */
 export async function signInAs(
@@ -77,6 +111,7 @@ export async function signInAs(
 ): Promise<void> {
   await page.goto(`${origin}/login`);
   await signIn(page, email, DEMO_PASSWORD, { hydrated });
+  if (email === USERS.admin.email) await answerAdminCode(page, { hydrated });
   await expect(page).toHaveURL(/\/dashboard$/);
   await expect(page.getByTestId('user-email')).toHaveText(email);
 }

@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import {
   DEMO_PASSWORD,
+  answerAdminCode,
   GENERIC_ERROR,
   LOGIN_URL_RE,
   USERS,
@@ -20,6 +21,8 @@ test.describe('sign-in', () => {
   }) => {
     await page.goto('/login');
     await signIn(page, USERS.admin.email, DEMO_PASSWORD);
+    // The demo admin has two-step verification on (admin actions need it).
+    await answerAdminCode(page);
 
     await expect(page).toHaveURL(/\/dashboard$/);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Dashboard');
@@ -116,6 +119,7 @@ test.describe('sign-in without JavaScript', () => {
   test('signing in with JavaScript disabled lands on the dashboard', async ({ page }) => {
     await page.goto('/login');
     await signIn(page, USERS.admin.email, DEMO_PASSWORD, { hydrated: false });
+    await answerAdminCode(page, { hydrated: false });
 
     await expect(page).toHaveURL(/\/dashboard$/);
     await expect(page.getByTestId('user-email')).toHaveText(USERS.admin.email);

@@ -51,6 +51,19 @@ pub struct AuthSession {
     /// groups are then empty (fail closed), and the pages say why. Never stored.
     #[serde(skip)]
     pub groups_unconfirmed: bool,
+    /// When the user last proved password *and* authenticator code (a sign-in that answered
+    /// the code step, or an admin step-up): admin actions need it to be recent.
+    #[serde(default)]
+    pub verified_at: Option<i64>,
+}
+
+impl AuthSession {
+    /// Whether password and authenticator code were proved at most `window` before `now`
+    /// (what admin actions need).
+    pub fn verified_within(&self, now: i64, window: std::time::Duration) -> bool {
+        self.verified_at
+            .is_some_and(|at| at <= now && now - at <= window.as_secs() as i64)
+    }
 }
 
 impl fmt::Debug for AuthSession {
@@ -61,6 +74,7 @@ impl fmt::Debug for AuthSession {
             .field("method", &self.method)
             .field("authenticated_at", &self.authenticated_at)
             .field("last_seen", &self.last_seen)
+            .field("verified_at", &self.verified_at)
             .finish_non_exhaustive()
     }
 }
@@ -85,6 +99,7 @@ impl AuthSession {
             last_seen,
             groups_checked_at: authenticated_at,
             groups_unconfirmed: false,
+            verified_at: None,
         }
     }
 }

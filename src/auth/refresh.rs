@@ -130,6 +130,7 @@ impl Refresher {
                 .or(fresh.identity_provider.clone()),
             authenticated_at: auth.authenticated_at,
             last_seen: auth.last_seen,
+            verified_at: auth.verified_at,
             // When the refresh was asked for: a group change made while it was in flight is
             // then newer than these groups, never hidden by them.
             groups_checked_at: now,

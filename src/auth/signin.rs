@@ -50,6 +50,9 @@ pub enum SignInError {
     /// A re-authentication without a code for a user whose sign-in asks for one.
     #[error("an authenticator code is required")]
     CodeRequired,
+    /// A step-up by an account whose sign-in asks for no authenticator code.
+    #[error("two-step verification is off")]
+    SecondStepOff,
 }
 
 impl SignInError {
@@ -74,6 +77,7 @@ impl SignInError {
                 "Two-step verification is on: reload the page to see its settings.".into(),
                 409,
             ),
+            SignInError::SecondStepOff => (SECOND_STEP_OFF.into(), 403),
             SignInError::ChallengeExpired(_) => (CHALLENGE_EXPIRED.into(), 401),
             SignInError::WeakPassword(_) => (
                 "This password does not meet the requirements listed below.".into(),
@@ -89,6 +93,8 @@ pub use super::lockout::{locked_message, normalize_username};
 
 pub const WRONG_CODE: &str =
     "That code is not right. Enter the current 6-digit code from your authenticator app.";
+pub const SECOND_STEP_OFF: &str =
+    "Admin actions need two-step verification. Turn it on under Your account, then confirm here.";
 pub const CHALLENGE_EXPIRED: &str =
     "Your sign-in took too long and has expired. Please sign in again.";
 
@@ -427,9 +433,34 @@ impl SignInService {
         password: &str,
         code: Option<&str>,
     ) -> Result<(), SignInError> {
+        self.prove(email, password, code).await.map(|_| ())
+    }
+
+    /// An admin's step-up: the password and a current authenticator code, as a sign-in
+    /// under the lockout. An account whose sign-in asks for no code cannot step up.
+    pub async fn step_up(
+        &self,
+        email: &str,
+        password: &str,
+        code: &str,
+    ) -> Result<(), SignInError> {
+        if self.prove(email, password, Some(code)).await? {
+            Ok(())
+        } else {
+            Err(SignInError::SecondStepOff)
+        }
+    }
+
+    /// [`Self::reauthenticate`]; `true` when the authenticator code was asked for (and right).
+    async fn prove(
+        &self,
+        email: &str,
+        password: &str,
+        code: Option<&str>,
+    ) -> Result<bool, SignInError> {
         let username = normalize_username(email);
-        let tokens = match self.check_password(&username, password).await? {
-            PasswordAuth::Tokens(tokens) => tokens,
+        let (tokens, with_code) = match self.check_password(&username, password).await? {
+            PasswordAuth::Tokens(tokens) => (tokens, false),
             PasswordAuth::Challenge {
                 name,
                 session: Some(session),
@@ -442,7 +473,7 @@ impl SignInService {
                 };
                 let user_id = user_id.unwrap_or_else(|| username.clone());
                 match self.check_code(&username, &user_id, &session, code).await? {
-                    Ok(PasswordAuth::Tokens(tokens)) => tokens,
+                    Ok(PasswordAuth::Tokens(tokens)) => (tokens, true),
                     Err(e @ (CognitoError::CodeMismatch | CognitoError::CodeExpired)) => {
                         return Err(SignInError::WrongCode(e))
                     }
@@ -460,7 +491,7 @@ impl SignInService {
         if let Some(refresh) = tokens.refresh_token.as_deref() {
             let _ = self.idp.revoke_refresh_token(refresh).await;
         }
-        Ok(())
+        Ok(with_code)
     }
 
     /// The new password for an account created with a temporary one (`NEW_PASSWORD_REQUIRED`).
@@ -506,7 +537,16 @@ impl SignInService {
         answer: Result<PasswordAuth, CognitoError>,
     ) -> Result<SignInOutcome, SignInError> {
         match answer {
-            Ok(PasswordAuth::Tokens(tokens)) => self.signed_in(tokens).await,
+            Ok(PasswordAuth::Tokens(tokens)) => {
+                let mut outcome = self.signed_in(tokens).await?;
+                // Password and authenticator code, just now: what admin actions need.
+                if let (ChallengeKind::Totp, SignInOutcome::SignedIn(auth)) =
+                    (pending.kind, &mut outcome)
+                {
+                    auth.verified_at = Some(auth.authenticated_at);
+                }
+                Ok(outcome)
+            }
             Ok(PasswordAuth::Challenge {
                 name,
                 session,
@@ -575,6 +615,7 @@ impl SignInService {
             last_seen: now,
             groups_checked_at: now,
             groups_unconfirmed: false,
+            verified_at: None,
         })
     }
 }

@@ -99,6 +99,9 @@ pub struct Config {
     /// Access tokens closer than this to expiry are refreshed (`REFRESH_TOKEN_AUTH`) before
     /// the request is served (`TOKEN_REFRESH_MARGIN_SECS`, default 300).
     pub token_refresh_margin: Duration,
+    /// Admin actions (directory changes, unlocks, audit export) need a password and an
+    /// authenticator code within this long (`ADMIN_STEP_UP_SECS`, default 900).
+    pub admin_step_up: Duration,
 }
 
 impl Config {
@@ -134,6 +137,7 @@ impl Config {
         let request_timeout = server::request_timeout(&vars)?;
         let aws_timeouts = server::aws_timeouts(&vars)?;
         let token_refresh_margin = session::token_refresh_margin(&vars)?;
+        let admin_step_up = session::admin_step_up(&vars)?;
         let hsts_max_age = server::hsts_max_age(&vars)?;
 
         Ok(Config {
@@ -167,6 +171,7 @@ impl Config {
             aws_timeouts,
             hsts_max_age,
             token_refresh_margin,
+            admin_step_up,
         })
     }
 
@@ -280,6 +285,7 @@ mod tests {
         assert!(c.secure_cookies());
         assert!(c.client_secret.is_some());
         assert_eq!(c.lockout_mode, LockoutMode::App);
+        assert_eq!(c.admin_step_up, Duration::from_secs(900));
         assert_eq!(
             c.aws_timeouts,
             AwsTimeouts {

@@ -30,3 +30,9 @@ pub(super) fn groups_max_age(vars: &Vars) -> Result<Duration, ConfigError> {
 pub(super) fn token_refresh_margin(vars: &Vars) -> Result<Duration, ConfigError> {
     vars.secs("TOKEN_REFRESH_MARGIN_SECS", 5 * 60)
 }
+
+/// `ADMIN_STEP_UP_SECS`: admin actions need the admin's password and authenticator code
+/// within this long (15 minutes by default).
+pub(super) fn admin_step_up(vars: &Vars) -> Result<Duration, ConfigError> {
+    vars.secs("ADMIN_STEP_UP_SECS", 900)
+}

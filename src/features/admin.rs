@@ -74,6 +74,9 @@ pub async fn manage_user(
     let admin = require(Area::Admin).await?;
     FormPost::new(FORM, "/admin", &csrf)
         .answer(move |FormCx { app: state, form }| async move {
+            if let Some(to) = step_up_needed(&state, &admin, "/admin") {
+                return Ok(Answer::Redirect(to));
+            }
             let group = group.unwrap_or_default();
             Ok(Answer::Form(match op.as_str() {
                 "add" => change_group(&state, form, &admin, &username, &group, true).await,
@@ -98,7 +101,9 @@ mod ssr {
     use crate::model::FormState;
     use crate::server::error::AppError;
     use crate::server::record;
-    pub use crate::server::request::{app_state, require, unavailable, Answer, FormCx, FormPost};
+    pub use crate::server::request::{
+        app_state, require, step_up_needed, unavailable, Answer, FormCx, FormPost,
+    };
     use crate::server::state::AppState;
 
     /// Adds a user to, or removes them from, a managed group.

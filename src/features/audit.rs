@@ -30,6 +30,9 @@ pub struct AuditData {
     /// Events this server could not queue since it started: sign-in attempts and sign-outs,
     /// and admin or security events (their own queue: this should stay 0).
     pub dropped: (u64, u64),
+    /// The export is an admin action: `None` when the admin confirmed password and code
+    /// recently enough, else the step-up page to go through first.
+    pub step_up: Option<String>,
 }
 
 /// Rows the audit page shows (the CSV export has every matching event).
@@ -44,7 +47,7 @@ pub async fn load_audit(
     to: Option<String>,
 ) -> Result<AuditData, ApiError> {
     use self::ssr::*;
-    require(Area::Admin).await?;
+    let admin = require(Area::Admin).await?;
     let state = app_state()?;
     let (range, range_error, user, kind_filter) = report::audit_filters(
         (state.svc.clock)(),
@@ -60,6 +63,13 @@ pub async fn load_audit(
         .await
         .map_err(|e| unavailable("audit log", e))?;
     let events = read.events;
+    let page = format!(
+        "/admin/audit?user={}&kind={}&from={}&to={}",
+        urlencode(&user),
+        urlencode(kind.as_deref().unwrap_or_default()),
+        urlencode(&report::format_day(range.from)),
+        urlencode(&report::format_day(range.to))
+    );
     Ok(AuditData {
         from: report::format_day(range.from),
         to: report::format_day(range.to),
@@ -74,6 +84,7 @@ pub async fn load_audit(
             .collect(),
         truncated: events.len() > AUDIT_PAGE_ROWS,
         capped: read.capped,
+        step_up: step_up_needed(&state, &admin, &page),
         dropped: {
             let stats = state.svc.events.stats();
             (
@@ -94,7 +105,7 @@ mod ssr {
     pub use crate::access::Area;
     pub use crate::events::report;
     pub use crate::events::EventKind;
-    pub use crate::server::request::{app_state, require, unavailable};
+    pub use crate::server::request::{app_state, require, step_up_needed, unavailable};
     pub use std::sync::atomic::Ordering;
 }
 
@@ -154,7 +165,18 @@ fn Audit() -> impl IntoView {
                                             <input id="to" name="to" type="date" value=to.clone() required/>
                                         </div>
                                         <button type="submit" class="button">"Filter"</button>
-                                        <a class="button secondary" href=csv download data-testid="audit-csv">"Download CSV"</a>
+                                        {match d.step_up.clone() {
+                                            None => view! {
+                                                // Not `download` but a plain navigation (rel=external: past the client-side
+                                                // router) to an attachment: should the confirmation expire before the click,
+                                                // the export's redirect to /admin/confirm is then a page, not a saved file.
+                                                <a class="button secondary" href=csv rel="external" data-testid="audit-csv">"Download CSV"</a>
+                                            }.into_any(),
+                                            // An admin action: confirm first, then come back here.
+                                            Some(confirm) => view! {
+                                                <a class="button secondary" href=confirm data-testid="audit-csv">"Download CSV (confirm it is you first)"</a>
+                                            }.into_any(),
+                                        }}
                                     </Form>
                                     {d.range_error.clone().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
                                     <p class="muted" data-testid="audit-count">

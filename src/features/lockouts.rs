@@ -80,6 +80,9 @@ pub async fn unlock_account(username: String, csrf: String) -> Result<FormState,
     let admin = require(Area::Admin).await?;
     FormPost::new(FORM, "/admin/lockouts", &csrf)
         .answer(move |FormCx { app: state, form }| async move {
+            if let Some(to) = step_up_needed(&state, &admin, "/admin/lockouts") {
+                return Ok(Answer::Redirect(to));
+            }
             let username = normalize_username(&username);
             if username.is_empty() {
                 return Ok(Answer::Form(
@@ -120,7 +123,9 @@ mod ssr {
     pub use crate::auth::signin::{log_name, normalize_username};
     pub use crate::events::EventKind;
     pub use crate::server::record;
-    pub use crate::server::request::{app_state, require, unavailable, Answer, FormCx, FormPost};
+    pub use crate::server::request::{
+        app_state, require, step_up_needed, unavailable, Answer, FormCx, FormPost,
+    };
 
     pub fn minutes(secs: u64) -> String {
         match secs {

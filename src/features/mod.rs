@@ -20,3 +20,4 @@ pub mod reports;
 pub mod session;
 pub mod signin;
 pub mod signup;
+pub mod stepup;

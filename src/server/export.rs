@@ -3,14 +3,16 @@
 //! only redirects anonymous visitors, the handler refuses anyone outside the groups.
 
 use super::error::{error_page, AppError};
+use super::request::step_up_needed;
 use super::state::AppState;
 use crate::access::Area;
+use crate::auth::identity::AuthSession;
 use crate::auth::session::keys::TypedSession;
 use crate::events::report;
 use crate::events::store::Order;
 use axum::extract::{Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize)]
@@ -21,12 +23,12 @@ pub struct Filters {
     kind: Option<String>,
 }
 
-/// The caller's email and groups, if their groups allow `area`.
+/// The caller, if their groups allow `area`.
 async fn allowed(
     state: &AppState,
     session: &TypedSession,
     area: Area,
-) -> Result<(String, Vec<String>), Response> {
+) -> Result<AuthSession, Response> {
     let now = (state.svc.clock)();
     match state.svc.keeper.current_user(session, now).await {
         Err(e) => Err(AppError::from(e).into_response()),
@@ -43,7 +45,7 @@ async fn allowed(
                 "You do not have access to this export.",
             ))
         }
-        Ok(Some(user)) => Ok((user.email, user.groups)),
+        Ok(Some(user)) => Ok(user),
     }
 }
 
@@ -92,7 +94,7 @@ pub async fn reports_csv(
     Query(f): Query<Filters>,
 ) -> Response {
     let groups = match allowed(&state, &session, Area::Reports).await {
-        Ok((_, groups)) => groups,
+        Ok(user) => user.groups,
         Err(refused) => return refused,
     };
     let today = report::today((state.svc.clock)());
@@ -128,15 +130,26 @@ pub async fn reports_csv(
 }
 
 /// The audit log with the page's filters, newest first.
+/// An admin action: without a recent step-up, the admin confirms first and comes back to
+/// the audit page with the same filters.
 pub async fn audit_csv(
     State(state): State<AppState>,
     session: TypedSession,
     Query(f): Query<Filters>,
+    uri: Uri,
 ) -> Response {
     let admin = match allowed(&state, &session, Area::Admin).await {
-        Ok((admin, _)) => admin,
+        Ok(admin) => admin,
         Err(refused) => return refused,
     };
+    let page = match uri.query() {
+        Some(q) => format!("/admin/audit?{q}"),
+        None => "/admin/audit".to_string(),
+    };
+    if let Some(to) = step_up_needed(&state, &admin, &page) {
+        return Redirect::to(&to).into_response();
+    }
+    let admin = admin.email;
     let (range, error, user, kind) = report::audit_filters(
         (state.svc.clock)(),
         f.user.as_deref(),

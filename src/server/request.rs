@@ -91,6 +91,20 @@ pub async fn require(area: Area) -> Result<AuthSession, ApiError> {
     }
 }
 
+/// Where an admin action on `page` sends an admin who has not proved password and
+/// authenticator code within `ADMIN_STEP_UP_SECS` (the step-up page, then back); `None`
+/// when they have.
+pub fn step_up_needed(state: &AppState, admin: &AuthSession, page: &str) -> Option<String> {
+    let now = (state.svc.clock)();
+    (!admin.verified_within(now, state.svc.config.admin_step_up)).then(|| {
+        format!(
+            "{}?next={}",
+            crate::access::STEP_UP_PAGE,
+            crate::support::urlencode(page)
+        )
+    })
+}
+
 /// The signed-in user as the pages see them.
 pub fn user_view(auth: &AuthSession) -> UserView {
     UserView {

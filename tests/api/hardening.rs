@@ -164,7 +164,12 @@ async fn groups_past_their_max_age_are_not_served_while_they_cannot_be_reread() 
         .env("GROUPS_MAX_AGE_SECS", "60")
         .start()
         .await;
-    healthy.sign_in(ADMIN, PASSWORD, None).await;
+    // An admin without a code step: the Cognito stand-in keeps only the refresh tokens of
+    // password-only sign-ins, and this test refreshes.
+    let admin = unique_name("stale-admin");
+    let username = create_user(&healthy, &admin, PASSWORD, false).await;
+    add_to_group(&healthy, &username, "admins").await;
+    healthy.sign_in(&admin, PASSWORD, None).await;
     assert_eq!(healthy.get("/admin").await.status(), StatusCode::OK);
     // Another instance serving the same session, whose Cognito does not answer, after the
     // groups' maximum age: the old groups are not trusted.
@@ -386,4 +391,161 @@ async fn a_sign_in_while_dynamodb_stalls_answers_within_three_seconds_and_nothin
     assert_eq!(other.page("/dashboard").await.0, StatusCode::OK);
     let res = visitor.sign_in(USER, PASSWORD, None).await;
     assert_eq!(location(&res).as_deref(), Some("/dashboard"));
+}
+
+/// `/api/admin_data` filtered to one address: whether that user is enabled.
+async fn enabled(app: &TestApp, email: &str) -> bool {
+    let res = app
+        .client
+        .post(app.url("/api/admin_data"))
+        .header("accept", "application/json")
+        .form(&[("filter", email)])
+        .send()
+        .await
+        .unwrap();
+    let listing = res.text().await.unwrap();
+    assert!(listing.contains(email), "{listing}");
+    !listing.contains("\"enabled\":false")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn admin_actions_need_password_and_code_from_the_last_minutes() {
+    let clock = TestClock::now_real();
+    // A short window (the default is 900 s): past it the marker check runs, but no token
+    // refresh (which the stand-in refuses after a code step).
+    let app = spawn()
+        .clock(clock.clone())
+        .env("ADMIN_STEP_UP_SECS", "60")
+        .start()
+        .await;
+    let admin = unique_name("stepup-admin");
+    let admin_name = create_user(&app, &admin, PASSWORD, false).await;
+    add_to_group(&app, &admin_name, "admins").await;
+    let target = unique_name("stepup-target");
+    let target_name = create_user(&app, &target, PASSWORD, false).await;
+    let manage = |op: &'static str, csrf: String| {
+        let (app, target_name) = (&app, target_name.clone());
+        async move {
+            app.post_form(
+                "/api/manage_user",
+                &[("username", &target_name), ("op", op), ("csrf", &csrf)],
+                "/admin",
+            )
+            .await
+        }
+    };
+    let step_up = |code: String, csrf: String| {
+        let app = &app;
+        async move {
+            app.post_form(
+                "/api/step_up",
+                &[
+                    ("password", PASSWORD),
+                    ("code", &code),
+                    ("next", "/admin/lockouts"),
+                    ("csrf", &csrf),
+                ],
+                "/admin/confirm",
+            )
+            .await
+        }
+    };
+
+    // Without two-step verification an admin action asks to confirm, and the confirmation
+    // asks to turn it on first; nothing is done.
+    app.sign_in(&admin, PASSWORD, None).await;
+    let res = manage("disable", page_csrf(&app, "/admin").await).await;
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/admin/confirm?next=/admin")
+    );
+    let csrf = page_csrf(&app, "/admin/confirm").await;
+    step_up("123456".into(), csrf).await;
+    let html = app.html("/admin/confirm").await;
+    assert!(
+        html.contains("Admin actions need two-step verification. Turn it on"),
+        "{html}"
+    );
+    assert!(enabled(&app, &target).await);
+
+    // With it on, a sign-in that answered the code step is a confirmation: the action is done.
+    let key = turn_on_mfa(&app, &admin, PASSWORD).await;
+    app.sign_out().await;
+    let res = app.sign_in(&admin, PASSWORD, None).await;
+    assert_eq!(location(&res).as_deref(), Some("/login/mfa"));
+    app.answer_code(&totp(&key, unix_now())).await;
+    let res = manage("disable", page_csrf(&app, "/admin").await).await;
+    assert_eq!(location(&res).as_deref(), Some("/admin"));
+    assert!(!enabled(&app, &target).await, "disabled");
+
+    // ADMIN_STEP_UP_SECS later each admin action asks again: directory changes, unlocks and
+    // the audit export.
+    clock.advance(61);
+    let res = manage("enable", page_csrf(&app, "/admin").await).await;
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/admin/confirm?next=/admin")
+    );
+    assert!(!enabled(&app, &target).await, "still disabled");
+    let csrf = page_csrf(&app, "/admin/lockouts").await;
+    let res = app
+        .post_form(
+            "/api/unlock_account",
+            &[("username", "lockout-1@example.com"), ("csrf", &csrf)],
+            "/admin/lockouts",
+        )
+        .await;
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/admin/confirm?next=/admin/lockouts")
+    );
+    let res = app.get("/admin/audit.csv").await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/admin/confirm?next=/admin/audit")
+    );
+    let html = app.html("/admin/audit").await;
+    assert!(html.contains("confirm it is you first"), "{html}");
+
+    // A wrong code is refused next to its field and counted by the lockout, as at sign-in.
+    let before = app.state.svc.sign_in.lockout().check(&admin).await.unwrap();
+    let right = totp(&key, unix_now());
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    step_up(wrong.into(), page_csrf(&app, "/admin/confirm").await).await;
+    let html = app.html("/admin/confirm").await;
+    assert!(html.contains("That code is not right"), "{html}");
+    let after = app.state.svc.sign_in.lockout().check(&admin).await.unwrap();
+    assert!(after.attempts > before.attempts, "{before:?} → {after:?}");
+
+    // Password and code: back where the admin was going (under a new session id, as at a
+    // sign-in), and the actions work again.
+    let before = app.cookie("gh_session").expect("a session");
+    let res = step_up(right.clone(), page_csrf(&app, "/admin/confirm").await).await;
+    assert_eq!(location(&res).as_deref(), Some("/admin/lockouts"));
+    assert_ne!(app.cookie("gh_session").as_deref(), Some(before.as_str()));
+    let res = manage("enable", page_csrf(&app, "/admin").await).await;
+    assert_eq!(location(&res).as_deref(), Some("/admin"));
+    assert!(enabled(&app, &target).await, "enabled again");
+    assert_eq!(app.get("/admin/audit.csv").await.status(), StatusCode::OK);
+
+    // Turning two-step verification off ends the confirmation at once.
+    let csrf = page_csrf(&app, "/account/mfa").await;
+    app.post_form(
+        "/api/disable_mfa",
+        &[("current", PASSWORD), ("code", &right), ("csrf", &csrf)],
+        "/account/mfa",
+    )
+    .await;
+    let html = app.html("/account/mfa").await;
+    assert!(html.contains("Two-step verification is off."), "{html}");
+    let res = manage("disable", page_csrf(&app, "/admin").await).await;
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/admin/confirm?next=/admin")
+    );
 }

@@ -17,6 +17,21 @@ use tokio::sync::oneshot;
 
 pub const PASSWORD: &str = "Demo-Passw0rd!";
 pub const ADMIN: &str = "admin@example.com";
+/// The demo admin's authenticator key (seeded; CONTRACTS.md): its sign-in asks for a code.
+pub const ADMIN_TOTP_KEY: &str = "GATEHOUSEDEMOADMINKEYTOTPLOCAL23";
+
+/// Seconds since the epoch, real time (the authenticator codes' clock: Cognito's, not the app's).
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs()
+}
+
+/// The demo admin's current authenticator code.
+pub fn admin_code() -> String {
+    totp(ADMIN_TOTP_KEY, unix_now())
+}
 pub const ANALYST: &str = "analyst@example.com";
 pub const USER: &str = "user@example.com";
 
@@ -273,7 +288,23 @@ impl TestApp {
         if let Some(n) = next {
             form.push(("next", n));
         }
-        self.post_form("/api/sign_in", &form, "/login").await
+        let res = self.post_form("/api/sign_in", &form, "/login").await;
+        // The demo admin has two-step verification on: answer the code step too.
+        if email == ADMIN && location(&res).as_deref() == Some("/login/mfa") {
+            return self.answer_code(&admin_code()).await;
+        }
+        res
+    }
+
+    /// Answers the code step of a sign-in (`/login/mfa`) through the plain form.
+    pub async fn answer_code(&self, code: &str) -> reqwest::Response {
+        let csrf = page_csrf(self, "/login/mfa").await;
+        self.post_form(
+            "/api/answer_mfa",
+            &[("code", code), ("csrf", &csrf)],
+            "/login/mfa",
+        )
+        .await
     }
 }
 
@@ -394,6 +425,65 @@ pub async fn admin_for(cfg: &Config) -> (cip::Client, String) {
 /// a new password at first sign-in).
 pub async fn create_user(app: &TestApp, email: &str, password: &str, temporary: bool) -> String {
     create_pool_user(&app.state.svc.config, email, password, temporary).await
+}
+
+/// Turns on two-step verification for a user through Cognito's own API (as `/account/mfa`
+/// does); returns the authenticator key.
+pub async fn turn_on_mfa(app: &TestApp, email: &str, password: &str) -> String {
+    let (idp, _) = admin_for(&app.state.svc.config).await;
+    let signed_in = idp
+        .initiate_auth()
+        .client_id(&app.state.svc.config.client_id)
+        .auth_flow(cip::types::AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", email)
+        .auth_parameters("PASSWORD", password)
+        .send()
+        .await
+        .expect("InitiateAuth");
+    let token = signed_in
+        .authentication_result()
+        .and_then(|r| r.access_token())
+        .expect("an access token")
+        .to_string();
+    let key = idp
+        .associate_software_token()
+        .access_token(&token)
+        .send()
+        .await
+        .expect("AssociateSoftwareToken")
+        .secret_code()
+        .expect("a key")
+        .to_string();
+    idp.verify_software_token()
+        .access_token(&token)
+        .user_code(totp(&key, unix_now()))
+        .send()
+        .await
+        .expect("VerifySoftwareToken");
+    idp.set_user_mfa_preference()
+        .access_token(&token)
+        .software_token_mfa_settings(
+            cip::types::SoftwareTokenMfaSettingsType::builder()
+                .enabled(true)
+                .preferred_mfa(true)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("SetUserMFAPreference");
+    key
+}
+
+/// Adds a user to a group at the pool.
+pub async fn add_to_group(app: &TestApp, username: &str, group: &str) {
+    let (idp, pool) = admin_for(&app.state.svc.config).await;
+    idp.admin_add_user_to_group()
+        .user_pool_id(&pool)
+        .username(username)
+        .group_name(group)
+        .send()
+        .await
+        .expect("AdminAddUserToGroup");
 }
 
 /// Changes a user's e-mail at the pool (as the user or an admin elsewhere would).

@@ -117,8 +117,11 @@ impl SessionKeeper {
         if self.refresher.due(&auth, now) || groups_stale {
             match self.refresher.refresh(&auth, now).await {
                 Ok(fresh) => {
+                    // A refresh shared by concurrent requests carries the first caller's
+                    // session: this one's own step-up time stays.
                     auth = AuthSession {
                         last_seen: auth.last_seen,
+                        verified_at: auth.verified_at,
                         ..fresh
                     };
                     changed = true;

@@ -207,6 +207,15 @@ pub async fn disable_mfa(
                 Ok(form) => {
                     tracing::info!(sub = %user.sub, "authenticator MFA turned off");
                     record::note(&state, EventKind::MfaDisabled, &user.email, |e| e);
+                    // Without a second step there is nothing to have proved: admin actions
+                    // ask again (and cannot be confirmed until it is on again).
+                    if user.verified_at.is_some() {
+                        let mut auth = user.clone();
+                        auth.verified_at = None;
+                        if let Err(e) = session().await?.set_auth(&auth).await {
+                            AppError::from(e).log();
+                        }
+                    }
                     Ok(Answer::Form(
                         form.with_notice("Two-step verification is off."),
                     ))
