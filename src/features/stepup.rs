@@ -62,26 +62,14 @@ mod ssr {
     pub use crate::access::Area;
     pub use crate::access::STEP_UP_PAGE as PAGE;
     pub use crate::auth::redirect::sanitize_next;
-    use crate::auth::signin::{SignInError, INVALID_CREDENTIALS, WRONG_CODE};
+    use crate::auth::signin::{SignInError, INVALID_CREDENTIALS};
     use crate::model::FormState;
-    pub use crate::server::error::AppError;
+    pub use crate::server::error::{proof_refused, AppError};
     pub use crate::server::request::{require, session, Answer, FormCx, FormPost};
 
     /// A refused step-up on its form: wrong password or code next to their field.
     pub fn refused(form: FormState, e: SignInError) -> FormState {
-        match e {
-            SignInError::InvalidCredentials(_) => {
-                form.with_field_error("password", INVALID_CREDENTIALS)
-            }
-            SignInError::WrongCode(_) => form.with_field_error("code", WRONG_CODE),
-            other => {
-                let (message, status) = other.user_message();
-                if status >= 500 {
-                    AppError::from(other).log();
-                }
-                form.with_error(message, status)
-            }
-        }
+        proof_refused(form, e, "password", INVALID_CREDENTIALS)
     }
 }
 

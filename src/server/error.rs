@@ -60,6 +60,28 @@ impl IntoResponse for AppError {
 }
 
 /// Puts an account error where the user will look for it.
+/// A proof that did not pass (a password and/or an authenticator code checked under the
+/// lockout) on its form: a wrong password next to `password_field` with `wrong_password`, a
+/// wrong code next to `code`, anything else (a lock, an outage) for the whole form.
+pub fn proof_refused(
+    form: FormState,
+    e: SignInError,
+    password_field: &str,
+    wrong_password: &str,
+) -> FormState {
+    match e {
+        SignInError::InvalidCredentials(_) => form.with_field_error(password_field, wrong_password),
+        SignInError::WrongCode(_) => form.with_field_error("code", crate::auth::signin::WRONG_CODE),
+        other => {
+            let (message, status) = other.user_message();
+            if status >= 500 {
+                AppError::from(other).log();
+            }
+            form.with_error(message, status)
+        }
+    }
+}
+
 pub fn account_error_on_form(form: FormState, e: AccountError) -> FormState {
     match e {
         AccountError::BadEmail => {

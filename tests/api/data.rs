@@ -22,6 +22,34 @@ async fn call(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (StatusCode, 
     (status, res.text().await.unwrap_or_default())
 }
 
+/// Two instances on one clock (as NTP gives servers): a new user signed in on `app`, the demo
+/// admin on `admin`.
+struct Pair {
+    clock: TestClock,
+    app: TestApp,
+    admin: TestApp,
+    email: String,
+    username: String,
+}
+
+async fn user_and_admin(prefix: &str) -> Pair {
+    let clock = TestClock::now_real();
+    let app = spawn().clock(clock.clone()).start().await;
+    let admin = spawn().clock(clock.clone()).start().await;
+    let email = unique_name(prefix);
+    let username = create_user(&app, &email, PASSWORD, false).await;
+    app.sign_in(&email, PASSWORD, None).await;
+    assert_eq!(app.get("/dashboard").await.status(), StatusCode::OK);
+    admin.sign_in(ADMIN, PASSWORD, None).await;
+    Pair {
+        clock,
+        app,
+        admin,
+        email,
+        username,
+    }
+}
+
 fn store(app: &TestApp) -> EventStore {
     let cfg = &app.state.svc.config;
     EventStore::new(
@@ -268,16 +296,14 @@ async fn data_server_functions_and_exports_check_groups_themselves() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn group_changes_reach_open_sessions_without_signing_out() {
-    let clock = TestClock::now_real();
-    // One clock for both instances, as NTP gives servers.
-    let app = spawn().clock(clock.clone()).start().await;
-    let admin = spawn().clock(clock.clone()).start().await;
-    let email = unique_name("groups");
-    let username = create_user(&app, &email, PASSWORD, false).await;
-    app.sign_in(&email, PASSWORD, None).await;
+    let Pair {
+        clock,
+        app,
+        admin,
+        email,
+        username,
+    } = user_and_admin("groups").await;
     assert_eq!(app.get("/reports").await.status(), StatusCode::FORBIDDEN);
-
-    admin.sign_in(ADMIN, PASSWORD, None).await;
     let csrf = page_csrf(&admin, "/dashboard").await;
     let (status, body) = call(
         &admin,
@@ -379,18 +405,16 @@ async fn groups_changed_elsewhere_are_reread_within_their_max_age() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_user_whose_email_changes_keeps_their_revocations() {
-    let clock = TestClock::now_real();
-    let app = spawn().clock(clock.clone()).start().await;
-    let admin = spawn().clock(clock.clone()).start().await;
-    let email = unique_name("renamed");
-    let username = create_user(&app, &email, PASSWORD, false).await;
-    app.sign_in(&email, PASSWORD, None).await;
-    assert_eq!(app.get("/dashboard").await.status(), StatusCode::OK);
+    let Pair {
+        clock,
+        app,
+        admin,
+        username,
+        ..
+    } = user_and_admin("renamed").await;
     // The address changes at the pool; this session still carries the old one.
     let new_email = unique_name("renamed-new");
     set_email(&app, &username, &new_email).await;
-
-    admin.sign_in(ADMIN, PASSWORD, None).await;
     let csrf = page_csrf(&admin, "/dashboard").await;
     let (_, body) = call(
         &admin,
@@ -410,16 +434,13 @@ async fn a_user_whose_email_changes_keeps_their_revocations() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn disabling_a_user_ends_their_sessions_and_admins_cannot_lock_themselves_out() {
-    let clock = TestClock::now_real();
-    // One clock for both instances, as NTP gives servers.
-    let app = spawn().clock(clock.clone()).start().await;
-    let admin = spawn().clock(clock.clone()).start().await;
-    let email = unique_name("disable");
-    let username = create_user(&app, &email, PASSWORD, false).await;
-    app.sign_in(&email, PASSWORD, None).await;
-    assert_eq!(app.get("/dashboard").await.status(), StatusCode::OK);
-
-    admin.sign_in(ADMIN, PASSWORD, None).await;
+    let Pair {
+        clock,
+        app,
+        admin,
+        email,
+        username,
+    } = user_and_admin("disable").await;
     let csrf = page_csrf(&admin, "/dashboard").await;
     let (_, body) = call(
         &admin,

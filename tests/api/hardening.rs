@@ -469,7 +469,7 @@ async fn admin_actions_need_password_and_code_from_the_last_minutes() {
     assert!(enabled(&app, &target).await);
 
     // With it on, a sign-in that answered the code step is a confirmation: the action is done.
-    let key = turn_on_mfa(&app, &admin, PASSWORD).await;
+    let key = turn_on_mfa(&app.state.svc.config, &admin, PASSWORD).await;
     app.sign_out().await;
     let res = app.sign_in(&admin, PASSWORD, None).await;
     assert_eq!(location(&res).as_deref(), Some("/login/mfa"));

@@ -429,11 +429,11 @@ pub async fn create_user(app: &TestApp, email: &str, password: &str, temporary: 
 
 /// Turns on two-step verification for a user through Cognito's own API (as `/account/mfa`
 /// does); returns the authenticator key.
-pub async fn turn_on_mfa(app: &TestApp, email: &str, password: &str) -> String {
-    let (idp, _) = admin_for(&app.state.svc.config).await;
+pub async fn turn_on_mfa(cfg: &Config, email: &str, password: &str) -> String {
+    let (idp, _) = admin_for(cfg).await;
     let signed_in = idp
         .initiate_auth()
-        .client_id(&app.state.svc.config.client_id)
+        .client_id(&cfg.client_id)
         .auth_flow(cip::types::AuthFlowType::UserPasswordAuth)
         .auth_parameters("USERNAME", email)
         .auth_parameters("PASSWORD", password)

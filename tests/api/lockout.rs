@@ -174,62 +174,11 @@ async fn instance_in(
     }
 }
 
-/// A confirmed pool user with a permanent password; returns the admin client.
-async fn pool_user(cfg: &Config, email: &str, password: &str) -> cip::Client {
-    create_pool_user(cfg, email, password, false).await;
-    admin_for(cfg).await.0
-}
-
 /// A pool user with TOTP turned on (through the user's own tokens, as the account page does);
 /// returns the authenticator secret.
 async fn mfa_user(cfg: &Config, email: &str, password: &str) -> String {
-    let idp = pool_user(cfg, email, password).await;
-    let signed_in = idp
-        .initiate_auth()
-        .client_id(&cfg.client_id)
-        .auth_flow(cip::types::AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", email)
-        .auth_parameters("PASSWORD", password)
-        .send()
-        .await
-        .expect("InitiateAuth");
-    let access = signed_in
-        .authentication_result
-        .and_then(|r| r.access_token)
-        .expect("access token");
-    let secret = idp
-        .associate_software_token()
-        .access_token(&access)
-        .send()
-        .await
-        .expect("AssociateSoftwareToken")
-        .secret_code
-        .expect("secret");
-    idp.verify_software_token()
-        .access_token(&access)
-        .user_code(totp(&secret, unix_now()))
-        .send()
-        .await
-        .expect("VerifySoftwareToken");
-    idp.set_user_mfa_preference()
-        .access_token(&access)
-        .software_token_mfa_settings(
-            cip::types::SoftwareTokenMfaSettingsType::builder()
-                .enabled(true)
-                .preferred_mfa(true)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("SetUserMFAPreference");
-    secret
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
+    create_pool_user(cfg, email, password, false).await;
+    turn_on_mfa(cfg, email, password).await
 }
 
 /// `n` attempts at once, alternating between two instances; their outcomes in order.
@@ -499,7 +448,7 @@ async fn a_right_password_among_wrong_ones_signs_in_only_when_it_was_admitted() 
         let email = unique_name("among");
         let password = format!("Among-Passw0rd-{round}!");
         let password = password.as_str();
-        pool_user(&cfg, &email, password).await;
+        create_pool_user(&cfg, &email, password, false).await;
         let right_at = (round * 11 + 3) % 30;
         let outcomes = on_two(&a, &b, 30, |i, s| {
             let email = email.clone();
@@ -550,7 +499,7 @@ async fn each_attempt_costs_one_dynamodb_request_or_two() {
     let s = instance(&cfg, policy(3), &clock).await;
     let email = unique_name("cost");
     let password = "Cost-Passw0rd!";
-    pool_user(&cfg, &email, password).await;
+    create_pool_user(&cfg, &email, password, false).await;
     s.dynamo.take();
 
     s.sign_in.password(&email, "wrong", "/").await.unwrap_err();

@@ -53,9 +53,9 @@ pub(crate) mod ssr {
     pub use crate::access::Area;
     use crate::auth::account::AccountError;
     use crate::auth::identity::AuthSession;
-    use crate::auth::signin::{SignInError, Verdict, WRONG_CODE};
+    use crate::auth::signin::{SignInError, Verdict};
     use crate::model::{ApiError, FormState};
-    use crate::server::error::AppError;
+    use crate::server::error::proof_refused;
     pub use crate::server::request::require;
     pub use crate::server::request::{app_state, user_view};
     use crate::server::request::{Answer, FormCx, FormPost};
@@ -99,19 +99,7 @@ pub(crate) mod ssr {
 
     /// A re-authentication or a guarded step that did not pass: the message where the user looks.
     pub fn refused(form: FormState, e: SignInError) -> FormState {
-        match e {
-            SignInError::InvalidCredentials(_) => {
-                form.with_field_error("current", "Your current password is not right.")
-            }
-            SignInError::WrongCode(_) => form.with_field_error("code", WRONG_CODE),
-            other => {
-                let (message, status) = other.user_message();
-                if status >= 500 {
-                    AppError::from(other).log();
-                }
-                form.with_error(message, status)
-            }
-        }
+        proof_refused(form, e, "current", "Your current password is not right.")
     }
 }
 
