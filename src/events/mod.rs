@@ -174,7 +174,10 @@ impl From<crate::auth::identity::SignInMethod> for Method {
 }
 
 /// One event. `user` is the normalised account name (the email, lower-cased), also for
-/// failed attempts on names that do not exist; `actor` is the admin who acted, if any.
+/// failed attempts on names that do not exist; `sub` is the account's stable id when the
+/// event is about a known account (a sign-in, a sign-out, an account or admin change), so
+/// that the event stays with the account when its e-mail changes; `actor` is the admin who
+/// acted, if any.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthEvent {
     /// Milliseconds since the epoch.
@@ -183,6 +186,9 @@ pub struct AuthEvent {
     pub id: String,
     pub kind: EventKind,
     pub user: String,
+    /// The account's Cognito `sub`, when known (from a verified token or the directory).
+    #[serde(default)]
+    pub sub: Option<String>,
     pub method: Option<Method>,
     /// The client's network, truncated (IPv4 /24, IPv6 /48): enough to spot a pattern, not
     /// to identify a household.
@@ -201,6 +207,7 @@ impl AuthEvent {
             id: random_id(),
             kind,
             user: gatehouse_lockout::normalize_username(user),
+            sub: None,
             method: None,
             ip: meta.ip.clone(),
             user_agent: meta.user_agent.clone(),
@@ -210,6 +217,11 @@ impl AuthEvent {
     }
     pub fn method(mut self, method: impl Into<Method>) -> Self {
         self.method = Some(method.into());
+        self
+    }
+    /// Files the event under the account `sub` rather than the address.
+    pub fn sub(mut self, sub: &str) -> Self {
+        self.sub = Some(sub.to_string()).filter(|s| !s.is_empty());
         self
     }
     pub fn actor(mut self, actor: &str) -> Self {

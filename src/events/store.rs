@@ -4,17 +4,28 @@
 //!
 //! | item attribute | value                                   | used by                         |
 //! |----------------|-----------------------------------------|---------------------------------|
-//! | `pk` (hash)    | `user#<normalised email>`               | one user's events               |
+//! | `pk` (hash)    | `sub#<sub>` or `user#<normalised email>`| one account's / address's events|
 //! | `sk` (range)   | `<UTC time, ms, ISO 8601>#<random id>`  | newest first / time ranges      |
 //! | `day`          | `<YYYY-MM-DD>` (UTC)                    | GSI `by_day` (hash), range `sk` |
 //! | `expires_at`   | epoch seconds                           | the table's TTL (retention)     |
 //!
-//! - "Events of one user, newest first": `Query pk = user#…`, `ScanIndexForward = false`.
+//! An event about a known account (sign-in, sign-out, account and admin changes) is filed
+//! under the account's `sub`, so it stays with the account when its e-mail changes. An
+//! attempt on an address (a failed or refused sign-in, a wrong code before sign-in, an
+//! unlock, a password reset of an unknown name) is filed under the address typed: nobody
+//! proved which account it was, and the address may have none. An [`Owner`] names both
+//! partitions of a person; a read queries each and merges them.
+//!
+//! - "Events of one person, newest first": `Query pk = …`, `ScanIndexForward = false`, per
+//!   partition, merged.
 //! - "Events in a time range": one `Query` on the `by_day` index per UTC day in the range,
 //!   `day = D AND sk BETWEEN from AND to`. A day is one index partition: fine for thousands of
 //!   events a second; beyond that, shard the day key (`D#0`..`D#n`) and query each shard.
-//! - A user's events in a time range (the audit log filtered by user): `Query pk = user#…
-//!   AND sk BETWEEN from AND to`.
+//! - A person's events in a time range (the dashboard, the audit log filtered by user):
+//!   `Query pk = … AND sk BETWEEN from AND to` per partition, merged.
+//!
+//! Before events carried a `sub`, every event was filed under its address: those events are
+//! still read through the address partition of the person's current e-mail.
 
 use super::{AuthEvent, EventKind, Method};
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
@@ -71,6 +82,65 @@ pub fn user_key(user: &str) -> String {
     format!("user#{user}")
 }
 
+pub fn sub_key(sub: &str) -> String {
+    format!("sub#{sub}")
+}
+
+/// The partition an event is filed under.
+pub fn partition_of(e: &AuthEvent) -> String {
+    match e.sub.as_deref() {
+        Some(sub) => sub_key(sub),
+        None => user_key(&e.user),
+    }
+}
+
+/// Whose events a read is about: an address (what was typed at sign-in) and, when the
+/// account is known, its `sub`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Owner {
+    pub sub: Option<String>,
+    pub address: String,
+}
+
+impl Owner {
+    /// Events about an address only (no account known).
+    pub fn address(address: &str) -> Owner {
+        Owner {
+            sub: None,
+            address: gatehouse_lockout::normalize_username(address),
+        }
+    }
+    /// An account's events: those filed under its `sub` and those about its current address.
+    pub fn account(sub: &str, address: &str) -> Owner {
+        Owner {
+            sub: Some(sub.to_string()).filter(|s| !s.is_empty()),
+            ..Owner::address(address)
+        }
+    }
+    fn partitions(&self) -> Vec<String> {
+        let mut keys = vec![user_key(&self.address)];
+        if let Some(sub) = &self.sub {
+            keys.push(sub_key(sub));
+        }
+        keys
+    }
+}
+
+/// Runs the reads of a person's partitions concurrently; their events, newest first.
+async fn merged(
+    reads: impl IntoIterator<
+        Item = impl std::future::Future<Output = Result<Vec<AuthEvent>, EventStoreError>>,
+    >,
+) -> Result<Vec<AuthEvent>, EventStoreError> {
+    let mut events: Vec<AuthEvent> = futures::future::try_join_all(reads)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    events.sort_by(|a, b| (b.at_ms, &b.id).cmp(&(a.at_ms, &a.id)));
+    Ok(events)
+}
+
 impl EventStore {
     pub fn new(client: Client, table: String, retention: std::time::Duration) -> Self {
         EventStore {
@@ -83,7 +153,7 @@ impl EventStore {
     pub fn item(&self, e: &AuthEvent) -> HashMap<String, AttributeValue> {
         let s = |v: &str| AttributeValue::S(v.to_string());
         let mut item = HashMap::from([
-            ("pk".to_string(), s(&user_key(&e.user))),
+            ("pk".to_string(), s(&partition_of(e))),
             (
                 "sk".to_string(),
                 s(&format!("{}#{}", sort_time(e.at_ms), e.id)),
@@ -102,6 +172,7 @@ impl EventStore {
                 item.insert(name.to_string(), s(v));
             }
         };
+        opt("sub", &e.sub);
         opt("method", &e.method.map(|m| m.as_str().to_string()));
         opt("ip", &e.ip);
         opt("ua", &e.user_agent);
@@ -152,46 +223,57 @@ impl EventStore {
         }
     }
 
-    /// The newest `limit` events of one user, newest first.
+    /// The newest `limit` events of one person, newest first.
     pub async fn for_user(
         &self,
-        user: &str,
+        owner: &Owner,
         limit: i32,
     ) -> Result<Vec<AuthEvent>, EventStoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", AttributeValue::S(user_key(user)))
-            .scan_index_forward(false)
-            .limit(limit)
-            .send()
-            .await
-            .map_err(dynamo_error)?;
-        out.items().iter().map(from_item).collect()
+        let reads = owner.partitions().into_iter().map(|pk| async move {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", AttributeValue::S(pk))
+                .scan_index_forward(false)
+                .limit(limit)
+                .send()
+                .await
+                .map_err(dynamo_error)?;
+            out.items()
+                .iter()
+                .map(from_item)
+                .collect::<Result<Vec<_>, _>>()
+        });
+        let mut events = merged(reads).await?;
+        events.truncate(limit.max(0) as usize);
+        Ok(events)
     }
 
-    /// One user's events with `from_ms <= at < to_ms` (and of `kind`, if given), newest
+    /// One person's events with `from_ms <= at < to_ms` (and of `kind`, if given), newest
     /// first; at most [`RANGE_CAP`] (then `capped`).
     pub async fn for_user_in_range(
         &self,
-        user: &str,
+        owner: &Owner,
         from_ms: i64,
         to_ms: i64,
         kind: Option<EventKind>,
     ) -> Result<Ranged, EventStoreError> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND sk BETWEEN :a AND :b")
-            .expression_attribute_values(":pk", AttributeValue::S(user_key(user)))
-            .expression_attribute_values(":a", AttributeValue::S(sort_time(from_ms)))
-            .expression_attribute_values(":b", AttributeValue::S(upper_bound(to_ms)))
-            .scan_index_forward(false);
-        let mut events = Vec::new();
-        drain(query, kind, &mut events).await?;
+        let reads = owner.partitions().into_iter().map(|pk| async move {
+            let query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND sk BETWEEN :a AND :b")
+                .expression_attribute_values(":pk", AttributeValue::S(pk))
+                .expression_attribute_values(":a", AttributeValue::S(sort_time(from_ms)))
+                .expression_attribute_values(":b", AttributeValue::S(upper_bound(to_ms)))
+                .scan_index_forward(false);
+            let mut events = Vec::new();
+            drain(query, kind, &mut events).await.map(|()| events)
+        });
+        let events = merged(reads).await?;
         Ok(Ranged::capped_at(events, RANGE_CAP))
     }
 
@@ -200,13 +282,12 @@ impl EventStore {
     pub async fn audit(
         &self,
         (start, end): (i64, i64),
-        user: &str,
+        owner: Option<&Owner>,
         kind: Option<EventKind>,
     ) -> Result<Ranged, EventStoreError> {
-        if user.is_empty() {
-            self.in_range(start, end, Order::NewestFirst, kind).await
-        } else {
-            self.for_user_in_range(user, start, end, kind).await
+        match owner {
+            None => self.in_range(start, end, Order::NewestFirst, kind).await,
+            Some(owner) => self.for_user_in_range(owner, start, end, kind).await,
         }
     }
 
@@ -330,6 +411,7 @@ pub fn from_item(item: &HashMap<String, AttributeValue>) -> Result<AuthEvent, Ev
         id,
         kind,
         user: s("user").ok_or_else(|| bad("user"))?,
+        sub: s("sub"),
         method: s("method").as_deref().and_then(Method::parse),
         ip: s("ip"),
         user_agent: s("ua"),

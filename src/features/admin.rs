@@ -147,7 +147,9 @@ mod ssr {
         } else {
             EventKind::GroupRemoved
         };
-        record::note(state, kind, &email, |e| e.actor(&admin.email).detail(group));
+        record::note(state, kind, &email, |e| {
+            e.sub(&sub).actor(&admin.email).detail(group)
+        });
         tracing::warn!(admin = %admin.email, user = %log_name(&email), group, add, "group membership changed by an admin");
         let notice = if add {
             format!("Added {email} to {group}.")
@@ -201,7 +203,7 @@ mod ssr {
         } else {
             EventKind::UserDisabled
         };
-        record::note(state, kind, &email, |e| e.actor(&admin.email));
+        record::note(state, kind, &email, |e| e.sub(&sub).actor(&admin.email));
         tracing::warn!(admin = %admin.email, user = %log_name(&email), enable, "account enabled/disabled by an admin");
         let notice = match (enable, signed_out) {
             (true, _) => format!("Enabled {email}."),

@@ -56,10 +56,11 @@ pub async fn load_audit(
         from.as_deref(),
         to.as_deref(),
     );
+    let owner = record::audit_owner(&state, &user).await;
     let read = state
         .svc
         .event_store
-        .audit(range.bounds_ms(), &user, kind_filter)
+        .audit(range.bounds_ms(), owner.as_ref(), kind_filter)
         .await
         .map_err(|e| unavailable("audit log", e))?;
     let events = read.events;
@@ -105,6 +106,7 @@ mod ssr {
     pub use crate::access::Area;
     pub use crate::events::report;
     pub use crate::events::EventKind;
+    pub use crate::server::record;
     pub use crate::server::request::{app_state, require, step_up_needed, unavailable};
     pub use std::sync::atomic::Ordering;
 }

@@ -27,18 +27,20 @@ pub async fn load_dashboard() -> Result<DashboardData, ApiError> {
     use self::ssr::*;
     let user = require(Area::Dashboard).await?;
     let state = app_state()?;
-    let name = normalize_username(&event_user(&user));
+    // Their account's events (by `sub`, whatever their address was) and the attempts on
+    // the address they have now.
+    let owner = owner_of(&user);
     let today = report::today((state.svc.clock)());
     let range = DayRange::last(14, today);
     let (from, to) = range.bounds_ms();
     let store = &state.svc.event_store;
-    let cache_key = format!("{name}|{}", report::format_day(today));
+    let cache_key = format!("{}|{}", user.sub, report::format_day(today));
     let activity = match state.svc.activity.get(&cache_key) {
         Some(hit) => Ok(hit),
         None => {
             let (recent, window) = tokio::join!(
-                store.for_user(&name, 10),
-                store.for_user_in_range(&name, from, to, None)
+                store.for_user(&owner, 10),
+                store.for_user_in_range(&owner, from, to, None)
             );
             recent
                 .and_then(|r| window.map(|w| (r, w)))
@@ -74,9 +76,8 @@ pub async fn load_dashboard() -> Result<DashboardData, ApiError> {
 #[cfg(feature = "ssr")]
 mod ssr {
     pub use crate::access::Area;
-    pub use crate::auth::signin::normalize_username;
     pub use crate::events::report::{self, DayRange};
-    pub use crate::server::record::event_user;
+    pub use crate::server::record::owner_of;
     pub use crate::server::request::{app_state, require, user_view};
 
     pub const EVENTS_UNAVAILABLE: &str =

@@ -54,22 +54,27 @@ pub async fn reset_password(
             }
             let username = normalize_username(&email);
             tracing::info!(user = %log_name(&username), "password reset");
-            record::note(&state, EventKind::PasswordReset, &username, |e| e);
             // Whoever else was signed in as this user is signed out (at their next check):
             // nobody is signed in here, so the user's `sub` comes from the directory.
             let now = (state.svc.clock)();
             let keep = state.svc.config.session_absolute_timeout;
             match state.svc.directory.who(&username).await {
                 Ok(person) => {
+                    record::note(&state, EventKind::PasswordReset, &username, |e| {
+                        e.sub(&person.sub)
+                    });
                     let sessions = &state.svc.sessions;
                     if let Err(e) = sessions.revoke_sessions_before(&person.sub, now, keep).await {
                         AppError::from(e).log();
                     }
                 }
-                Err(e) => tracing::error!(
+                Err(e) => {
+                    record::note(&state, EventKind::PasswordReset, &username, |e| e);
+                    tracing::error!(
                     error = %error_chain(&e),
                     "password reset: the user could not be looked up; their other sessions end at their next token refresh"
-                ),
+                    )
+                }
             }
             Ok(Answer::Redirect("/login?notice=password_reset".into()))
         })

@@ -12,7 +12,7 @@ mod ssr {
     pub use crate::auth::signin::CHALLENGE_TTL_SECS;
     pub use crate::events::EventKind;
     pub use crate::server::error::AppError;
-    pub use crate::server::record::{self, event_user};
+    pub use crate::server::record;
     pub use crate::server::request::{
         app_state, csrf_for_forms, reject, session, take_flash, user_view, Answer, FormCx, FormPost,
     };
@@ -91,8 +91,7 @@ pub async fn sign_out(csrf: String) -> Result<FormState, ApiError> {
                     }
                 }
                 tracing::info!(sub = %auth.sub, "signed out");
-                let user = event_user(&auth);
-                record::note(&state, EventKind::SignOut, &user, |e| e.method(auth.method));
+                record::note_about(&state, EventKind::SignOut, &auth, |e| e.method(auth.method));
             }
             Ok(Answer::Redirect(target))
         })

@@ -59,7 +59,7 @@ pub mod ssr {
     use crate::events::{EventKind, Method};
     use crate::model::{ApiError, FormState};
     use crate::server::error::AppError;
-    use crate::server::record::{self, event_user};
+    use crate::server::record;
     use crate::server::request::{app_state, session};
     pub use crate::server::request::{Answer, FormCx, FormPost};
     use crate::support::errors::error_chain;
@@ -82,8 +82,7 @@ pub mod ssr {
                 }
                 tracing::info!(sub = %auth.sub, method = "password", "sign-in succeeded");
                 if let Ok(state) = app_state() {
-                    let user = event_user(&auth);
-                    record::note(&state, EventKind::SignIn, &user, |e| e.method(auth.method));
+                    record::note_about(&state, EventKind::SignIn, &auth, |e| e.method(auth.method));
                 }
                 Ok(Answer::Redirect(next.to_string()))
             }

@@ -160,10 +160,11 @@ pub async fn audit_csv(
     if let Some(message) = error {
         return bad_range(message);
     }
+    let owner = super::record::audit_owner(&state, &user).await;
     match state
         .svc
         .event_store
-        .audit(range.bounds_ms(), &user, kind)
+        .audit(range.bounds_ms(), owner.as_ref(), kind)
         .await
     {
         Ok(read) => {

@@ -57,6 +57,42 @@ pub fn note(
     record(state, finish(event(state, kind, user, &meta)));
 }
 
+/// Builds and queues an event about the signed-in user: filed under their `sub`, so that it
+/// stays theirs when their e-mail changes.
+pub fn note_about(
+    state: &AppState,
+    kind: EventKind,
+    auth: &AuthSession,
+    finish: impl FnOnce(AuthEvent) -> AuthEvent,
+) {
+    note(state, kind, &event_user(auth), |e| finish(e.sub(&auth.sub)));
+}
+
+/// Whose events the signed-in user's pages read: their `sub`'s and their address's.
+pub fn owner_of(auth: &AuthSession) -> crate::events::store::Owner {
+    crate::events::store::Owner::account(&auth.sub, &event_user(auth))
+}
+
+/// Whose events the audit log's user filter means: the account that address belongs to now
+/// (its `sub`'s events, whatever address it had then) and every attempt on the address.
+/// When the directory cannot say (no such user, or Cognito unavailable), the address's
+/// events alone.
+pub async fn audit_owner(state: &AppState, user: &str) -> Option<crate::events::store::Owner> {
+    use crate::auth::directory::DirectoryError;
+    use crate::events::store::Owner;
+    if user.is_empty() {
+        return None;
+    }
+    Some(match state.svc.directory.who(user).await {
+        Ok(person) => Owner::account(&person.sub, user),
+        Err(DirectoryError::NotFound) => Owner::address(user),
+        Err(e) => {
+            tracing::warn!(error = %crate::support::errors::error_chain(&e), "audit filter: the account could not be looked up; showing the address's events only");
+            Owner::address(user)
+        }
+    })
+}
+
 /// The account name events are stored under for this user.
 pub fn event_user(auth: &AuthSession) -> String {
     if auth.email.is_empty() {

@@ -4,7 +4,7 @@
 
 use crate::helpers::*;
 use gatehouse::events::sink::EventSink;
-use gatehouse::events::store::{EventStore, Order};
+use gatehouse::events::store::{EventStore, Order, Owner};
 use gatehouse::events::{AuthEvent, EventKind, RequestMeta};
 use reqwest::StatusCode;
 
@@ -50,6 +50,31 @@ async fn user_and_admin(prefix: &str) -> Pair {
     }
 }
 
+/// Whose events a signed-in user's pages read: their account's (by `sub`) and their address's.
+async fn owner(app: &TestApp, email: &str) -> Owner {
+    let person = app
+        .state
+        .svc
+        .directory
+        .who(email)
+        .await
+        .expect("AdminGetUser");
+    Owner::account(&person.sub, email)
+}
+
+/// The audit CSV filtered by user and kind, as an admin downloads it: the whole text, and its
+/// rows after the header.
+async fn audit_rows(admin: &TestApp, user: &str, kind: &str) -> (String, Vec<String>) {
+    let csv = admin
+        .get(&format!("/admin/audit.csv?user={user}&kind={kind}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let rows = csv.lines().skip(1).map(str::to_string).collect();
+    (csv, rows)
+}
+
 fn store(app: &TestApp) -> EventStore {
     let cfg = &app.state.svc.config;
     EventStore::new(
@@ -93,7 +118,7 @@ async fn event_keys_answer_user_and_time_range_queries() {
 
     // One user, newest first.
     let newest: Vec<i64> = store
-        .for_user(&user, 3)
+        .for_user(&Owner::address(&user), 3)
         .await
         .unwrap()
         .iter()
@@ -102,7 +127,7 @@ async fn event_keys_answer_user_and_time_range_queries() {
     assert_eq!(newest, vec![at[3], at[2], at[1]]);
     // One user, a time range (upper bound exclusive).
     let second_day: Vec<i64> = store
-        .for_user_in_range(&user, day2, day2 + 86_400_000, None)
+        .for_user_in_range(&Owner::address(&user), day2, day2 + 86_400_000, None)
         .await
         .unwrap()
         .events
@@ -138,7 +163,12 @@ async fn event_keys_answer_user_and_time_range_queries() {
         .collect();
     assert_eq!(failures, vec![at[3], at[1]]);
     let mine = store
-        .for_user_in_range(&user, day1, day2 + 86_400_000, Some(EventKind::SignIn))
+        .for_user_in_range(
+            &Owner::address(&user),
+            day1,
+            day2 + 86_400_000,
+            Some(EventKind::SignIn),
+        )
         .await
         .unwrap();
     assert!(!mine.capped);
@@ -161,7 +191,7 @@ async fn sign_ins_are_recorded_and_shown_on_the_dashboard() {
     app.state.svc.events.flush().await;
 
     let events = store(&app)
-        .for_user_in_range(&email, start, now_ms() + 1000, None)
+        .for_user_in_range(&owner(&app, &email).await, start, now_ms() + 1000, None)
         .await
         .unwrap()
         .events;
@@ -186,7 +216,10 @@ async fn sign_ins_are_recorded_and_shown_on_the_dashboard() {
 
     app.sign_out().await;
     app.state.svc.events.flush().await;
-    let newest = store(&app).for_user(&email, 1).await.unwrap();
+    let newest = store(&app)
+        .for_user(&owner(&app, &email).await, 1)
+        .await
+        .unwrap();
     assert_eq!(newest[0].kind, EventKind::SignOut);
 }
 
@@ -349,7 +382,10 @@ async fn group_changes_reach_open_sessions_without_signing_out() {
 
     // Both changes are in the audit trail with the acting admin.
     admin.state.svc.events.flush().await;
-    let events = store(&admin).for_user(&email, 10).await.unwrap();
+    let events = store(&admin)
+        .for_user(&owner(&admin, &email).await, 10)
+        .await
+        .unwrap();
     let changes: Vec<(EventKind, Option<String>, Option<String>)> = events
         .iter()
         .filter(|e| matches!(e.kind, EventKind::GroupAdded | EventKind::GroupRemoved))
@@ -365,13 +401,7 @@ async fn group_changes_reach_open_sessions_without_signing_out() {
         ]
     );
     // The audit log's CSV, filtered by that user and kind, has exactly the addition.
-    let csv = admin
-        .get(&format!("/admin/audit.csv?user={email}&kind=group_added"))
-        .await
-        .text()
-        .await
-        .unwrap();
-    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    let (csv, rows) = audit_rows(&admin, &email, "group_added").await;
     assert_eq!(rows.len(), 1, "{csv}");
     assert!(
         rows[0].contains(",\"group_added\",") && rows[0].contains(ADMIN),
@@ -429,6 +459,49 @@ async fn a_user_whose_email_changes_keeps_their_revocations() {
     assert!(
         res.status().is_redirection(),
         "still signed in after being disabled"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_user_whose_email_changes_keeps_their_history() {
+    let Pair {
+        app,
+        admin,
+        email: old_email,
+        username,
+        ..
+    } = user_and_admin("history").await;
+    // A wrong password on the old address: an attempt on the address, not the account's.
+    let stranger = spawn().start().await;
+    stranger
+        .sign_in(&old_email, "Not-the-Passw0rd!", None)
+        .await;
+    stranger.state.svc.events.flush().await;
+    app.state.svc.events.flush().await;
+
+    let new_email = unique_name("history-new");
+    set_email(&app, &username, &new_email).await;
+    let again = spawn().start().await;
+    let res = again.sign_in(&new_email, PASSWORD, None).await;
+    assert_eq!(location(&res).as_deref(), Some("/dashboard"));
+    again.state.svc.events.flush().await;
+
+    // Both sign-ins are theirs, under either address; the old address's failure is not.
+    let html = again.html("/dashboard").await;
+    assert!(
+        html.contains("data-series=\"Succeeded\" data-value=\"2\""),
+        "both sign-ins on the chart"
+    );
+    assert!(
+        !html.contains("Sign-in failed"),
+        "the old address's attempts"
+    );
+    // The admin's audit log, filtered by the new address, has both sign-ins.
+    let (csv, rows) = audit_rows(&admin, &new_email, "sign_in").await;
+    assert_eq!(rows.len(), 2, "{csv}");
+    assert!(
+        rows[0].contains(&new_email) && rows[1].contains(&old_email),
+        "{csv}"
     );
 }
 

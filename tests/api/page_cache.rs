@@ -3,7 +3,7 @@
 //! session gets a fresh rendering.
 
 use crate::helpers::*;
-use gatehouse::events::store::EventStore;
+use gatehouse::events::store::{EventStore, Owner};
 use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "Cache-Passw0rd!";
@@ -74,7 +74,10 @@ async fn failed_sign_in_recorded(app: &TestApp, email: &str) {
     );
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let events = store.for_user(email, 10).await.expect("Query");
+        let events = store
+            .for_user(&Owner::address(email), 10)
+            .await
+            .expect("Query");
         if events.iter().any(|e| e.kind.as_str() == "sign_in_failed") {
             break;
         }

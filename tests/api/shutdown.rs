@@ -2,7 +2,7 @@
 //! the auth events they queued are written before the process exits.
 
 use crate::helpers::*;
-use gatehouse::events::store::EventStore;
+use gatehouse::events::store::{EventStore, Owner};
 use gatehouse::events::EventKind;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -128,7 +128,7 @@ async fn sigterm_finishes_requests_in_flight_and_flushes_events() {
     );
     for i in 0..REQUESTS {
         let user = format!("shutdown-{stamp}-{i}@example.com");
-        let events = store.for_user(&user, 5).await.unwrap();
+        let events = store.for_user(&Owner::address(&user), 5).await.unwrap();
         assert_eq!(
             events.iter().map(|e| e.kind).collect::<Vec<_>>(),
             vec![EventKind::SignInFailed],

@@ -140,7 +140,7 @@ pub async fn verify_mfa(code: String, csrf: String) -> Result<FormState, ApiErro
                 Ok(Ok(())) => Ok(form),
                 Ok(Err(e)) => {
                     if matches!(e, AccountError::CodeMismatch | AccountError::CodeExpired) {
-                        record::note(&state, EventKind::MfaFailed, &user.email, |e| {
+                        record::note_about(&state, EventKind::MfaFailed, &user, |e| {
                             e.method(user.method)
                         });
                     }
@@ -152,7 +152,7 @@ pub async fn verify_mfa(code: String, csrf: String) -> Result<FormState, ApiErro
                 Ok(form) => {
                     session.drop_totp_setup().await;
                     tracing::info!(sub = %user.sub, "authenticator MFA turned on");
-                    record::note(&state, EventKind::MfaEnabled, &user.email, |e| e);
+                    record::note_about(&state, EventKind::MfaEnabled, &user, |e| e);
                     Ok(Answer::Form(form.with_notice(
                             "Two-step verification is on. You will be asked for a code when you sign in.",
                         )))
@@ -190,7 +190,7 @@ pub async fn disable_mfa(
                 .await;
             if let Err(e) = proven {
                 if matches!(e, SignInError::WrongCode(_)) {
-                    record::note(&state, EventKind::MfaFailed, &user.email, |e| {
+                    record::note_about(&state, EventKind::MfaFailed, &user, |e| {
                         e.method(user.method)
                     });
                 }
@@ -206,7 +206,7 @@ pub async fn disable_mfa(
             match turned_off {
                 Ok(form) => {
                     tracing::info!(sub = %user.sub, "authenticator MFA turned off");
-                    record::note(&state, EventKind::MfaDisabled, &user.email, |e| e);
+                    record::note_about(&state, EventKind::MfaDisabled, &user, |e| e);
                     // Without a second step there is nothing to have proved: admin actions
                     // ask again (and cannot be confirmed until it is on again).
                     if user.verified_at.is_some() {

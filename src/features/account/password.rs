@@ -53,7 +53,7 @@ pub async fn change_password(
                 Err(e) => return Ok(Answer::Form(refused(form, e))),
             }
             tracing::info!(sub = %user.sub, "password changed");
-            record::note(&state, EventKind::PasswordChanged, &user.email, |e| {
+            record::note_about(&state, EventKind::PasswordChanged, &user, |e| {
                 e.method(user.method)
             });
 
