@@ -11,6 +11,8 @@
 #   make test         stack + cargo test + cargo leptos build + Playwright; stops what it started
 #   make bench        release build + stack, then gatehouse vs the Express and Streamlit peers
 #                     -> BENCHMARKS.md and the README's summary (takes ~5 min once built)
+#   make bench-enumeration  stack + build, then sign-up/confirm timing for registered,
+#                     unconfirmed and unknown addresses (bench/enumeration.py)
 #   make fmt          cargo fmt
 #   make clean-local  stop the emulators and delete .local/ (emulator data, stack.env, logs)
 
@@ -24,7 +26,7 @@ export PATH := $(CARGO_BIN):$(PATH)
 endif
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup stack-up stack-down stack-status stack-reset build release lint-cfn lambda run test bench fmt clean-local
+.PHONY: help setup stack-up stack-down stack-status stack-reset build release lint-cfn lambda run test bench bench-enumeration fmt clean-local
 
 help:
 	@sed -n 's/^#   make /  make /p' Makefile
@@ -59,6 +61,11 @@ lambda:
 
 bench: setup
 	scripts/bench.sh
+
+bench-enumeration: setup
+	scripts/stack.sh up
+	cargo leptos build
+	.venv/bin/python bench/enumeration.py --json .local/enumeration.json
 
 run: setup
 	scripts/run.sh

@@ -51,6 +51,9 @@ impl From<CognitoError> for AccountError {
 pub struct AccountService {
     idp: Arc<dyn IdentityProvider>,
     policy: OnceCell<PasswordPolicy>,
+    /// Sign-up, resend and forgot answer no sooner than this after asking Cognito, so that
+    /// Cognito's own time (creating a user, sending an e-mail) does not tell who has an account.
+    answer_floor: std::time::Duration,
 }
 
 /// A plausible email address (Cognito has the final word).
@@ -83,7 +86,19 @@ impl AccountService {
         AccountService {
             idp,
             policy: OnceCell::new(),
+            answer_floor: std::time::Duration::ZERO,
         }
+    }
+
+    /// See `answer_floor` (`ACCOUNT_ANSWER_FLOOR_MS`).
+    pub fn with_answer_floor(mut self, floor: std::time::Duration) -> Self {
+        self.answer_floor = floor;
+        self
+    }
+
+    /// Waits until `answer_floor` has passed since `started`.
+    async fn floor(&self, started: tokio::time::Instant) {
+        tokio::time::sleep_until(started + self.answer_floor).await;
     }
 
     /// The pool's password policy, read once (a failed read is retried next time).
@@ -121,7 +136,10 @@ impl AccountService {
             return Err(AccountError::BadEmail);
         }
         self.check_new_password(password, confirm).await?;
-        match self.idp.sign_up(&email, password).await {
+        let started = tokio::time::Instant::now();
+        let answer = self.idp.sign_up(&email, password).await;
+        self.floor(started).await;
+        match answer {
             // An address that already has an account gets the answer a new one gets ("check
             // your e-mail for a code"): the page never tells who is registered. Its owner
             // can sign in or reset the password as always.
@@ -155,7 +173,10 @@ impl AccountService {
         if !valid_email(&email) {
             return Err(AccountError::BadEmail);
         }
-        match self.idp.resend_confirmation_code(&email).await {
+        let started = tokio::time::Instant::now();
+        let answer = self.idp.resend_confirmation_code(&email).await;
+        self.floor(started).await;
+        match answer {
             // Unknown, or already confirmed: the answer a waiting account gets.
             Ok(())
             | Err(CognitoError::InvalidCredentials { .. } | CognitoError::InvalidParameter(_)) => {
@@ -171,7 +192,10 @@ impl AccountService {
         if !valid_email(&email) {
             return Err(AccountError::BadEmail);
         }
-        match self.idp.forgot_password(&email).await {
+        let started = tokio::time::Instant::now();
+        let answer = self.idp.forgot_password(&email).await;
+        self.floor(started).await;
+        match answer {
             Ok(()) => Ok(()),
             Err(
                 CognitoError::InvalidCredentials { .. }

@@ -102,6 +102,9 @@ pub struct Config {
     /// Admin actions (directory changes, unlocks, audit export) need a password and an
     /// authenticator code within this long (`ADMIN_STEP_UP_SECS`, default 900).
     pub admin_step_up: Duration,
+    /// Sign-up, resend and forgot answer no sooner than this after asking Cognito, whoever
+    /// has an account (`ACCOUNT_ANSWER_FLOOR_MS`, default 400; 0: off).
+    pub account_answer_floor: Duration,
 }
 
 impl Config {
@@ -139,6 +142,7 @@ impl Config {
         let token_refresh_margin = session::token_refresh_margin(&vars)?;
         let admin_step_up = session::admin_step_up(&vars)?;
         let hsts_max_age = server::hsts_max_age(&vars)?;
+        let account_answer_floor = server::account_answer_floor(&vars)?;
 
         Ok(Config {
             region: cognito.region,
@@ -172,6 +176,7 @@ impl Config {
             hsts_max_age,
             token_refresh_margin,
             admin_step_up,
+            account_answer_floor,
         })
     }
 

@@ -68,6 +68,12 @@ pub(super) fn aws_timeouts(vars: &Vars) -> Result<AwsTimeouts, ConfigError> {
     Ok(AwsTimeouts { attempt, operation })
 }
 
+/// `ACCOUNT_ANSWER_FLOOR_MS` (default 400): sign-up, resend and forgot answer no sooner.
+pub(super) fn account_answer_floor(vars: &Vars) -> Result<Duration, ConfigError> {
+    vars.count_or_off("ACCOUNT_ANSWER_FLOOR_MS", 400)
+        .map(Duration::from_millis)
+}
+
 pub(super) fn request_timeout(vars: &Vars) -> Result<Duration, ConfigError> {
     vars.secs("REQUEST_TIMEOUT_SECS", 30)
 }

@@ -116,7 +116,8 @@ impl AppState {
             )
             .with_user_pool(config.user_pool_id.clone()),
         );
-        let accounts = AccountService::new(idp.clone());
+        let accounts =
+            AccountService::new(idp.clone()).with_answer_floor(config.account_answer_floor);
         let lockout = LockoutStore::new(
             dynamo.clone(),
             config.lockout_table.clone(),

@@ -156,6 +156,21 @@ async fn sign_up_and_confirm_answer_alike_whoever_has_an_account() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sign_up_answers_no_sooner_than_the_floor_whoever_has_an_account() {
+    // Cognito takes longer to create a user than to refuse an existing address (measured on
+    // the stand-in by `make bench-enumeration`): the answer waits for the floor either way.
+    let floor = std::time::Duration::from_millis(300);
+    let app = spawn().env("ACCOUNT_ANSWER_FLOOR_MS", "300").start().await;
+    for email in [USER, unique_name("floor").as_str()] {
+        let started = std::time::Instant::now();
+        let res = sign_up(&app, email, PASSWORD, PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::FOUND, "{email}");
+        // (This includes fetching the form's token; without the floor it is a few ms.)
+        assert!(started.elapsed() >= floor, "{email}: {:?}", started.elapsed());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn resend_reports_the_stand_ins_gap_clearly() {
     let app = spawn().start().await;
     let email = unique_name("resend");
