@@ -220,7 +220,7 @@ impl AuthEvent {
         self
     }
     /// Files the event under the account `sub` rather than the address.
-    pub fn sub(mut self, sub: &str) -> Self {
+    pub fn of_account(mut self, sub: &str) -> Self {
         self.sub = Some(sub.to_string()).filter(|s| !s.is_empty());
         self
     }

@@ -148,7 +148,7 @@ mod ssr {
             EventKind::GroupRemoved
         };
         record::note(state, kind, &email, |e| {
-            e.sub(&sub).actor(&admin.email).detail(group)
+            e.of_account(&sub).actor(&admin.email).detail(group)
         });
         tracing::warn!(admin = %admin.email, user = %log_name(&email), group, add, "group membership changed by an admin");
         let notice = if add {
@@ -203,7 +203,9 @@ mod ssr {
         } else {
             EventKind::UserDisabled
         };
-        record::note(state, kind, &email, |e| e.sub(&sub).actor(&admin.email));
+        record::note(state, kind, &email, |e| {
+            e.of_account(&sub).actor(&admin.email)
+        });
         tracing::warn!(admin = %admin.email, user = %log_name(&email), enable, "account enabled/disabled by an admin");
         let notice = match (enable, signed_out) {
             (true, _) => format!("Enabled {email}."),

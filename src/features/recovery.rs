@@ -61,7 +61,7 @@ pub async fn reset_password(
             match state.svc.directory.who(&username).await {
                 Ok(person) => {
                     record::note(&state, EventKind::PasswordReset, &username, |e| {
-                        e.sub(&person.sub)
+                        e.of_account(&person.sub)
                     });
                     let sessions = &state.svc.sessions;
                     if let Err(e) = sessions.revoke_sessions_before(&person.sub, now, keep).await {

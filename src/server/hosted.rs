@@ -182,7 +182,7 @@ pub async fn callback(
     tracing::info!(sub = %auth.sub, method = ?auth.method, "sign-in succeeded");
     let user = super::record::event_user(&auth);
     let event = super::record::event(&state, EventKind::SignIn, &user, &meta)
-        .sub(&auth.sub)
+        .of_account(&auth.sub)
         .method(auth.method);
     super::record::record(&state, event);
     Redirect::to(&pending.next).into_response()

@@ -65,7 +65,9 @@ pub fn note_about(
     auth: &AuthSession,
     finish: impl FnOnce(AuthEvent) -> AuthEvent,
 ) {
-    note(state, kind, &event_user(auth), |e| finish(e.sub(&auth.sub)));
+    note(state, kind, &event_user(auth), |e| {
+        finish(e.of_account(&auth.sub))
+    });
 }
 
 /// Whose events the signed-in user's pages read: their `sub`'s and their address's.
