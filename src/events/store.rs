@@ -424,6 +424,33 @@ pub fn from_item(item: &HashMap<String, AttributeValue>) -> Result<AuthEvent, Ev
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn a_persons_partitions_merge_newest_first() {
+        let at = |ms: i64, id: &str| AuthEvent {
+            id: id.into(),
+            ..AuthEvent::new(
+                EventKind::SignIn,
+                "a@example.com",
+                ms,
+                &super::super::RequestMeta::default(),
+            )
+        };
+        let account = vec![at(40, "b"), at(20, "a")];
+        let address = vec![at(40, "c"), at(30, "x"), at(10, "y")];
+        let reads = [account, address].map(|events| async move { Ok(events) });
+        let merged = merged(reads).await.unwrap();
+        let order: Vec<(i64, &str)> = merged.iter().map(|e| (e.at_ms, e.id.as_str())).collect();
+        assert_eq!(
+            order,
+            vec![(40, "c"), (40, "b"), (30, "x"), (20, "a"), (10, "y")]
+        );
+        assert_eq!(
+            Owner::account("s-1", "A@Example.com").partitions(),
+            vec!["user#a@example.com".to_string(), "sub#s-1".to_string()]
+        );
+        assert_eq!(Owner::address("a@example.com").partitions().len(), 1);
+    }
+
     #[test]
     fn sort_keys_order_like_time() {
         let a = sort_time(1_764_000_000_123);

@@ -34,7 +34,12 @@ pub async fn load_dashboard() -> Result<DashboardData, ApiError> {
     let range = DayRange::last(14, today);
     let (from, to) = range.bounds_ms();
     let store = &state.svc.event_store;
-    let cache_key = format!("{}|{}", user.sub, report::format_day(today));
+    let cache_key = format!(
+        "{}|{}|{}",
+        user.sub,
+        owner.address,
+        report::format_day(today)
+    );
     let activity = match state.svc.activity.get(&cache_key) {
         Some(hit) => Ok(hit),
         None => {

@@ -166,7 +166,11 @@ async fn sign_up_answers_no_sooner_than_the_floor_whoever_has_an_account() {
         let res = sign_up(&app, email, PASSWORD, PASSWORD).await;
         assert_eq!(res.status(), StatusCode::FOUND, "{email}");
         // (This includes fetching the form's token; without the floor it is a few ms.)
-        assert!(started.elapsed() >= floor, "{email}: {:?}", started.elapsed());
+        assert!(
+            started.elapsed() >= floor,
+            "{email}: {:?}",
+            started.elapsed()
+        );
     }
 }
 
