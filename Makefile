@@ -4,7 +4,8 @@
 #   make stack-down   stop the emulators that scripts/stack.sh started
 #   make build        cargo leptos build
 #   make release      cargo leptos build --release (what the Dockerfile builds)
-#   make lint-cfn     cfn-lint the CloudFormation template in deploy/
+#   make lint-cfn     cfn-lint the CloudFormation template in deploy/, and check the identity
+#                     pool role's policy (scripts/check_identity_policy.py)
 #   make lambda       build + zip the user pool's lockout trigger for provided.al2023 (x86_64)
 #                     -> target/lambda/lockout-trigger/bootstrap.zip
 #   make run          stack + build + app on http://localhost:3000 (Ctrl-C stops all it started)
@@ -55,6 +56,7 @@ release: setup
 
 lint-cfn:
 	scripts/cfn_lint.sh
+	.venv/bin/python scripts/check_identity_policy.py
 
 lambda:
 	scripts/lambda.sh

@@ -11,6 +11,10 @@ DynamoDB (moto on 127.0.0.1:8000):
   sessions table (key `id` S), lockout table (key `username` S, sparse GSI `locked` on
   lock_key/locked_until) and events table (key pk/sk S, GSI `by_day` on day/sk), PAY_PER_REQUEST, TTL on `expires_at`; names from env SESSIONS_TABLE /
   LOCKOUT_TABLE / EVENTS_TABLE.
+Identity pool (moto's Cognito identity API, on the same 127.0.0.1:8000):
+  `gatehouse_local`, no unauthenticated identities, the user pool and app client above as its
+  only provider (moto keeps it in memory, so every stack start creates it again; moto neither
+  checks the tokens it is given nor evaluates IAM: see the README).
 Writes .local/stack.env (KEY=value lines), keeping APP_SECRET across runs.
 
 The demo admin has two-step verification on with the fixed authenticator key ADMIN_TOTP_KEY
@@ -506,6 +510,35 @@ def ensure_events_table(ddb, existing: set) -> None:
     say(f"dynamodb: table {name} {state} (key pk/sk S, index {EVENTS_INDEX} day/sk, TTL on {TTL_ATTRIBUTE})")
 
 
+# ---------------------------------------------------------------- identity pool
+
+IDENTITY_POOL_NAME = "gatehouse_local"
+
+
+def ensure_identity_pool(cid, pool_id: str, client_id: str) -> str:
+    provider = {
+        "ProviderName": f"cognito-idp.{REGION}.amazonaws.com/{pool_id}",
+        "ClientId": client_id,
+        "ServerSideTokenCheck": True,
+    }
+    for p in cid.list_identity_pools(MaxResults=60).get("IdentityPools", []):
+        if p["IdentityPoolName"] == IDENTITY_POOL_NAME:
+            cid.update_identity_pool(
+                IdentityPoolId=p["IdentityPoolId"],
+                IdentityPoolName=IDENTITY_POOL_NAME,
+                AllowUnauthenticatedIdentities=False,
+                CognitoIdentityProviders=[provider],
+            )
+            return p["IdentityPoolId"]
+    created = cid.create_identity_pool(
+        IdentityPoolName=IDENTITY_POOL_NAME,
+        AllowUnauthenticatedIdentities=False,
+        CognitoIdentityProviders=[provider],
+    )
+    say(f"identity pool: created {created['IdentityPoolId']}")
+    return created["IdentityPoolId"]
+
+
 # ---------------------------------------------------------------- stack.env
 
 
@@ -519,7 +552,7 @@ def read_env(path: Path) -> dict[str, str]:
     return out
 
 
-def write_stack_env(pool_id: str, client_id: str) -> None:
+def write_stack_env(pool_id: str, client_id: str, identity_pool_id: str) -> None:
     old = read_env(STACK_ENV)
     app_secret = old.get("APP_SECRET", "")
     kept = bool(re.fullmatch(r"[0-9a-f]{64}", app_secret))
@@ -537,6 +570,9 @@ def write_stack_env(pool_id: str, client_id: str) -> None:
         "SESSIONS_TABLE": SESSIONS_TABLE,
         "LOCKOUT_TABLE": LOCKOUT_TABLE,
         "EVENTS_TABLE": EVENTS_TABLE,
+        # The identity pool is served by moto, beside DynamoDB.
+        "COGNITO_IDENTITY_POOL_ID": identity_pool_id,
+        "COGNITO_IDENTITY_ENDPOINT": DYNAMODB_ENDPOINT,
         "APP_SECRET": app_secret,
         # The Hosted UI on the emulator: its OAuth2 endpoints have no pool prefix, it reads
         # client_id from the token request body, it has no /logout endpoint, and its ID tokens
@@ -579,11 +615,14 @@ def main() -> None:
         for email, groups in DEMO_USERS.items():
             admin_ready &= verify_sign_in(idp, pool_id, client_id, email, groups, kids)
         ensure_tables(ddb)
+        identity_pool_id = ensure_identity_pool(
+            client("cognito-identity", DYNAMODB_ENDPOINT), pool_id, client_id
+        )
     except ClientError as e:
         fail(f"{e.operation_name}: {error_code(e)}: {e}")
     except (BotoCoreError, OSError) as e:  # connection refused, timeouts
         fail(f"cannot reach an emulator: {e}")
-    write_stack_env(pool_id, client_id)
+    write_stack_env(pool_id, client_id, identity_pool_id)
     if not admin_ready:
         say(f"cognito: {ADMIN_EMAIL} needs its authenticator key (cognito-local is restarted to write it)")
         sys.exit(ADMIN_KEY_NEEDED)

@@ -116,8 +116,9 @@ start_service() {
     dynamodb)
       [[ -x "$ROOT/.venv/bin/moto_server" ]] || die ".venv/bin/moto_server missing: run scripts/setup.sh python"
       # moto's server, one request at a time (per-request atomicity, as DynamoDB has):
-      # see scripts/dynamodb_server.py.
-      setsid "$ROOT/.venv/bin/python" "$ROOT/scripts/dynamodb_server.py" 127.0.0.1 8000 \
+      # see scripts/dynamodb_server.py. TZ=UTC: moto dates identity-pool credentials with a
+      # naive UTC time read as local time.
+      TZ=UTC setsid "$ROOT/.venv/bin/python" "$ROOT/scripts/dynamodb_server.py" 127.0.0.1 8000 \
         </dev/null >"$(log_file dynamodb)" 2>&1 9>&- &
       ;;
   esac

@@ -36,6 +36,9 @@ step() {
 
 # The AWS deployment template: cfn-lint, zero errors and zero warnings (no AWS access needed).
 step scripts/cfn_lint.sh
+# The identity pool's per-user isolation is IAM's, which the stand-ins do not evaluate: its
+# policy text is checked here instead (scripts/check_identity_policy.py).
+step .venv/bin/python scripts/check_identity_policy.py
 
 STACK_STARTED_FILE="$started_file" step scripts/stack.sh up
 load_stack_env

@@ -55,6 +55,10 @@ pub struct AuthSession {
     /// the code step, or an admin step-up): admin actions need it to be recent.
     #[serde(default)]
     pub verified_at: Option<i64>,
+    /// The user's identity in the identity pool (when one is configured), asked for once a
+    /// session and kept with it; the AWS credentials themselves stay in server memory.
+    #[serde(default)]
+    pub identity_id: Option<String>,
 }
 
 impl AuthSession {
@@ -100,6 +104,7 @@ impl AuthSession {
             groups_checked_at: authenticated_at,
             groups_unconfirmed: false,
             verified_at: None,
+            identity_id: None,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! - [`cognito`]: the Cognito user-pool client behind the [`cognito::IdentityProvider`] seam.
 //! - [`jwks`] and [`tokens`]: ID/access token verification against the pool's cached JWKS.
 //! - [`identity`]: who a signed-in session is ([`identity::AuthSession`]).
+//! - [`identity_pool`]: the identity pool: temporary AWS credentials for the signed-in user.
 //! - [`session`]: the DynamoDB-backed `tower-sessions` store, the typed session (every key in
 //!   one place) and the keeper that reads the signed-in user of a request.
 //! - [`directory`]: the admin's user directory (list, groups, enable/disable).
@@ -20,6 +21,7 @@ pub mod account;
 pub mod cognito;
 pub mod directory;
 pub mod identity;
+pub mod identity_pool;
 pub mod jwks;
 pub mod lockout;
 pub mod oidc;

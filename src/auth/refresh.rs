@@ -131,6 +131,7 @@ impl Refresher {
             authenticated_at: auth.authenticated_at,
             last_seen: auth.last_seen,
             verified_at: auth.verified_at,
+            identity_id: auth.identity_id.clone(),
             // When the refresh was asked for: a group change made while it was in flight is
             // then newer than these groups, never hidden by them.
             groups_checked_at: now,

@@ -616,6 +616,7 @@ impl SignInService {
             groups_checked_at: now,
             groups_unconfirmed: false,
             verified_at: None,
+            identity_id: None,
         })
     }
 }

@@ -15,6 +15,7 @@
 //! - `hosted`: the Hosted UI ([`HostedUi`], [`ClientAuth`]).
 //! - `events`: the events' retention and write queue.
 //! - `cache`: what may be served from memory.
+//! - `identity_pool`: the identity pool (temporary AWS credentials for the user), if any.
 //!
 //! [`Config::from_lookup`] calls the parts in the order the variables have always been checked,
 //! so that of several bad variables the same one is reported first.
@@ -27,6 +28,7 @@ mod cognito;
 mod env;
 mod events;
 mod hosted;
+mod identity_pool;
 mod local;
 mod lockout;
 mod server;
@@ -41,6 +43,7 @@ use tables::Tables;
 
 pub use env::{ConfigError, Secret};
 pub use hosted::{ClientAuth, HostedUi};
+pub use identity_pool::IdentityPoolSettings;
 pub use local::is_local_url;
 pub use lockout::{LockoutMode, LockoutPolicy, RateLimit};
 pub use server::AwsTimeouts;
@@ -105,6 +108,8 @@ pub struct Config {
     /// Sign-up, resend and forgot answer no sooner than this after asking Cognito, whoever
     /// has an account (`ACCOUNT_ANSWER_FLOOR_MS`, default 400; 0: off).
     pub account_answer_floor: Duration,
+    /// The identity pool, when `COGNITO_IDENTITY_POOL_ID` is set.
+    pub identity_pool: Option<IdentityPoolSettings>,
 }
 
 impl Config {
@@ -142,6 +147,7 @@ impl Config {
         let token_refresh_margin = session::token_refresh_margin(&vars)?;
         let admin_step_up = session::admin_step_up(&vars)?;
         let hsts_max_age = server::hsts_max_age(&vars)?;
+        let identity_pool = IdentityPoolSettings::read(&vars)?;
         let account_answer_floor = server::account_answer_floor(&vars)?;
 
         Ok(Config {
@@ -176,6 +182,7 @@ impl Config {
             hsts_max_age,
             token_refresh_margin,
             admin_step_up,
+            identity_pool,
             account_answer_floor,
         })
     }
@@ -291,6 +298,7 @@ mod tests {
         assert!(c.client_secret.is_some());
         assert_eq!(c.lockout_mode, LockoutMode::App);
         assert_eq!(c.admin_step_up, Duration::from_secs(900));
+        assert_eq!(c.identity_pool, None, "off unless configured");
         assert_eq!(
             c.aws_timeouts,
             AwsTimeouts {
@@ -348,6 +356,7 @@ mod tests {
             ("AWS_ATTEMPT_TIMEOUT_MS", "0"),
             // A call shorter than one of its attempts.
             ("AWS_OPERATION_TIMEOUT_MS", "500"),
+            ("COGNITO_IDENTITY_POOL_ID", "no-region-part"),
         ];
         for (name, value) in cases {
             let mut vars = base();

@@ -8,6 +8,7 @@
 //!   and the form context every form answers through ([`request::FormPost`]).
 //! - [`headers`]: cookie names, reading a cookie, the page's Content-Security-Policy.
 //! - [`record`]: recording authentication events from handlers.
+//! - [`aws_access`]: the signed-in user's temporary AWS credentials (identity pool).
 //! - [`forms`]: unreadable form posts (missing, repeated, unknown, oversized, not UTF-8)
 //!   answered clearly, never with a 5xx.
 //! - [`export`]: the CSV downloads of `/reports` and `/admin/audit`.
@@ -20,6 +21,7 @@
 //!   where an account error lands on a form.
 //! - [`telemetry`]: structured logs.
 
+pub mod aws_access;
 pub mod error;
 pub mod export;
 pub mod forms;

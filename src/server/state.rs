@@ -65,6 +65,8 @@ pub struct Services {
     pub web: Arc<WebPolicy>,
     /// `/readyz`'s dependency check, at most one a second.
     pub readiness: super::readiness::Readiness,
+    /// The identity pool (temporary AWS credentials per user), when configured.
+    pub identity_pool: Option<crate::auth::identity_pool::IdentityPool>,
 }
 
 /// What the dashboard shows of a user's activity: the recent rows and the chart.
@@ -157,6 +159,19 @@ impl AppState {
             jwks.clone(),
         );
         let pages = super::page_cache::PageCache::new(config.page_cache, web.clone());
+        let identity_pool = config.identity_pool.as_ref().map(|settings| {
+            // The pool's own region (its id's prefix), which may differ from the user pool's.
+            let mut builder = aws_sdk_cognitoidentity::config::Builder::from(&shared)
+                .region(Region::new(settings.region().to_string()));
+            builder.set_endpoint_url(settings.endpoint.clone());
+            crate::auth::identity_pool::IdentityPool::new(
+                aws_sdk_cognitoidentity::Client::from_conf(builder.build()),
+                settings,
+                &config.region,
+                &config.user_pool_id,
+                clock.clone(),
+            )
+        });
         AppState {
             leptos_options: Arc::new(leptos_options),
             svc: Arc::new(Services {
@@ -178,6 +193,7 @@ impl AppState {
                 pages,
                 web,
                 readiness,
+                identity_pool,
             }),
         }
     }

@@ -12,6 +12,7 @@ mod data;
 mod foundation;
 mod hardening;
 mod hosted;
+mod identity_pool;
 mod leptos_config;
 mod lifecycle;
 mod lockout;

@@ -122,6 +122,7 @@ impl SessionKeeper {
                     auth = AuthSession {
                         last_seen: auth.last_seen,
                         verified_at: auth.verified_at,
+                        identity_id: auth.identity_id.clone(),
                         ..fresh
                     };
                     changed = true;

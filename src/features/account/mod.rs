@@ -21,6 +21,18 @@ pub struct AccountData {
     /// Pool users can change their password and set up MFA here; federated users do that
     /// at their identity provider.
     pub manages_password: bool,
+    /// The user's AWS access through the identity pool; `None` when no pool is configured.
+    pub aws: Option<AwsAccess>,
+}
+
+/// What `/account` shows of the user's AWS access: never the credentials themselves.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AwsAccess {
+    pub identity_id: Option<String>,
+    /// When the temporary credentials the server holds for the user expire (UTC, `HH:MM`).
+    pub valid_until: Option<String>,
+    /// Set when the identity pool could not be asked just now.
+    pub error: Option<String>,
 }
 
 /// `/account` (any signed-in user): who, how, whether the authenticator is on.
@@ -41,10 +53,12 @@ pub async fn load_account() -> Result<AccountData, ApiError> {
     } else {
         None
     };
+    let aws = aws_access(&state, user.clone()).await?;
     Ok(AccountData {
         user: user_view(&user),
         mfa_enabled,
         manages_password,
+        aws,
     })
 }
 
@@ -59,6 +73,42 @@ pub(crate) mod ssr {
     pub use crate::server::request::require;
     pub use crate::server::request::{app_state, user_view};
     use crate::server::request::{Answer, FormCx, FormPost};
+    use crate::server::AppState;
+
+    /// The account page's view of the user's AWS access (`None` without an identity pool).
+    pub async fn aws_access(
+        state: &AppState,
+        mut user: AuthSession,
+    ) -> Result<Option<super::AwsAccess>, ApiError> {
+        use crate::server::aws_access::{user_credentials, AwsAccessError};
+        let session = crate::server::request::session().await?;
+        Ok(match user_credentials(state, &session, &mut user).await {
+            Err(AwsAccessError::Off) => None,
+            Ok(creds) => Some(super::AwsAccess {
+                identity_id: Some(creds.identity_id.clone()),
+                valid_until: Some(clock_time(creds.expires_at)),
+                error: None,
+            }),
+            Err(AwsAccessError::Pool(e)) => {
+                tracing::warn!(error = %crate::support::errors::error_chain(&e), "AWS access for the user unavailable");
+                Some(super::AwsAccess {
+                    identity_id: user.identity_id.clone(),
+                    valid_until: None,
+                    error: Some(
+                        "Your AWS access could not be set up just now. Try again in a minute."
+                            .into(),
+                    ),
+                })
+            }
+        })
+    }
+
+    /// `HH:MM UTC` of an epoch-seconds instant.
+    fn clock_time(at: i64) -> String {
+        let t = time::OffsetDateTime::from_unix_timestamp(at)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        format!("{:02}:{:02} UTC", t.hour(), t.minute())
+    }
 
     /// Answers a form about the signed-in user's own account: signed in (else 401), a pool
     /// user (federated users are refused with a pointer to their provider), CSRF checked.
@@ -146,6 +196,19 @@ fn Account() -> impl IntoView {
                                 <dt>"Two-step verification"</dt>
                                 <dd data-testid="account-mfa">{mfa}</dd>
                             </dl>
+                            {d.aws.clone().map(|aws| view! {
+                                <h2>"AWS access"</h2>
+                                <p class="muted">"Temporary credentials for your own files and settings, held by the server and never sent to this browser."</p>
+                                <dl class="facts" data-testid="account-aws">
+                                    <dt>"Identity"</dt>
+                                    <dd data-testid="aws-identity">{aws.identity_id.clone().unwrap_or_else(|| "Not set up yet".into())}</dd>
+                                    {aws.valid_until.clone().map(|t| view! {
+                                        <dt>"Credentials valid until"</dt>
+                                        <dd data-testid="aws-valid-until">{t}</dd>
+                                    })}
+                                </dl>
+                                {aws.error.clone().map(|e| view! { <div class="alert" role="status">{e}</div> })}
+                            })}
                             {d.manages_password.then(|| view! {
                                 <ul class="actions">
                                     <li><a class="button secondary" href="/account/password">"Change password"</a></li>

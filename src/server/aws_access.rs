@@ -1,0 +1,66 @@
+//! The signed-in user's own AWS access, through the identity pool: the identity id is asked
+//! for once a session and kept with it; the credentials come from
+//! [`crate::auth::identity_pool::IdentityPool`], which keeps them in this process until they
+//! are near expiry. Nothing here reaches the browser.
+
+use super::state::AppState;
+use crate::auth::identity::AuthSession;
+use crate::auth::identity_pool::{IdentityPoolError, UserCredentials};
+use crate::auth::session::keys::TypedSession;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AwsAccessError {
+    #[error("no identity pool is configured")]
+    Off,
+    #[error(transparent)]
+    Pool(#[from] IdentityPoolError),
+}
+
+/// The user's temporary AWS credentials. The first call of a session exchanges the ID token
+/// for the identity id and keeps it with the session (a failure to keep it only means asking
+/// again next time). An identity the pool refuses (the pool was replaced, the identity
+/// deleted) is forgotten, so that the next request asks for a new one.
+pub async fn user_credentials(
+    state: &AppState,
+    session: &TypedSession,
+    auth: &mut AuthSession,
+) -> Result<UserCredentials, AwsAccessError> {
+    let pool = state
+        .svc
+        .identity_pool
+        .as_ref()
+        .ok_or(AwsAccessError::Off)?;
+    let identity_id = match auth.identity_id.clone() {
+        Some(id) => id,
+        None => {
+            let id = pool.identity_id(&auth.sub, &auth.id_token).await?;
+            auth.identity_id = Some(id.clone());
+            keep_identity(session, Some(id.clone())).await;
+            id
+        }
+    };
+    match pool.credentials(&identity_id, &auth.id_token).await {
+        Err(e @ IdentityPoolError::Refused { .. }) => {
+            pool.forget(&auth.sub);
+            keep_identity(session, None).await;
+            Err(e.into())
+        }
+        other => Ok(other?),
+    }
+}
+
+/// Writes only the identity id into the stored session (read again here: the copy a request
+/// holds may carry request-only state, such as groups withheld for this request).
+async fn keep_identity(session: &TypedSession, identity_id: Option<String>) {
+    let result = match session.auth().await {
+        Ok(Some(mut stored)) => {
+            stored.identity_id = identity_id;
+            session.set_auth(&stored).await
+        }
+        Ok(None) => Ok(()),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = result {
+        tracing::warn!(error = %crate::support::errors::error_chain(&e), "could not keep the identity id with the session");
+    }
+}
