@@ -107,6 +107,17 @@ const TEST_AWS_TIMEOUTS: [(&str, &str); 2] = [
     ("AWS_OPERATION_TIMEOUT_MS", "10000"),
 ];
 
+/// The stack's settings with the suite's generous AWS call timeouts, for a test that builds
+/// its own clients: under the whole suite, a burst of 30 concurrent calls can take longer than
+/// the shipped 1 s per attempt, and a timed-out lockout call fails closed.
+pub fn test_env() -> HashMap<String, String> {
+    let mut vars = stack_env();
+    for (k, v) in TEST_AWS_TIMEOUTS {
+        vars.insert(k.into(), v.into());
+    }
+    vars
+}
+
 impl Spawn {
     pub fn env(mut self, key: &str, value: &str) -> Self {
         self.overrides.push((key.into(), value.into()));
@@ -141,12 +152,11 @@ impl Spawn {
         if std::env::var_os("TEST_LOG").is_some() {
             gatehouse::server::telemetry::init();
         }
-        let mut vars = stack_env();
-        if !self.aws_defaults {
-            for (k, v) in TEST_AWS_TIMEOUTS {
-                vars.insert(k.into(), v.into());
-            }
-        }
+        let mut vars = if self.aws_defaults {
+            stack_env()
+        } else {
+            test_env()
+        };
         for (k, v) in self.overrides {
             vars.insert(k, v);
         }

@@ -23,7 +23,7 @@ use std::time::Duration;
 const WINDOW: i64 = 900;
 
 fn config(overrides: &[(&str, &str)]) -> Config {
-    let mut vars = stack_env();
+    let mut vars = test_env();
     for (k, v) in overrides {
         vars.insert(k.to_string(), v.to_string());
     }
@@ -382,7 +382,7 @@ async fn thirty_concurrent_wrong_passwords_on_two_instances_reach_cognito_five_t
     assert_eq!(
         reached(&a, &b, "InitiateAuth"),
         5,
-        "attempts that reached Cognito"
+        "attempts that reached Cognito; outcomes: {outcomes:?}"
     );
     // Four admitted attempts are told "incorrect"; the fifth engaged the lock and is told so,
     // like every refused one.
@@ -430,7 +430,7 @@ async fn thirty_concurrent_wrong_codes_on_two_instances_reach_cognito_five_times
     assert_eq!(
         reached(&a, &b, "RespondToAuthChallenge"),
         5,
-        "codes that reached Cognito"
+        "codes that reached Cognito; outcomes: {outcomes:?}"
     );
     let wrong = |e: &SignInError| matches!(e, SignInError::WrongCode(_));
     assert_eq!(tally(&outcomes, wrong), (4, 26), "{outcomes:?}");
