@@ -15,6 +15,9 @@ Identity pool (moto's Cognito identity API, on the same 127.0.0.1:8000):
   `gatehouse_local`, no unauthenticated identities, the user pool and app client above as its
   only provider (moto keeps it in memory, so every stack start creates it again; moto neither
   checks the tokens it is given nor evaluates IAM: see the README).
+Profile pictures and preferences (moto's S3 and DynamoDB, on the same 127.0.0.1:8000):
+  bucket `gatehouse-avatars` with CORS for PUT from the local app origins (:3000, and :3100 for
+  the browser tests), and table `gatehouse-preferences` (key `identity_id` S).
 Writes .local/stack.env (KEY=value lines), keeping APP_SECRET across runs.
 
 The demo admin has two-step verification on with the fixed authenticator key ADMIN_TOTP_KEY
@@ -92,6 +95,10 @@ SESSIONS_TABLE = os.environ.get("SESSIONS_TABLE") or "gatehouse-sessions"
 LOCKOUT_TABLE = os.environ.get("LOCKOUT_TABLE") or "gatehouse-lockout"
 EVENTS_TABLE = os.environ.get("EVENTS_TABLE") or "gatehouse-events"
 TABLES = {SESSIONS_TABLE: "id", LOCKOUT_TABLE: "username"}
+AVATARS_BUCKET = os.environ.get("AVATARS_BUCKET") or "gatehouse-avatars"
+PREFERENCES_TABLE = os.environ.get("PREFERENCES_TABLE") or "gatehouse-preferences"
+# The browser uploads pictures straight to the bucket from these origins (make run, Playwright).
+APP_ORIGINS = [f"http://{host}:{port}" for port in (3000, 3100) for host in ("localhost", "127.0.0.1")]
 # The lockout table's sparse index of locked names (crates/lockout: LOCKED_INDEX, lock_key /
 # locked_until): only a lock writes its keys, so /admin/lockouts never reads counted names.
 LOCKOUT_INDEX = {
@@ -539,6 +546,45 @@ def ensure_identity_pool(cid, pool_id: str, client_id: str) -> str:
     return created["IdentityPoolId"]
 
 
+# ---------------------------------------------------------------- pictures and preferences
+
+
+def ensure_personal(s3, ddb) -> None:
+    """The avatars bucket (CORS: PUT from the app's origins) and the preferences table."""
+    try:
+        s3.head_bucket(Bucket=AVATARS_BUCKET)
+        state = "exists"
+    except ClientError:
+        s3.create_bucket(Bucket=AVATARS_BUCKET)
+        state = "created"
+    s3.put_bucket_cors(
+        Bucket=AVATARS_BUCKET,
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "AllowedOrigins": APP_ORIGINS,
+                    "AllowedMethods": ["PUT"],
+                    "AllowedHeaders": ["content-type", "x-amz-*"],
+                    "MaxAgeSeconds": 300,
+                }
+            ]
+        },
+    )
+    say(f"s3: bucket {AVATARS_BUCKET} {state} (CORS: PUT from {', '.join(APP_ORIGINS)})")
+    names = ddb.list_tables().get("TableNames", [])
+    if PREFERENCES_TABLE in names:
+        state = "exists"
+    else:
+        ddb.create_table(
+            TableName=PREFERENCES_TABLE,
+            AttributeDefinitions=[{"AttributeName": "identity_id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "identity_id", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        state = "created"
+    say(f"dynamodb: table {PREFERENCES_TABLE} {state} (key identity_id S)")
+
+
 # ---------------------------------------------------------------- stack.env
 
 
@@ -573,6 +619,10 @@ def write_stack_env(pool_id: str, client_id: str, identity_pool_id: str) -> None
         # The identity pool is served by moto, beside DynamoDB.
         "COGNITO_IDENTITY_POOL_ID": identity_pool_id,
         "COGNITO_IDENTITY_ENDPOINT": DYNAMODB_ENDPOINT,
+        # Profile pictures (moto's S3, path-style) and preferences, with the user's credentials.
+        "AVATARS_BUCKET": AVATARS_BUCKET,
+        "S3_ENDPOINT": DYNAMODB_ENDPOINT,
+        "PREFERENCES_TABLE": PREFERENCES_TABLE,
         "APP_SECRET": app_secret,
         # The Hosted UI on the emulator: its OAuth2 endpoints have no pool prefix, it reads
         # client_id from the token request body, it has no /logout endpoint, and its ID tokens
@@ -618,6 +668,7 @@ def main() -> None:
         identity_pool_id = ensure_identity_pool(
             client("cognito-identity", DYNAMODB_ENDPOINT), pool_id, client_id
         )
+        ensure_personal(client("s3", DYNAMODB_ENDPOINT), ddb)
     except ClientError as e:
         fail(f"{e.operation_name}: {error_code(e)}: {e}")
     except (BotoCoreError, OSError) as e:  # connection refused, timeouts

@@ -19,7 +19,7 @@ use crate::features::{
 };
 use crate::model::{SessionInfo, UserView};
 use crate::ui::status::{Forbidden, NotFound};
-use crate::ui::{use_session, SessionResource};
+use crate::ui::{use_session, PictureVersion, SessionResource};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
@@ -101,6 +101,7 @@ fn SessionScope(children: Children) -> impl IntoView {
         |_| get_session_info(),
     );
     provide_context(info);
+    provide_context(PictureVersion::default());
     children()
 }
 
@@ -113,8 +114,8 @@ fn Header() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     match info.await {
-                        Ok(SessionInfo { user: Some(user), csrf, .. }) => {
-                            view! { <SignedInNav user csrf/> }.into_any()
+                        Ok(SessionInfo { user: Some(user), csrf, pictures, .. }) => {
+                            view! { <SignedInNav user csrf pictures/> }.into_any()
                         }
                         _ => view! {
                             <nav aria-label="Main">
@@ -129,8 +130,9 @@ fn Header() -> impl IntoView {
 }
 
 #[component]
-fn SignedInNav(user: UserView, csrf: String) -> impl IntoView {
+fn SignedInNav(user: UserView, csrf: String, pictures: bool) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
+    let picture = use_context::<PictureVersion>().unwrap_or_default();
     let reports = Area::Reports.allows(&user.groups);
     let admin = Area::Admin.allows(&user.groups);
     view! {
@@ -138,7 +140,13 @@ fn SignedInNav(user: UserView, csrf: String) -> impl IntoView {
             <A href="/dashboard">"Dashboard"</A>
             {reports.then(|| view! { <A href="/reports">"Reports"</A> })}
             {admin.then(|| view! { <A href="/admin">"Admin"</A> })}
-            <A href="/account" attr:class="who" attr:title="Your account">{user.email}</A>
+            <A href="/account" attr:class="who" attr:title="Your account">
+                {pictures.then(|| view! {
+                    <img class="avatar" src=move || picture.src() alt="" width="28" height="28"
+                        data-testid="header-picture"/>
+                })}
+                {user.email}
+            </A>
             <ActionForm action=sign_out attr:class="inline">
                 <input type="hidden" name="csrf" value=csrf/>
                 <button type="submit" class="link-button">"Sign out"</button>

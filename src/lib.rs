@@ -32,6 +32,9 @@
 //!   is, the DynamoDB session store with the typed session and its keeper, CSRF tokens, the
 //!   lockout policy (the workspace crate `gatehouse-lockout`, shared with the user pool's
 //!   trigger in `crates/lockout-trigger`), the sign-in service and the `next=` sanitiser.
+//! - [`personal`] (server): the user's own things in AWS — the profile picture in S3 and the
+//!   preferences in DynamoDB — reached only with their own temporary credentials from the
+//!   identity pool.
 //! - [`events`] (server): authentication events: their keys and queries, the bounded write
 //!   queue, and the charts and CSV of the data pages.
 //! - [`config`] (server): typed settings from the environment, a file per concern, validated
@@ -55,6 +58,8 @@ pub mod auth;
 pub mod config;
 #[cfg(feature = "ssr")]
 pub mod events;
+#[cfg(feature = "ssr")]
+pub mod personal;
 #[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]

@@ -32,6 +32,9 @@ pub struct SessionInfo {
     pub notice: Option<String>,
     /// Whether the hosted sign-in page and the Google button are offered.
     pub hosted: bool,
+    /// Whether profile pictures are offered (the header shows the user's).
+    #[serde(default)]
+    pub pictures: bool,
     pub google: bool,
     /// A sign-in waiting for its second step: "totp" or "new_password".
     pub pending: Option<String>,
@@ -101,6 +104,35 @@ impl FormState {
     /// The state to show after a server function failed outright (transport or server error).
     pub fn from_api_error(form: &str, err: &ApiError) -> Self {
         FormState::new(form).with_error(err.to_string(), err.status())
+    }
+}
+
+/// The signed-in user's own settings for the data pages (kept in DynamoDB under their identity
+/// id, with their own credentials: [`crate::personal`] on the server).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preferences {
+    /// The days of activity the dashboard's chart shows.
+    pub dashboard_days: u32,
+    /// The days the reports show when no range is asked for.
+    pub reports_days: u32,
+}
+
+impl Preferences {
+    /// The lengths offered, in days.
+    pub const DAY_CHOICES: [u32; 3] = [7, 14, 30];
+
+    pub fn is_choice(days: u32) -> bool {
+        Self::DAY_CHOICES.contains(&days)
+    }
+}
+
+impl Default for Preferences {
+    /// What the pages showed before there were preferences.
+    fn default() -> Self {
+        Preferences {
+            dashboard_days: 14,
+            reports_days: 7,
+        }
     }
 }
 

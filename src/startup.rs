@@ -4,12 +4,14 @@
 
 use crate::app::{shell, App};
 use crate::config::Config;
+use crate::features::account::picture::ssr as picture;
 use crate::features::recovery::{ForgotPassword, ResetPassword};
 use crate::features::signin::SignIn;
 use crate::features::signup::{ConfirmAccount, ResendCode, SignUp};
 use crate::server::forms::{self, Endpoint, FormGuard};
 use crate::server::ratelimit::LimitedForms;
 use crate::server::{export, health, hosted, middleware, ratelimit, state::AppState};
+use axum::extract::DefaultBodyLimit;
 use axum::{middleware as mw, routing::get, Router};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -44,6 +46,15 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::form::<account::password::ChangePassword>(
             account::password::FORM,
             "/account/password",
+        ),
+        Endpoint::data::<account::picture::PictureUpload>("/account"),
+        Endpoint::form::<account::picture::RemovePicture>(
+            account::picture::REMOVE_FORM,
+            "/account",
+        ),
+        Endpoint::form::<account::preferences::SavePreferences>(
+            account::preferences::FORM,
+            "/account",
         ),
         Endpoint::data::<account::mfa::LoadMfa>("/account/mfa"),
         Endpoint::form::<account::mfa::StartMfa>(account::mfa::START_FORM, "/account/mfa"),
@@ -124,6 +135,12 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/callback", get(hosted::callback))
         .route("/reports/events.csv", get(export::reports_csv))
         .route("/admin/audit.csv", get(export::audit_csv))
+        .route(
+            crate::ui::PICTURE_PATH,
+            get(picture::serve_picture)
+                .post(picture::receive_picture)
+                .layer(DefaultBodyLimit::max(picture::MAX_POST_BYTES)),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,

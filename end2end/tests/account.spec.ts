@@ -341,13 +341,22 @@ test('changing the password keeps this session and signs out the others', async 
 
 test('token refresh re-reads the groups; a refresh that fails ends the session with a message', async ({ page }) => {
   // A margin longer than the emulator's token lifetime: every request refreshes.
-  const instance = await startInstance(3102, { TOKEN_REFRESH_MARGIN_SECS: '200000' });
+  // Without the identity pool: with a refresh on every request, the header picture's own
+  // request races the page's session writes (a known limit of the refresh's flight memory,
+  // see the README); this test is about groups.
+  const instance = await startInstance(3102, {
+    TOKEN_REFRESH_MARGIN_SECS: '200000',
+    COGNITO_IDENTITY_POOL_ID: '',
+  });
   try {
     const email = uniqueEmail('refresh');
     await createUser(email, PASSWORD);
     await signInWith(page, email, PASSWORD, instance.origin);
     await expect(page).toHaveURL(/\/dashboard$/);
     await expect(page.getByTestId('user-groups')).toContainText('No groups');
+    // The page's own requests (the header's picture) are done: a refresh still in flight when
+    // the admin acts may carry the old groups (by design, see the session keeper).
+    await page.waitForLoadState('networkidle');
 
     await cognito('AdminAddUserToGroup', { Username: email, GroupName: 'analysts' });
     await page.goto(`${instance.origin}/reports`);

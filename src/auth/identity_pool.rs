@@ -76,6 +76,24 @@ impl std::fmt::Debug for UserCredentials {
 }
 
 impl UserCredentials {
+    /// Credentials made by hand, for unit tests of what is signed with them.
+    #[cfg(test)]
+    pub(crate) fn new(
+        identity_id: String,
+        access_key_id: String,
+        secret_access_key: &str,
+        session_token: &str,
+        expires_at: i64,
+    ) -> UserCredentials {
+        UserCredentials {
+            identity_id,
+            access_key_id,
+            secret_access_key: Secret::new(secret_access_key),
+            session_token: Secret::new(session_token),
+            expires_at,
+        }
+    }
+
     /// For an AWS SDK client acting as the user (S3, DynamoDB).
     pub fn for_sdk(&self) -> aws_sdk_dynamodb::config::Credentials {
         aws_sdk_dynamodb::config::Credentials::new(

@@ -50,16 +50,18 @@ pub fn parse_day(s: &str) -> Option<Date> {
     Date::from_calendar_date(y, time::Month::try_from(m).ok()?, d).ok()
 }
 
-/// The range asked for in a report's form, or the default with a message saying why the
-/// request could not be used (nothing the user typed is silently replaced).
+/// The range asked for in a report's form, or the default (the last `default_days`, today
+/// included) with a message saying why the request could not be used (nothing the user typed
+/// is silently replaced).
 pub fn parse_range(
     from: Option<&str>,
     to: Option<&str>,
     today: Date,
+    default_days: i64,
 ) -> (DayRange, Option<String>) {
     let from = from.map(str::trim).filter(|s| !s.is_empty());
     let to = to.map(str::trim).filter(|s| !s.is_empty());
-    let default = DayRange::last(DEFAULT_RANGE_DAYS, today);
+    let default = DayRange::last(default_days, today);
     let parsed_to = match to {
         None => Some(today),
         Some(s) => parse_day(s),
@@ -68,7 +70,7 @@ pub fn parse_range(
         return (default, Some("Enter the end date as YYYY-MM-DD.".into()));
     };
     let parsed_from = match from {
-        None => Some(to_day - Duration::days(DEFAULT_RANGE_DAYS - 1)),
+        None => Some(to_day - Duration::days(default_days - 1)),
         Some(s) => parse_day(s),
     };
     let Some(from_day) = parsed_from else {
@@ -306,7 +308,7 @@ pub fn audit_filters(
     from: Option<&str>,
     to: Option<&str>,
 ) -> (DayRange, Option<String>, String, Option<EventKind>) {
-    let (range, error) = parse_range(from, to, today(now));
+    let (range, error) = parse_range(from, to, today(now), DEFAULT_RANGE_DAYS);
     let user = gatehouse_lockout::normalize_username(user.unwrap_or_default());
     let kind = kind.and_then(EventKind::parse);
     (range, error, user, kind)
@@ -328,21 +330,36 @@ mod tests {
     #[test]
     fn ranges_default_validate_and_cap() {
         let today = day("2026-11-25");
-        let (r, e) = parse_range(None, None, today);
+        let (r, e) = parse_range(None, None, today, DEFAULT_RANGE_DAYS);
         assert_eq!((r.from, r.to, e), (day("2026-11-19"), today, None));
-        let (r, e) = parse_range(Some("2026-11-01"), Some("2026-11-10"), today);
+        let (r, e) = parse_range(
+            Some("2026-11-01"),
+            Some("2026-11-10"),
+            today,
+            DEFAULT_RANGE_DAYS,
+        );
         assert_eq!(
             (format_day(r.from), r.days(), e),
             ("2026-11-01".into(), 10, None)
         );
-        let (r, e) = parse_range(Some("2026-11-10"), Some("2026-11-01"), today);
+        let (r, e) = parse_range(
+            Some("2026-11-10"),
+            Some("2026-11-01"),
+            today,
+            DEFAULT_RANGE_DAYS,
+        );
         assert_eq!(r, DayRange::last(7, today));
         assert!(e.unwrap().contains("must not be after"));
-        let (_, e) = parse_range(Some("2026-01-01"), Some("2026-11-01"), today);
+        let (_, e) = parse_range(
+            Some("2026-01-01"),
+            Some("2026-11-01"),
+            today,
+            DEFAULT_RANGE_DAYS,
+        );
         assert!(e.unwrap().contains("31 days"));
-        let (_, e) = parse_range(Some("yesterday"), None, today);
+        let (_, e) = parse_range(Some("yesterday"), None, today, DEFAULT_RANGE_DAYS);
         assert!(e.unwrap().contains("start date"));
-        let (_, e) = parse_range(None, Some("2026-02-30"), today);
+        let (_, e) = parse_range(None, Some("2026-02-30"), today, DEFAULT_RANGE_DAYS);
         assert!(e.unwrap().contains("end date"));
     }
 

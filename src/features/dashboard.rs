@@ -15,7 +15,7 @@ pub struct DashboardData {
     pub user: UserView,
     /// Newest first.
     pub recent: Vec<EventRow>,
-    /// Their sign-ins per day over the last two weeks.
+    /// Their sign-ins per day over the days they prefer (two weeks unless they chose).
     pub chart: BarChart,
     /// Set when the activity could not be read (the rest of the page still shows).
     pub activity_error: Option<String>,
@@ -25,17 +25,20 @@ pub struct DashboardData {
 #[server(endpoint = "dashboard_data")]
 pub async fn load_dashboard() -> Result<DashboardData, ApiError> {
     use self::ssr::*;
-    let user = require(Area::Dashboard).await?;
+    let (mut user, session) = require_in(Area::Dashboard).await?;
     let state = app_state()?;
+    let days = preferences_of(&state, &session, &mut user)
+        .await
+        .dashboard_days;
     // Their account's events (by `sub`, whatever their address was) and the attempts on
     // the address they have now.
     let owner = owner_of(&user);
     let today = report::today((state.svc.clock)());
-    let range = DayRange::last(14, today);
+    let range = DayRange::last(days as i64, today);
     let (from, to) = range.bounds_ms();
     let store = &state.svc.event_store;
     let cache_key = format!(
-        "{}|{}|{}",
+        "{}|{}|{}|{days}",
         user.sub,
         owner.address,
         report::format_day(today)
@@ -82,8 +85,9 @@ pub async fn load_dashboard() -> Result<DashboardData, ApiError> {
 mod ssr {
     pub use crate::access::Area;
     pub use crate::events::report::{self, DayRange};
+    pub use crate::server::aws_access::preferences_of;
     pub use crate::server::record::owner_of;
-    pub use crate::server::request::{app_state, require, user_view};
+    pub use crate::server::request::{app_state, require_in, user_view};
 
     pub const EVENTS_UNAVAILABLE: &str =
         "Activity data is temporarily unavailable. Please try again in a moment.";

@@ -36,10 +36,20 @@ pub async fn load_reports(
     to: Option<String>,
 ) -> Result<ReportsData, ApiError> {
     use self::ssr::*;
-    require(Area::Reports).await?;
+    let (mut user, session) = require_in(Area::Reports).await?;
     let state = app_state()?;
     let today = report::today((state.svc.clock)());
-    let (range, range_error) = report::parse_range(from.as_deref(), to.as_deref(), today);
+    // With no range asked for, the user's preferred length.
+    let asked = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+    let default_days = if asked(&from) || asked(&to) {
+        report::DEFAULT_RANGE_DAYS
+    } else {
+        preferences_of(&state, &session, &mut user)
+            .await
+            .reports_days as i64
+    };
+    let (range, range_error) =
+        report::parse_range(from.as_deref(), to.as_deref(), today, default_days);
     let (start, end) = range.bounds_ms();
     let read = state
         .svc
@@ -65,7 +75,8 @@ mod ssr {
     pub use crate::access::Area;
     pub use crate::events::report;
     pub use crate::events::store::Order;
-    pub use crate::server::request::{app_state, require, unavailable};
+    pub use crate::server::aws_access::preferences_of;
+    pub use crate::server::request::{app_state, require_in, unavailable};
 }
 
 #[component]

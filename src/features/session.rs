@@ -49,6 +49,7 @@ pub async fn get_session_info() -> Result<SessionInfo, ApiError> {
         notice,
         pending,
         hosted: state.svc.hosted.is_some(),
+        pictures: state.svc.pictures.is_some(),
         google: state
             .svc
             .hosted

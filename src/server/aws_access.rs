@@ -7,6 +7,8 @@ use super::state::AppState;
 use crate::auth::identity::AuthSession;
 use crate::auth::identity_pool::{IdentityPoolError, UserCredentials};
 use crate::auth::session::keys::TypedSession;
+use crate::personal::picture::Pictures;
+use crate::support::errors::error_chain;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AwsAccessError {
@@ -61,6 +63,42 @@ async fn keep_identity(session: &TypedSession, identity_id: Option<String>) {
         Err(e) => Err(e),
     };
     if let Err(e) = result {
-        tracing::warn!(error = %crate::support::errors::error_chain(&e), "could not keep the identity id with the session");
+        tracing::warn!(error = %error_chain(&e), "could not keep the identity id with the session");
     }
+}
+
+/// The picture store and the user's credentials for one call; `Ok(None)` when pictures are
+/// not offered (the credentials are then not asked for).
+pub async fn pictures_as_user<'a>(
+    state: &'a AppState,
+    session: &TypedSession,
+    auth: &mut AuthSession,
+) -> Result<Option<(&'a Pictures, UserCredentials)>, AwsAccessError> {
+    let Some(pictures) = state.svc.pictures.as_ref() else {
+        return Ok(None);
+    };
+    Ok(Some((
+        pictures,
+        user_credentials(state, session, auth).await?,
+    )))
+}
+
+/// The user's preferences: the defaults when preferences are off or cannot be read just now
+/// (logged; a page never fails for want of them).
+pub async fn preferences_of(
+    state: &AppState,
+    session: &TypedSession,
+    auth: &mut AuthSession,
+) -> crate::model::Preferences {
+    let Some(store) = state.svc.preferences.as_ref() else {
+        return Default::default();
+    };
+    let read = match user_credentials(state, session, auth).await {
+        Ok(creds) => store.load(&creds).await.map_err(|e| error_chain(&e)),
+        Err(e) => Err(error_chain(&e)),
+    };
+    read.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "preferences unavailable: the defaults are used");
+        Default::default()
+    })
 }

@@ -2,11 +2,10 @@
 //! Plain GET links (no state changes), checked here as well as by the page guard: the guard
 //! only redirects anonymous visitors, the handler refuses anyone outside the groups.
 
-use super::error::{error_page, AppError};
-use super::request::step_up_needed;
+use super::error::error_page;
+use super::request::{handler_user, step_up_needed};
 use super::state::AppState;
 use crate::access::Area;
-use crate::auth::identity::AuthSession;
 use crate::auth::session::keys::TypedSession;
 use crate::events::report;
 use crate::events::store::Order;
@@ -21,32 +20,6 @@ pub struct Filters {
     to: Option<String>,
     user: Option<String>,
     kind: Option<String>,
-}
-
-/// The caller, if their groups allow `area`.
-async fn allowed(
-    state: &AppState,
-    session: &TypedSession,
-    area: Area,
-) -> Result<AuthSession, Response> {
-    let now = (state.svc.clock)();
-    match state.svc.keeper.current_user(session, now).await {
-        Err(e) => Err(AppError::from(e).into_response()),
-        Ok(None) => Err(error_page(
-            StatusCode::UNAUTHORIZED,
-            "Please sign in",
-            "Please sign in to continue.",
-        )),
-        Ok(Some(user)) if !area.allows(&user.groups) => {
-            tracing::warn!(sub = %user.sub, ?area, "export refused: missing group");
-            Err(error_page(
-                StatusCode::FORBIDDEN,
-                "Access denied",
-                "You do not have access to this export.",
-            ))
-        }
-        Ok(Some(user)) => Ok(user),
-    }
 }
 
 fn csv_response(name: String, body: String, capped: bool) -> Response {
@@ -93,12 +66,17 @@ pub async fn reports_csv(
     session: TypedSession,
     Query(f): Query<Filters>,
 ) -> Response {
-    let groups = match allowed(&state, &session, Area::Reports).await {
+    let groups = match handler_user(&state, &session, Area::Reports).await {
         Ok(user) => user.groups,
         Err(refused) => return refused,
     };
     let today = report::today((state.svc.clock)());
-    let (range, error) = report::parse_range(f.from.as_deref(), f.to.as_deref(), today);
+    let (range, error) = report::parse_range(
+        f.from.as_deref(),
+        f.to.as_deref(),
+        today,
+        report::DEFAULT_RANGE_DAYS,
+    );
     if let Some(message) = error {
         return bad_range(message);
     }
@@ -138,7 +116,7 @@ pub async fn audit_csv(
     Query(f): Query<Filters>,
     uri: Uri,
 ) -> Response {
-    let admin = match allowed(&state, &session, Area::Admin).await {
+    let admin = match handler_user(&state, &session, Area::Admin).await {
         Ok(admin) => admin,
         Err(refused) => return refused,
     };

@@ -20,6 +20,9 @@ pub struct WebPolicy {
     /// Where forms may be sent: this origin, and the hosted sign-in domain whose `/logout`
     /// the sign-out form's answer redirects to.
     form_action: String,
+    /// Where scripts may connect: this origin, and the S3 origin profile pictures are
+    /// uploaded to (when they are offered).
+    connect_src: String,
     /// `host[:port]` of `PUBLIC_URL`.
     public_host: String,
 }
@@ -45,6 +48,15 @@ impl WebPolicy {
             form_action.push(' ');
             form_action.push_str(&flow.settings().domain);
         }
+        let mut connect_src = "'self'".to_string();
+        if let Some(origin) = config
+            .identity_pool
+            .as_ref()
+            .and_then(|p| p.upload_origin(&config.region))
+        {
+            connect_src.push(' ');
+            connect_src.push_str(&origin);
+        }
         WebPolicy {
             session_cookie: cookie_name("gh_session", secure),
             csrf_cookie: cookie_name("gh_csrf", secure),
@@ -52,6 +64,7 @@ impl WebPolicy {
             secure,
             hsts,
             form_action,
+            connect_src,
             public_host: host_of(&config.public_url).to_string(),
         }
     }
@@ -67,13 +80,14 @@ impl WebPolicy {
             secure,
             hsts: None,
             form_action: "'self'".into(),
+            connect_src: "'self'".into(),
             public_host: host_of(public_url).into(),
         }
     }
 
     /// The policy of a page whose inline scripts carry `nonce`.
     pub fn page_policy(&self, nonce: &str) -> String {
-        page_policy(nonce, &self.form_action)
+        page_policy(nonce, &self.form_action, &self.connect_src)
     }
 
     /// The name of one of our cookies that the request carries more than once (a planted
@@ -157,11 +171,12 @@ pub fn cookie_from_headers(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// The policy of a page whose inline scripts carry `nonce`; forms go to `form_action` only.
-pub fn page_policy(nonce: &str, form_action: &str) -> String {
+/// The policy of a page whose inline scripts carry `nonce`; forms go to `form_action` only,
+/// scripts connect to `connect_src` only.
+pub fn page_policy(nonce: &str, form_action: &str, connect_src: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src {connect_src}; \
          object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action {form_action}"
     )
 }
@@ -229,7 +244,7 @@ mod tests {
 
     #[test]
     fn pages_may_only_post_to_this_origin_and_the_named_domain() {
-        let policy = page_policy("n", "'self' https://auth.example");
+        let policy = page_policy("n", "'self' https://auth.example", "'self'");
         assert!(
             policy.ends_with("form-action 'self' https://auth.example"),
             "{policy}"

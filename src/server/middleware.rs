@@ -81,7 +81,9 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     if let Some(hsts) = &state.svc.web.hsts {
         h.insert(header::STRICT_TRANSPORT_SECURITY, hsts.clone());
     }
-    if !is_asset {
+    // A response that says how it may be cached keeps that (the user's picture: private,
+    // revalidated by its ETag); everything else is never stored.
+    if !is_asset && !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     h.insert(

@@ -70,10 +70,18 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for TypedSession {
 
 /// The signed-in user, if their groups allow `area`; otherwise the error (and its status).
 pub async fn require(area: Area) -> Result<AuthSession, ApiError> {
+    require_in(area).await.map(|(user, _)| user)
+}
+
+/// As [`require`], with the request's session for what the function does next. A data
+/// function that a page render runs must take the session here, before its first real wait:
+/// read after one (measured on `/reports`), the request's parts are no longer in the render's
+/// context and the function fails.
+pub async fn require_in(area: Area) -> Result<(AuthSession, TypedSession), ApiError> {
     let state = app_state()?;
     let session = session().await?;
     let now = (state.svc.clock)();
-    match state.svc.keeper.current_user(&session, now).await {
+    let user = match state.svc.keeper.current_user(&session, now).await {
         Err(e) => {
             AppError::from(e).log();
             Err(reject(ApiError::Unavailable))
@@ -86,6 +94,36 @@ pub async fn require(area: Area) -> Result<AuthSession, ApiError> {
             } else {
                 ApiError::Forbidden
             }))
+        }
+        Ok(Some(user)) => Ok(user),
+    }?;
+    Ok((user, session))
+}
+
+/// The signed-in caller of a plain axum handler (a download, the picture), if their groups
+/// allow `area`; otherwise the error page to answer with.
+pub async fn handler_user(
+    state: &AppState,
+    session: &TypedSession,
+    area: Area,
+) -> Result<AuthSession, axum::response::Response> {
+    use super::error::error_page;
+    use axum::response::IntoResponse;
+    let now = (state.svc.clock)();
+    match state.svc.keeper.current_user(session, now).await {
+        Err(e) => Err(AppError::from(e).into_response()),
+        Ok(None) => Err(error_page(
+            StatusCode::UNAUTHORIZED,
+            "Please sign in",
+            "Please sign in to continue.",
+        )),
+        Ok(Some(user)) if !area.allows(&user.groups) => {
+            tracing::warn!(sub = %user.sub, ?area, "request refused: missing group");
+            Err(error_page(
+                StatusCode::FORBIDDEN,
+                "Access denied",
+                "You do not have access to this page.",
+            ))
         }
         Ok(Some(user)) => Ok(user),
     }
@@ -164,7 +202,32 @@ pub async fn csrf_for_forms(state: &AppState, session: &TypedSession) -> String 
 
 /// Whether a submitted form token matches this request's CSRF cookie and session.
 pub async fn csrf_valid(state: &AppState, session: &TypedSession, submitted: &str) -> bool {
-    let nonce = cookie(&state.svc.web.csrf_cookie);
+    csrf_matches(
+        state,
+        session,
+        cookie(&state.svc.web.csrf_cookie),
+        submitted,
+    )
+    .await
+}
+
+/// As [`csrf_valid`], for a plain axum handler: the CSRF cookie from its request's headers.
+pub async fn csrf_valid_in(
+    state: &AppState,
+    session: &TypedSession,
+    headers: &axum::http::HeaderMap,
+    submitted: &str,
+) -> bool {
+    let nonce = cookie_from_headers(headers, &state.svc.web.csrf_cookie);
+    csrf_matches(state, session, nonce, submitted).await
+}
+
+async fn csrf_matches(
+    state: &AppState,
+    session: &TypedSession,
+    nonce: Option<String>,
+    submitted: &str,
+) -> bool {
     let key = session.csrf_key().await;
     csrf_ok(&state.svc.signer, nonce.as_deref(), &key, submitted)
 }

@@ -67,6 +67,10 @@ pub struct Services {
     pub readiness: super::readiness::Readiness,
     /// The identity pool (temporary AWS credentials per user), when configured.
     pub identity_pool: Option<crate::auth::identity_pool::IdentityPool>,
+    /// The profile picture (identity pool and `AVATARS_BUCKET` configured).
+    pub pictures: Option<crate::personal::picture::Pictures>,
+    /// Preferences (identity pool and `PREFERENCES_TABLE` configured).
+    pub preferences: Option<crate::personal::preferences::PreferencesStore>,
 }
 
 /// What the dashboard shows of a user's activity: the recent rows and the chart.
@@ -172,6 +176,30 @@ impl AppState {
                 clock.clone(),
             )
         });
+        // The user's own S3 and DynamoDB clients start from these (each call adds the user's
+        // credentials): the app's region, timeouts and HTTP client; the local stack's moto
+        // serves S3 on one port, so path-style addressing there.
+        let personal = config
+            .identity_pool
+            .as_ref()
+            .filter(|_| identity_pool.is_some());
+        let pictures = personal.and_then(|settings| {
+            let bucket = settings.avatars_bucket.clone()?;
+            let mut builder = aws_sdk_s3::config::Builder::from(&shared)
+                .force_path_style(settings.s3_endpoint.is_some());
+            builder.set_endpoint_url(settings.s3_endpoint.clone());
+            Some(crate::personal::picture::Pictures::new(
+                bucket,
+                builder.build(),
+            ))
+        });
+        let preferences = personal.and_then(|settings| {
+            let table = settings.preferences_table.clone()?;
+            Some(crate::personal::preferences::PreferencesStore::new(
+                table,
+                dynamodb_config(&shared, &config).build(),
+            ))
+        });
         AppState {
             leptos_options: Arc::new(leptos_options),
             svc: Arc::new(Services {
@@ -194,6 +222,8 @@ impl AppState {
                 web,
                 readiness,
                 identity_pool,
+                pictures,
+                preferences,
             }),
         }
     }

@@ -79,6 +79,30 @@ where
     }
 }
 
+/// Where the signed-in user's picture is read (and where a plain form posts a new one).
+pub const PICTURE_PATH: &str = "/account/picture";
+
+/// Bumped when the user's picture changes on this page (an upload or removal with
+/// JavaScript), so that every `<img>` showing it (header, account) loads it again.
+#[derive(Clone, Copy)]
+pub struct PictureVersion(pub RwSignal<u32>);
+
+impl Default for PictureVersion {
+    fn default() -> Self {
+        PictureVersion(RwSignal::new(0))
+    }
+}
+
+impl PictureVersion {
+    pub fn bump(self) {
+        self.0.update(|v| *v += 1);
+    }
+    /// The picture's address (`GET /account/picture`) for the current version.
+    pub fn src(self) -> String {
+        format!("{PICTURE_PATH}?v={}", self.0.get())
+    }
+}
+
 /// The latest answer to a form: its action's result (JavaScript), else the one-time flash a
 /// plain form post left (no JavaScript). An error status also becomes the page's status.
 pub fn latest_form_state(

@@ -8,20 +8,6 @@ use gatehouse::events::store::{EventStore, Order, Owner};
 use gatehouse::events::{AuthEvent, EventKind, RequestMeta};
 use reqwest::StatusCode;
 
-/// A server function called as the hydrated page calls it (JSON answer).
-async fn call(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
-    let res = app
-        .client
-        .post(app.url(path))
-        .header("accept", "application/json")
-        .form(form)
-        .send()
-        .await
-        .expect("POST");
-    let status = res.status();
-    (status, res.text().await.unwrap_or_default())
-}
-
 /// Two instances on one clock (as NTP gives servers): a new user signed in on `app`, the demo
 /// admin on `admin`.
 struct Pair {

@@ -646,3 +646,21 @@ async fn pump(
     }
     let _ = to.shutdown().await;
 }
+
+/// A server function called as the hydrated page calls it (JSON answer).
+pub async fn call(
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (reqwest::StatusCode, String) {
+    let res = app
+        .client
+        .post(app.url(path))
+        .header("accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .expect("POST");
+    let status = res.status();
+    (status, res.text().await.unwrap_or_default())
+}

@@ -17,6 +17,7 @@ mod leptos_config;
 mod lifecycle;
 mod lockout;
 mod page_cache;
+mod personal;
 mod ratelimit;
 mod shutdown;
 mod tokens;

@@ -4,12 +4,16 @@
 
 pub mod mfa;
 pub mod password;
+pub mod picture;
+pub mod preferences;
 
 use crate::access::Area;
-use crate::model::{ApiError, UserView};
-use crate::ui::Gate;
+use crate::model::{ApiError, Preferences, UserView};
+use crate::ui::{use_session, Gate};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use picture::PictureSection;
+use preferences::PreferencesSection;
 use serde::{Deserialize, Serialize};
 
 /// `/account`: who is signed in and what they can change.
@@ -23,6 +27,10 @@ pub struct AccountData {
     pub manages_password: bool,
     /// The user's AWS access through the identity pool; `None` when no pool is configured.
     pub aws: Option<AwsAccess>,
+    /// Whether the user has a profile picture; `None` when pictures are not offered.
+    pub picture: Option<bool>,
+    /// The user's saved preferences; `None` when preferences are not offered.
+    pub preferences: Option<Preferences>,
 }
 
 /// What `/account` shows of the user's AWS access: never the credentials themselves.
@@ -39,7 +47,7 @@ pub struct AwsAccess {
 #[server(endpoint = "account_data")]
 pub async fn load_account() -> Result<AccountData, ApiError> {
     use self::ssr::*;
-    let user = require(Area::Dashboard).await?;
+    let (user, session) = require_in(Area::Dashboard).await?;
     let state = app_state()?;
     let manages_password = user.identity_provider.is_none();
     let mfa_enabled = if manages_password {
@@ -53,12 +61,32 @@ pub async fn load_account() -> Result<AccountData, ApiError> {
     } else {
         None
     };
-    let aws = aws_access(&state, user.clone()).await?;
+    let mut me = user.clone();
+    let aws = aws_access(&state, &session, &mut me).await;
+    // Both use the user's credentials, which `aws_access` above has just fetched and the
+    // identity pool keeps.
+    let mut me_too = me.clone();
+    let (picture, preferences) = tokio::join!(
+        async {
+            match state.svc.pictures.is_some() {
+                true => Some(picture::ssr::has_picture(&state, &session, &mut me).await),
+                false => None,
+            }
+        },
+        async {
+            match state.svc.preferences.is_some() {
+                true => Some(preferences_of(&state, &session, &mut me_too).await),
+                false => None,
+            }
+        }
+    );
     Ok(AccountData {
         user: user_view(&user),
         mfa_enabled,
         manages_password,
         aws,
+        picture,
+        preferences,
     })
 }
 
@@ -67,22 +95,24 @@ pub(crate) mod ssr {
     pub use crate::access::Area;
     use crate::auth::account::AccountError;
     use crate::auth::identity::AuthSession;
+    use crate::auth::session::keys::TypedSession;
     use crate::auth::signin::{SignInError, Verdict};
     use crate::model::{ApiError, FormState};
+    pub use crate::server::aws_access::preferences_of;
     use crate::server::error::proof_refused;
-    pub use crate::server::request::require;
     pub use crate::server::request::{app_state, user_view};
+    pub use crate::server::request::{require, require_in};
     use crate::server::request::{Answer, FormCx, FormPost};
     use crate::server::AppState;
 
     /// The account page's view of the user's AWS access (`None` without an identity pool).
     pub async fn aws_access(
         state: &AppState,
-        mut user: AuthSession,
-    ) -> Result<Option<super::AwsAccess>, ApiError> {
+        session: &TypedSession,
+        user: &mut AuthSession,
+    ) -> Option<super::AwsAccess> {
         use crate::server::aws_access::{user_credentials, AwsAccessError};
-        let session = crate::server::request::session().await?;
-        Ok(match user_credentials(state, &session, &mut user).await {
+        match user_credentials(state, session, user).await {
             Err(AwsAccessError::Off) => None,
             Ok(creds) => Some(super::AwsAccess {
                 identity_id: Some(creds.identity_id.clone()),
@@ -100,7 +130,7 @@ pub(crate) mod ssr {
                     ),
                 })
             }
-        })
+        }
     }
 
     /// `HH:MM UTC` of an epoch-seconds instant.
@@ -164,6 +194,13 @@ pub fn AccountPage() -> impl IntoView {
 #[component]
 fn Account() -> impl IntoView {
     let data = Resource::new_blocking(|| (), |_| load_account());
+    let info = use_session();
+    let csrf = move || {
+        info.get()
+            .and_then(Result::ok)
+            .map(|i| i.csrf)
+            .unwrap_or_default()
+    };
     view! {
         <section class="card">
             <h1>"Your account"</h1>
@@ -209,6 +246,16 @@ fn Account() -> impl IntoView {
                                 </dl>
                                 {aws.error.clone().map(|e| view! { <div class="alert" role="status">{e}</div> })}
                             })}
+                            {d.picture.map(|has_picture| view! {
+                                <section data-testid="account-picture-section">
+                                    <PictureSection csrf=csrf() has_picture/>
+                                </section>
+                            }.into_any())}
+                            {d.preferences.map(|saved| view! {
+                                <section data-testid="account-preferences">
+                                    <PreferencesSection csrf=csrf() saved/>
+                                </section>
+                            }.into_any())}
                             {d.manages_password.then(|| view! {
                                 <ul class="actions">
                                     <li><a class="button secondary" href="/account/password">"Change password"</a></li>
