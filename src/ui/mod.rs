@@ -1,6 +1,7 @@
 //! Components and helpers the feature pages share: the session every page reads, the page
 //! gate, the form's alert and fields, the latest answer to a form, the status pages, charts,
-//! event tables and the new-password field. Nothing here knows a particular page.
+//! event tables, the new-password field, and the user's picture address (shown by the header
+//! and the account page). Nothing here knows a particular page.
 
 pub mod charts;
 pub mod events;
