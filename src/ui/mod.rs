@@ -158,14 +158,14 @@ pub fn TextField(
                 inputmode=inputmode
                 aria-invalid=invalid.then_some("true")
                 aria-describedby=invalid.then_some(error_id.clone())/>
-            {error.map(|m| view! { <p class="field-error" id=error_id>{m}</p> })}
+            <FieldError id=error_id message=error/>
         </div>
     }
 }
 
 /// A field's error message, linked to the input by `aria-describedby`.
 #[component]
-pub fn FieldError(id: &'static str, message: Option<String>) -> impl IntoView {
+pub fn FieldError(#[prop(into)] id: String, message: Option<String>) -> impl IntoView {
     message.map(|m| {
         view! {
             <p class="field-error" id=id>

@@ -299,6 +299,22 @@ async fn the_bucket_takes_uploads_from_the_app_s_origin_only_and_the_page_may_re
     );
 }
 
+/// The preferences form posted without JavaScript (redirected back to `/account`).
+async fn save_preferences(app: &TestApp, csrf: &str, dashboard: &str, reports: &str) {
+    let res = app
+        .post_form(
+            "/api/save_preferences",
+            &[
+                ("dashboard_days", dashboard),
+                ("reports_days", reports),
+                ("csrf", csrf),
+            ],
+            "/account",
+        )
+        .await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn preferences_are_saved_with_the_user_s_credentials_and_shape_the_data_pages() {
     let app = spawn().start().await;
@@ -316,18 +332,7 @@ async fn preferences_are_saved_with_the_user_s_credentials_and_shape_the_data_pa
     assert_eq!(chart_days(&body), 14, "the default");
 
     let csrf = page_csrf(&app, "/account").await;
-    let res = app
-        .post_form(
-            "/api/save_preferences",
-            &[
-                ("dashboard_days", "30"),
-                ("reports_days", "14"),
-                ("csrf", &csrf),
-            ],
-            "/account",
-        )
-        .await;
-    assert!(res.status().is_redirection(), "{}", res.status());
+    save_preferences(&app, &csrf, "30", "14").await;
     let html = app.html("/account").await;
     assert!(
         shows(
@@ -345,18 +350,7 @@ async fn preferences_are_saved_with_the_user_s_credentials_and_shape_the_data_pa
     assert_eq!(days(&body, "daily"), 14, "{body}");
 
     // A length not offered: the message next to the field, the choice kept, nothing saved.
-    let res = app
-        .post_form(
-            "/api/save_preferences",
-            &[
-                ("dashboard_days", "5"),
-                ("reports_days", "7"),
-                ("csrf", &csrf),
-            ],
-            "/account",
-        )
-        .await;
-    assert!(res.status().is_redirection(), "{}", res.status());
+    save_preferences(&app, &csrf, "5", "7").await;
     let (status, html) = app.page("/account").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(

@@ -136,7 +136,7 @@ fn DaysChoice(
                     <option value=d.to_string() selected=d == chosen>{format!("the last {d} days")}</option>
                 }).collect_view()}
             </select>
-            <FieldError id=if id == "dashboard_days" { "dashboard_days-error" } else { "reports_days-error" } message=error/>
+            <FieldError id=error_id message=error/>
         </div>
     }
 }
