@@ -10,7 +10,7 @@ use crate::features::signin::SignIn;
 use crate::features::signup::{ConfirmAccount, ResendCode, SignUp};
 use crate::server::forms::{self, Endpoint, FormGuard};
 use crate::server::ratelimit::LimitedForms;
-use crate::server::{export, health, hosted, middleware, ratelimit, state::AppState};
+use crate::server::{api, export, health, hosted, middleware, ratelimit, state::AppState};
 use axum::extract::DefaultBodyLimit;
 use axum::{middleware as mw, routing::get, Router};
 use leptos::prelude::*;
@@ -127,7 +127,9 @@ pub fn router(state: AppState) -> Router {
         move || shell((*options).clone())
     };
 
-    Router::new()
+    // The JSON API has its own layers: no session, no page or form guard.
+    let api = api::routes(state.clone());
+    let web = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/auth/hosted", get(hosted::start_hosted))
@@ -173,7 +175,8 @@ pub fn router(state: AppState) -> Router {
         .layer(mw::from_fn(middleware::friendly_errors))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(mw::from_fn(middleware::request_log))
-        .with_state(state)
+        .with_state(state);
+    api.merge(web)
 }
 
 /// Binds the configured address and serves until Ctrl-C or SIGTERM; in-flight requests finish.

@@ -42,6 +42,8 @@ pub struct Person {
     /// The user's immutable id: what the session marker is keyed by.
     pub sub: String,
     pub email: String,
+    /// Whether the account may sign in (an admin can disable it, here or in the console).
+    pub enabled: bool,
 }
 
 #[derive(Clone)]
@@ -192,6 +194,7 @@ impl Directory {
         Ok(Person {
             sub: attribute("sub").ok_or(DirectoryError::NoSub)?,
             email: attribute("email").unwrap_or_else(|| username.to_string()),
+            enabled: out.enabled(),
         })
     }
 

@@ -3,6 +3,8 @@
 //! - [`account`]: sign-up, confirmation, forgot/reset password, password change, TOTP MFA.
 //! - [`cognito`]: the Cognito user-pool client behind the [`cognito::IdentityProvider`] seam.
 //! - [`jwks`] and [`tokens`]: ID/access token verification against the pool's cached JWKS.
+//! - [`bearer`]: the JSON API's caller: an access token, verified, checked against the user's
+//!   revocation marker and the directory.
 //! - [`identity`]: who a signed-in session is ([`identity::AuthSession`]).
 //! - [`identity_pool`]: the identity pool: temporary AWS credentials for the signed-in user.
 //! - [`session`]: the DynamoDB-backed `tower-sessions` store, the typed session (every key in
@@ -18,6 +20,7 @@
 //! - [`refresh`]: single-flight token refresh before the access token expires.
 
 pub mod account;
+pub mod bearer;
 pub mod cognito;
 pub mod directory;
 pub mod identity;

@@ -115,6 +115,11 @@ pub struct AccessClaims {
     #[serde(default)]
     pub username: Option<String>,
     pub exp: i64,
+    /// Checked present by the verifier.
+    pub iat: i64,
+    /// When the user signed in (kept through refreshes); what revocation markers compare.
+    #[serde(default)]
+    pub auth_time: Option<i64>,
     #[serde(default)]
     pub scope: Option<String>,
 }

@@ -57,3 +57,11 @@ pub(super) fn rate_limit(vars: &Vars) -> Result<RateLimit, ConfigError> {
         per_minute: vars.count("RATE_LIMIT_PER_MINUTE", 30)? as u32,
     })
 }
+
+/// The bearer API's budget per access token.
+pub(super) fn api_rate_limit(vars: &Vars) -> Result<RateLimit, ConfigError> {
+    Ok(RateLimit {
+        burst: vars.count_or_off("API_RATE_LIMIT_BURST", 30)? as u32,
+        per_minute: vars.count("API_RATE_LIMIT_PER_MINUTE", 120)? as u32,
+    })
+}

@@ -16,6 +16,7 @@
 //! - `events`: the events' retention and write queue.
 //! - `cache`: what may be served from memory.
 //! - `identity_pool`: the identity pool (temporary AWS credentials for the user), if any.
+//! - `alb`: ALB mode (`AUTH_MODE=alb`: the load balancer signs users in), if on.
 //!
 //! [`Config::from_lookup`] calls the parts in the order the variables have always been checked,
 //! so that of several bad variables the same one is reported first.
@@ -23,6 +24,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+mod alb;
 mod cache;
 mod cognito;
 mod env;
@@ -41,6 +43,7 @@ use env::Vars;
 use events::Events;
 use tables::Tables;
 
+pub use alb::AlbSettings;
 pub use env::{ConfigError, Secret};
 pub use hosted::{ClientAuth, HostedUi};
 pub use identity_pool::IdentityPoolSettings;
@@ -89,6 +92,9 @@ pub struct Config {
     pub lockout: LockoutPolicy,
     pub lockout_mode: LockoutMode,
     pub rate_limit: RateLimit,
+    /// Per access-token limits on the bearer API (`API_RATE_LIMIT_BURST`, default 30; 0: off;
+    /// `API_RATE_LIMIT_PER_MINUTE`, default 120).
+    pub api_rate_limit: RateLimit,
     pub hosted: Option<HostedUi>,
     /// A request that has not answered after this long gets the "temporarily unavailable"
     /// page instead of hanging (`REQUEST_TIMEOUT_SECS`, default 30).
@@ -110,6 +116,9 @@ pub struct Config {
     pub account_answer_floor: Duration,
     /// The identity pool, when `COGNITO_IDENTITY_POOL_ID` is set.
     pub identity_pool: Option<IdentityPoolSettings>,
+    /// ALB mode, when `AUTH_MODE=alb`: the load balancer signs users in and the app verifies
+    /// its headers.
+    pub alb: Option<AlbSettings>,
 }
 
 impl Config {
@@ -149,6 +158,8 @@ impl Config {
         let hsts_max_age = server::hsts_max_age(&vars)?;
         let identity_pool = IdentityPoolSettings::read(&vars)?;
         let account_answer_floor = server::account_answer_floor(&vars)?;
+        let api_rate_limit = lockout::api_rate_limit(&vars)?;
+        let alb = AlbSettings::read(&vars, &cognito.region, &cognito.client_id)?;
 
         Ok(Config {
             region: cognito.region,
@@ -176,6 +187,7 @@ impl Config {
             lockout,
             lockout_mode,
             rate_limit,
+            api_rate_limit,
             hosted,
             request_timeout,
             aws_timeouts,
@@ -184,6 +196,7 @@ impl Config {
             admin_step_up,
             identity_pool,
             account_answer_floor,
+            alb,
         })
     }
 

@@ -166,6 +166,27 @@ fn day_labels(range: DayRange) -> Vec<String> {
         .collect()
 }
 
+/// What `/reports` and the API's `/api/v1/reports/signins` show of a range's events.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct SignInSummary {
+    /// Sign-in attempts per hour, stacked by outcome.
+    pub hourly: BarChart,
+    /// Failures and refusals during a lock, per day.
+    pub daily: BarChart,
+    /// Successful sign-ins by method: (method, count).
+    pub methods: Vec<(String, u32)>,
+    pub total_events: u32,
+}
+
+pub fn sign_in_summary(events: &[AuthEvent], range: DayRange) -> SignInSummary {
+    SignInSummary {
+        hourly: hourly_outcomes(events, range),
+        daily: daily_failures(events, range),
+        methods: method_split(events),
+        total_events: events.len() as u32,
+    }
+}
+
 /// Sign-in attempts per hour of the range, stacked by outcome.
 pub fn hourly_outcomes(events: &[AuthEvent], range: DayRange) -> BarChart {
     let series = count_outcomes(events, range, MS_PER_HOUR);

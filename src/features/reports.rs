@@ -57,15 +57,15 @@ pub async fn load_reports(
         .in_range(start, end, Order::OldestFirst, None)
         .await
         .map_err(|e| unavailable("reports", e))?;
-    let events = read.events;
+    let summary = report::sign_in_summary(&read.events, range);
     Ok(ReportsData {
         from: report::format_day(range.from),
         to: report::format_day(range.to),
         range_error,
-        hourly: report::hourly_outcomes(&events, range),
-        daily: report::daily_failures(&events, range),
-        methods: report::method_split(&events),
-        total_events: events.len() as u32,
+        hourly: summary.hourly,
+        daily: summary.daily,
+        methods: summary.methods,
+        total_events: summary.total_events,
         truncated: read.capped,
     })
 }

@@ -12,6 +12,8 @@
 //! - [`forms`]: unreadable form posts (missing, repeated, unknown, oversized, not UTF-8)
 //!   answered clearly, never with a 5xx.
 //! - [`export`]: the CSV downloads of `/reports` and `/admin/audit`.
+//! - [`api`]: the bearer-token JSON API under `/api/v1/` (no cookies, JSON errors, per-token
+//!   limits).
 //! - [`middleware`]: request log, page guard, security headers, friendly error pages.
 //! - [`ratelimit`]: per-network limits on the anonymous form posts (429 with `Retry-After`).
 //! - [`page_cache`]: a rendered dashboard served again to the same session in the same state.
@@ -21,6 +23,7 @@
 //!   where an account error lands on a form.
 //! - [`telemetry`]: structured logs.
 
+pub mod api;
 pub mod aws_access;
 pub mod error;
 pub mod export;

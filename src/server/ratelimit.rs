@@ -108,23 +108,11 @@ impl RateLimiter {
             return RateLimiter(None);
         };
 
-        // Bounded memory: every CLEANUP_EVERY, forget the networks whose budget is full
-        // again (their state says nothing that a fresh one would not).
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            let held = Arc::downgrade(&governor);
-            runtime.spawn(async move {
-                let mut tick = tokio::time::interval(CLEANUP_EVERY);
-                tick.tick().await;
-                loop {
-                    tick.tick().await;
-                    let Some(governor) = held.upgrade() else {
-                        return;
-                    };
-                    governor.limiter().retain_recent();
-                    governor.limiter().shrink_to_fit();
-                }
-            });
-        }
+        // Bounded memory: forget the networks whose budget is full again.
+        sweep_every(CLEANUP_EVERY, Arc::downgrade(&governor), |governor| {
+            governor.limiter().retain_recent();
+            governor.limiter().shrink_to_fit();
+        });
 
         let check = move |req: Request, next: Next, refusal: Refusal| {
             let governed = GovernorLayer::new(governor.clone())
@@ -144,6 +132,29 @@ impl RateLimiter {
             public_url: config.public_url.clone(),
         })))
     }
+}
+
+/// Runs `sweep` on a limiter every `period` for as long as it lives: a key whose budget is
+/// full again says nothing a fresh one would not, so forgetting it keeps memory bounded.
+pub fn sweep_every<T: Send + Sync + 'static>(
+    period: Duration,
+    held: std::sync::Weak<T>,
+    sweep: fn(&T),
+) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    runtime.spawn(async move {
+        let mut tick = tokio::time::interval(period);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let Some(limiter) = held.upgrade() else {
+                return;
+            };
+            sweep(&limiter);
+        }
+    });
 }
 
 /// Middleware: a `POST` to one of the limited forms goes through the limiter; everything

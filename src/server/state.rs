@@ -42,6 +42,8 @@ pub struct Services {
     pub sign_in: Arc<SignInService>,
     pub accounts: AccountService,
     pub jwks: Arc<JwksCache>,
+    /// Who calls the JSON API (`/api/v1/`): bearer access tokens.
+    pub bearer: Arc<crate::auth::bearer::BearerAuth>,
     pub dynamo: aws_sdk_dynamodb::Client,
     pub sessions: DynamoSessionStore,
     pub session_policy: SessionPolicy,
@@ -200,6 +202,17 @@ impl AppState {
                 dynamodb_config(&shared, &config).build(),
             ))
         });
+        // The API's tokens are judged on the app's clock (tests move it past their expiry).
+        let bearer = Arc::new(crate::auth::bearer::BearerAuth::new(
+            TokenVerifier::new(
+                config.issuer.clone(),
+                config.client_id.clone(),
+                jwks.clone(),
+            )
+            .with_clock(clock.clone()),
+            sessions.clone(),
+            directory.clone(),
+        ));
         AppState {
             leptos_options: Arc::new(leptos_options),
             svc: Arc::new(Services {
@@ -209,6 +222,7 @@ impl AppState {
                 sign_in,
                 accounts,
                 jwks,
+                bearer,
                 dynamo,
                 sessions,
                 session_policy,

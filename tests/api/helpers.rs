@@ -437,24 +437,40 @@ pub async fn create_user(app: &TestApp, email: &str, password: &str, temporary: 
     create_pool_user(&app.state.svc.config, email, password, temporary).await
 }
 
-/// Turns on two-step verification for a user through Cognito's own API (as `/account/mfa`
-/// does); returns the authenticator key.
-pub async fn turn_on_mfa(cfg: &Config, email: &str, password: &str) -> String {
+/// The tokens the Cognito stand-in issues for a password sign-in with app client `client_id`
+/// (what a program calling the API would hold).
+pub struct PoolTokens {
+    pub access: String,
+    pub id: String,
+}
+
+pub async fn pool_tokens(cfg: &Config, client_id: &str, email: &str, password: &str) -> PoolTokens {
     let (idp, _) = admin_for(cfg).await;
     let signed_in = idp
         .initiate_auth()
-        .client_id(&cfg.client_id)
+        .client_id(client_id)
         .auth_flow(cip::types::AuthFlowType::UserPasswordAuth)
         .auth_parameters("USERNAME", email)
         .auth_parameters("PASSWORD", password)
         .send()
         .await
         .expect("InitiateAuth");
-    let token = signed_in
+    let result = signed_in
         .authentication_result()
-        .and_then(|r| r.access_token())
-        .expect("an access token")
-        .to_string();
+        .expect("tokens, no challenge");
+    PoolTokens {
+        access: result.access_token().expect("an access token").to_string(),
+        id: result.id_token().expect("an ID token").to_string(),
+    }
+}
+
+/// Turns on two-step verification for a user through Cognito's own API (as `/account/mfa`
+/// does); returns the authenticator key.
+pub async fn turn_on_mfa(cfg: &Config, email: &str, password: &str) -> String {
+    let (idp, _) = admin_for(cfg).await;
+    let token = pool_tokens(cfg, &cfg.client_id, email, password)
+        .await
+        .access;
     let key = idp
         .associate_software_token()
         .access_token(&token)

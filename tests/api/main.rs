@@ -8,6 +8,7 @@ mod doubles;
 mod helpers;
 
 mod account;
+mod bearer;
 mod data;
 mod foundation;
 mod hardening;

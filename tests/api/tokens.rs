@@ -26,7 +26,7 @@ fn fixture(name: &str) -> String {
 }
 
 /// jsonwebtoken is built without `use_pem`, so PKCS#1 PEM is turned into DER here.
-fn rsa_key(name: &str) -> EncodingKey {
+pub fn rsa_key(name: &str) -> EncodingKey {
     let pem = fixture(name);
     assert!(
         pem.contains("BEGIN RSA PRIVATE KEY"),

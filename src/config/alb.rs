@@ -1,0 +1,62 @@
+//! ALB mode (`AUTH_MODE=alb`): the app sits behind an Application Load Balancer listener rule
+//! with `authenticate-cognito`, and trusts the ALB's signed headers after verifying them.
+
+use super::env::{one_of, ConfigError, Vars};
+
+/// Who signs users in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AuthMode {
+    /// gatehouse's own sign-in pages and session cookie (the default).
+    App,
+    /// The ALB's `authenticate-cognito` action.
+    Alb,
+}
+
+/// Kept in `Config` as `alb` (present only with `AUTH_MODE=alb`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlbSettings {
+    /// `ALB_ARN`: the load balancer's ARN, which its `x-amzn-oidc-data` header names as `signer`.
+    pub alb_arn: String,
+    /// `ALB_PUBLIC_KEY_URL`: where the ALB's public keys are fetched from, `{base}/{kid}`;
+    /// default `https://public-keys.auth.elb.{region}.amazonaws.com`.
+    pub public_key_url: String,
+    /// `ALB_CLIENT_ID`: the app client the ALB signs users in with (its `client`); default the
+    /// app's own client id.
+    pub client_id: String,
+}
+
+impl AlbSettings {
+    pub(super) fn read(
+        vars: &Vars,
+        region: &str,
+        client_id: &str,
+    ) -> Result<Option<AlbSettings>, ConfigError> {
+        let mode = one_of(
+            "AUTH_MODE",
+            vars.get("AUTH_MODE"),
+            AuthMode::App,
+            &[("app", AuthMode::App), ("alb", AuthMode::Alb)],
+        )?;
+        if mode == AuthMode::App {
+            return Ok(None);
+        }
+        let alb_arn = vars.required("ALB_ARN")?;
+        if !alb_arn.starts_with("arn:") {
+            return Err(ConfigError::invalid(
+                "ALB_ARN",
+                "expected the load balancer's ARN (arn:aws:elasticloadbalancing:…)",
+            ));
+        }
+        let public_key_url = match vars.url("ALB_PUBLIC_KEY_URL")? {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("https://public-keys.auth.elb.{region}.amazonaws.com"),
+        };
+        Ok(Some(AlbSettings {
+            alb_arn,
+            public_key_url,
+            client_id: vars
+                .get("ALB_CLIENT_ID")
+                .unwrap_or_else(|| client_id.to_string()),
+        }))
+    }
+}
