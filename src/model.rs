@@ -30,12 +30,14 @@ pub struct SessionInfo {
     pub flash: Option<FormState>,
     /// A one-off notice for the page (e.g. "You have signed out.").
     pub notice: Option<String>,
-    /// Whether the hosted sign-in page and the Google button are offered.
+    /// Whether the hosted sign-in page is offered.
     pub hosted: bool,
     /// Whether profile pictures are offered (the header shows the user's).
     #[serde(default)]
     pub pictures: bool,
-    pub google: bool,
+    /// The identity providers the sign-in page has a button for: (name, label).
+    #[serde(default)]
+    pub providers: Vec<(String, String)>,
     /// A sign-in waiting for its second step: "totp" or "new_password".
     pub pending: Option<String>,
 }

@@ -133,6 +133,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/auth/hosted", get(hosted::start_hosted))
+        .route("/auth/idp/{name}", get(hosted::start_idp))
         .route("/auth/google", get(hosted::start_google))
         .route("/auth/callback", get(hosted::callback))
         .route("/reports/events.csv", get(export::reports_csv))

@@ -1,4 +1,5 @@
-// Sign-in through the hosted page (OIDC authorization code + PKCE) and its Google shortcut.
+// Sign-in through the hosted page (OIDC authorization code + PKCE) and its shortcuts straight to
+// one of the pool's identity providers (Google, enterprise SAML/OIDC directories).
 //
 // Locally the "hosted page" is the Cognito emulator's own form (npm cognito-local on
 // http://localhost:9229): GET /oauth2/authorize shows a plain HTML form (labels "Username:" and
@@ -6,7 +7,7 @@
 // 302 to the app's /auth/callback?code=…&state=…. The emulator ignores identity_provider, so the
 // Google route can only be checked up to the authorize request.
 import { expect, test, type BrowserContext, type Page, type Request, type Route } from '@playwright/test';
-import { DEMO_PASSWORD, LOGIN_URL_RE, USERS, sessionCookie, waitForHydration } from './helpers';
+import { DEMO_PASSWORD, LOGIN_URL_RE, USERS, sessionCookie, startInstance, waitForHydration } from './helpers';
 
 const AUTHORIZE = 'http://localhost:9229/oauth2/authorize';
 const AUTHORIZE_URL_RE = /^http:\/\/localhost:9229\/oauth2\/authorize\?/;
@@ -238,11 +239,11 @@ test.describe('hosted sign-in', () => {
     await page.goto('/login');
     await expect(page.getByRole('link', { name: GOOGLE_LINK, exact: true })).toHaveAttribute(
       'href',
-      /\/auth\/google(\?.*)?$/,
+      /\/auth\/idp\/Google(\?.*)?$/,
     );
 
     const { request, params } = await followSignInLink(page, GOOGLE_LINK);
-    expect(request.redirectedFrom()?.url(), 'through /auth/google').toMatch(/\/auth\/google(\?|$)/);
+    expect(request.redirectedFrom()?.url(), 'through /auth/idp/Google').toMatch(/\/auth\/idp\/Google(\?|$)/);
     expect(params.get('identity_provider'), 'identity_provider').toBe('Google');
     expectAuthorizeParams(params, baseURL);
     // The emulator has no Google: it shows its own form, and the check ends here.
@@ -411,4 +412,35 @@ test.describe('hosted sign-in without JavaScript', () => {
     await expect(page.getByTestId('user-groups')).toHaveText('No groups');
     await expect(page.getByText(HOSTED_METHOD, { exact: true })).toBeVisible();
   });
+});
+
+test('each identity provider in OAUTH_IDENTITY_PROVIDERS gets a button that starts the flow with it', async ({
+  page,
+}) => {
+  const instance = await startInstance(3102, {
+    OAUTH_IDENTITY_PROVIDERS: 'AcmeOkta=Continue with Acme SSO,Entra=Sign in with Contoso',
+    GOOGLE_SIGN_IN_ENABLED: 'false',
+  });
+  try {
+    const providers = [
+      { name: 'AcmeOkta', label: 'Continue with Acme SSO' },
+      { name: 'Entra', label: 'Sign in with Contoso' },
+    ];
+    await page.goto(`${instance.origin}/login?next=/reports`);
+    // The configured buttons, in order, and no Google (its switch is off and the list omits it).
+    await expect(page.getByTestId('idp-button')).toHaveText(providers.map((p) => p.label));
+    await expect(page.getByRole('link', { name: GOOGLE_LINK })).toHaveCount(0);
+    for (const { name, label } of providers) {
+      await page.goto(`${instance.origin}/login?next=/reports`);
+      const { request, params } = await followSignInLink(page, label);
+      expect(request.redirectedFrom()?.url(), `through /auth/idp/${name}`).toBe(
+        `${instance.origin}/auth/idp/${name}?next=/reports`,
+      );
+      expect(params.get('identity_provider'), 'identity_provider').toBe(name);
+      expect(params.get('code_challenge_method')).toBe('S256');
+      expect(params.get('state')?.length ?? 0).toBeGreaterThanOrEqual(20);
+    }
+  } finally {
+    await instance.stop();
+  }
 });

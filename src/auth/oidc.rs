@@ -46,13 +46,36 @@ type OAuthClient = oauth2::Client<
 >;
 
 /// Which button started the flow.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Provider {
     /// The Cognito hosted sign-in page.
     Hosted,
     /// Straight to Google (`identity_provider=Google`).
     Google,
+    /// Straight to another identity provider of the pool, by its name (an enterprise SAML or
+    /// OIDC directory): `identity_provider=<name>`.
+    Idp(String),
+}
+
+impl Provider {
+    /// The button for the pool's provider `name` (Google keeps its own sign-in method).
+    pub fn named(name: &str) -> Provider {
+        if name == crate::config::GOOGLE {
+            Provider::Google
+        } else {
+            Provider::Idp(name.to_string())
+        }
+    }
+
+    /// What `identity_provider` says, if anything.
+    pub fn identity_provider(&self) -> Option<&str> {
+        match self {
+            Provider::Hosted => None,
+            Provider::Google => Some(crate::config::GOOGLE),
+            Provider::Idp(name) => Some(name),
+        }
+    }
 }
 
 /// A flow in progress, kept in the pre-login session.
@@ -181,8 +204,8 @@ impl HostedFlow {
             .add_scope(Scope::new("profile".into()))
             .set_pkce_challenge(challenge)
             .add_extra_param("nonce", nonce.secret().clone());
-        if provider == Provider::Google {
-            request = request.add_extra_param("identity_provider", "Google");
+        if let Some(name) = provider.identity_provider() {
+            request = request.add_extra_param("identity_provider", name.to_string());
         }
         let (url, state) = request.url();
         let pending = PendingLogin {
@@ -248,7 +271,7 @@ mod tests {
                 domain: "https://gate.auth.us-east-1.amazoncognito.com".into(),
                 redirect_url: "https://gate.example.com/auth/callback".into(),
                 client_auth: ClientAuth::Basic,
-                google: true,
+                providers: Vec::new(),
                 logout_redirect: true,
                 relax_nonce: false,
             },
@@ -299,6 +322,11 @@ mod tests {
         let (url, pending) = flow().authorize(Provider::Google, "/".into(), 0);
         assert_eq!(params(&url)["identity_provider"], "Google");
         assert_eq!(pending.provider, Provider::Google);
+        let (url, pending) = flow().authorize(Provider::named("AcmeOkta"), "/".into(), 0);
+        assert_eq!(params(&url)["identity_provider"], "AcmeOkta");
+        assert_eq!(pending.provider, Provider::Idp("AcmeOkta".into()));
+        let (url, _) = flow().authorize(Provider::Hosted, "/".into(), 0);
+        assert!(!params(&url).contains_key("identity_provider"));
     }
 
     #[test]

@@ -45,7 +45,7 @@ use tables::Tables;
 
 pub use alb::AlbSettings;
 pub use env::{ConfigError, Secret};
-pub use hosted::{ClientAuth, HostedUi};
+pub use hosted::{ClientAuth, FederatedProvider, HostedUi, GOOGLE};
 pub use identity_pool::IdentityPoolSettings;
 pub use local::is_local_url;
 pub use lockout::{LockoutMode, LockoutPolicy, RateLimit};
@@ -382,6 +382,63 @@ mod tests {
     }
 
     #[test]
+    fn identity_providers_are_listed_with_their_labels_and_google_keeps_its_switch() {
+        let mut vars = base();
+        vars.insert(
+            "COGNITO_DOMAIN",
+            "https://gate.auth.us-east-1.amazoncognito.com",
+        );
+        vars.insert(
+            "OAUTH_IDENTITY_PROVIDERS",
+            " AcmeOkta=Continue with Acme SSO , Entra.ID=Sign in with Entra=ID,",
+        );
+        let names = |vars: &HashMap<&'static str, &'static str>| -> Vec<(String, String)> {
+            load(vars)
+                .unwrap()
+                .hosted
+                .unwrap()
+                .providers
+                .into_iter()
+                .map(|p| (p.name, p.label))
+                .collect()
+        };
+        let pair = |n: &str, l: &str| (n.to_string(), l.to_string());
+        assert_eq!(
+            names(&vars),
+            [
+                pair("AcmeOkta", "Continue with Acme SSO"),
+                pair("Entra.ID", "Sign in with Entra=ID")
+            ]
+        );
+        vars.insert("GOOGLE_SIGN_IN_ENABLED", "true");
+        assert_eq!(names(&vars)[0], pair("Google", "Continue with Google"));
+        assert_eq!(names(&vars).len(), 3);
+        // Named in the list too: once, with the list's label.
+        vars.insert("OAUTH_IDENTITY_PROVIDERS", "Google=Sign in with Google");
+        assert_eq!(names(&vars), [pair("Google", "Sign in with Google")]);
+        for bad in [
+            "AcmeOkta",
+            "=Label",
+            "Acme Okta=Label",
+            "A/B=x",
+            "Acme=",
+            "A=x,A=y",
+        ] {
+            vars.insert("OAUTH_IDENTITY_PROVIDERS", bad);
+            assert!(
+                matches!(
+                    load(&vars),
+                    Err(ConfigError::Invalid {
+                        name: "OAUTH_IDENTITY_PROVIDERS",
+                        ..
+                    })
+                ),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
     fn hosted_ui_is_configured_from_the_domain_and_relaxed_nonce_is_local_only() {
         assert!(
             load(&base()).unwrap().hosted.is_none(),
@@ -397,7 +454,7 @@ mod tests {
         assert_eq!(h.domain, "https://gate.auth.us-east-1.amazoncognito.com");
         assert_eq!(h.redirect_url, "https://gate.example.com/auth/callback");
         assert_eq!(h.client_auth, ClientAuth::Basic);
-        assert!(!h.google && h.logout_redirect && !h.relax_nonce);
+        assert!(h.providers.is_empty() && h.logout_redirect && !h.relax_nonce);
 
         vars.insert("DEV_RELAX_NONCE", "true");
         assert!(
@@ -414,7 +471,7 @@ mod tests {
         vars.insert("OAUTH_CLIENT_AUTH", "body");
         vars.insert("GOOGLE_SIGN_IN_ENABLED", "yes");
         let h = load(&vars).unwrap().hosted.unwrap();
-        assert!(h.relax_nonce && h.google);
+        assert!(h.relax_nonce && h.provider(GOOGLE).is_some());
         assert_eq!(h.client_auth, ClientAuth::Body);
         vars.insert("OAUTH_CLIENT_AUTH", "digest");
         assert!(matches!(

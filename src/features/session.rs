@@ -50,11 +50,18 @@ pub async fn get_session_info() -> Result<SessionInfo, ApiError> {
         pending,
         hosted: state.svc.hosted.is_some(),
         pictures: state.svc.pictures.is_some(),
-        google: state
+        providers: state
             .svc
             .hosted
             .as_ref()
-            .is_some_and(|h| h.settings().google),
+            .map(|h| {
+                h.settings()
+                    .providers
+                    .iter()
+                    .map(|p| (p.name.clone(), p.label.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
     })
 }
 

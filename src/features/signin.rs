@@ -167,7 +167,7 @@ pub fn LoginPage() -> impl IntoView {
                         {notice.map(|n| view! { <p class="notice" role="status">{n}</p> })}
                         {info.notice.clone().map(|n| view! { <p class="notice" role="status">{n}</p> })}
                         <LoginForm action csrf=info.csrf.clone() next=next.clone() state/>
-                        <OtherWays hosted=info.hosted google=info.google next/>
+                        <OtherWays hosted=info.hosted providers=info.providers.clone() next/>
                     }
                 }}
             </Suspense>
@@ -217,9 +217,10 @@ fn LoginForm(
     }
 }
 
-/// Links into the Cognito hosted page (and straight to Google), keeping `next`.
+/// Links into the Cognito hosted page, and straight to each identity provider offered
+/// (`/auth/idp/<name>`), keeping `next`.
 #[component]
-fn OtherWays(hosted: bool, google: bool, next: String) -> impl IntoView {
+fn OtherWays(hosted: bool, providers: Vec<(String, String)>, next: String) -> impl IntoView {
     let query = if next.is_empty() {
         String::new()
     } else {
@@ -230,9 +231,13 @@ fn OtherWays(hosted: bool, google: bool, next: String) -> impl IntoView {
             <div class="other-ways">
                 <p class="divider"><span>"or"</span></p>
                 <a class="button secondary" href=format!("/auth/hosted{query}") rel="external">"Sign in with the hosted page"</a>
-                {google.then(|| view! {
-                    <a class="button secondary google" href=format!("/auth/google{query}") rel="external">"Continue with Google"</a>
-                })}
+                {providers.into_iter().map(|(name, label)| {
+                    let class = if name == "Google" { "button secondary google" } else { "button secondary idp" };
+                    view! {
+                        <a class=class href=format!("/auth/idp/{}{query}", urlencode(&name)) rel="external"
+                            data-testid="idp-button" data-provider=name>{label}</a>
+                    }
+                }).collect_view()}
             </div>
         }
     })

@@ -1,4 +1,5 @@
-//! `/auth/hosted`, `/auth/google` and `/auth/callback`: the Hosted UI flow's HTTP side.
+//! `/auth/hosted`, `/auth/idp/<name>` (and `/auth/google`) and `/auth/callback`: the Hosted
+//! UI flow's HTTP side.
 //! Plain axum handlers (they answer with redirects and, on failure, a page), see
 //! [`crate::auth::oidc`] for the flow itself.
 
@@ -11,7 +12,7 @@ use crate::auth::session::keys::TypedSession;
 use crate::auth::signin::SignInError;
 use crate::auth::tokens::TokenError;
 use crate::events::EventKind;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -29,6 +30,17 @@ pub async fn start_hosted(
     start(state, session, q, Provider::Hosted).await
 }
 
+/// Straight to one of the pool's identity providers, if the sign-in page offers it.
+pub async fn start_idp(
+    state: State<AppState>,
+    session: TypedSession,
+    Path(name): Path<String>,
+    Query(q): Query<StartQuery>,
+) -> Response {
+    start(state, session, q, Provider::named(&name)).await
+}
+
+/// The Google button's older address (bookmarks, links in e-mails).
 pub async fn start_google(
     state: State<AppState>,
     session: TypedSession,
@@ -54,8 +66,10 @@ async fn start(
     let Some(flow) = state.svc.hosted.as_ref() else {
         return not_offered();
     };
-    if provider == Provider::Google && !flow.settings().google {
-        return not_offered();
+    if let Some(name) = provider.identity_provider() {
+        if flow.settings().provider(name).is_none() {
+            return not_offered();
+        }
     }
     let now = (state.svc.clock)();
     let (url, pending) = flow.authorize(provider, sanitize_next(q.next.as_deref()), now);
@@ -64,6 +78,15 @@ async fn start(
         return AppError::Session(e).into_response();
     }
     Redirect::to(&url).into_response()
+}
+
+/// How a flow started from this button counts: an enterprise directory's sign-in goes through
+/// the hosted flow (its provider is then named by the ID token's `identities`).
+fn sign_in_method(provider: &Provider) -> SignInMethod {
+    match provider {
+        Provider::Hosted | Provider::Idp(_) => SignInMethod::Hosted,
+        Provider::Google => SignInMethod::Google,
+    }
 }
 
 #[derive(Deserialize)]
@@ -101,10 +124,7 @@ pub async fn callback(
         // Recorded only for a flow this browser started (a bare callback URL proves nothing);
         // the user is unknown here, so the event keeps the provider's error code.
         if let Some(p) = pending.as_ref() {
-            let method = match p.provider {
-                Provider::Hosted => crate::events::Method::Hosted,
-                Provider::Google => crate::events::Method::Google,
-            };
+            let method = crate::events::Method::from(sign_in_method(&p.provider));
             let event = super::record::event(&state, EventKind::SignInFailed, "(hosted)", &meta)
                 .method(method)
                 .detail(&error.chars().take(64).collect::<String>());
@@ -148,10 +168,7 @@ pub async fn callback(
             );
         }
     };
-    let method = match pending.provider {
-        Provider::Hosted => SignInMethod::Hosted,
-        Provider::Google => SignInMethod::Google,
-    };
+    let method = sign_in_method(&pending.provider);
     let sign_in = &state.svc.sign_in;
     let mut verified = sign_in
         .session_from_tokens(tokens.clone(), method, Some(&pending.nonce))

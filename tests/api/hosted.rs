@@ -92,6 +92,46 @@ async fn the_authorize_request_carries_pkce_state_nonce_and_the_callback() {
 
     let google = location(&app.get("/auth/google").await).unwrap();
     assert_eq!(query(&google)["identity_provider"], "Google");
+    let google = location(&app.get("/auth/idp/Google").await).unwrap();
+    assert_eq!(query(&google)["identity_provider"], "Google");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn each_configured_identity_provider_has_a_button_that_names_it() {
+    let app = spawn()
+        .env(
+            "OAUTH_IDENTITY_PROVIDERS",
+            "AcmeOkta=Continue with Acme SSO,Entra=Sign in with Contoso",
+        )
+        .start()
+        .await;
+    let html = app.html("/login?next=/reports").await;
+    // Google first (the stack turns GOOGLE_SIGN_IN_ENABLED on), then the list's order.
+    let buttons: Vec<usize> = [
+        "href=\"/auth/idp/Google?next=/reports\"",
+        "href=\"/auth/idp/AcmeOkta?next=/reports\"",
+        "href=\"/auth/idp/Entra?next=/reports\"",
+    ]
+    .iter()
+    .map(|link| {
+        html.find(link)
+            .unwrap_or_else(|| panic!("{link} in {html}"))
+    })
+    .collect();
+    assert!(buttons.windows(2).all(|w| w[0] < w[1]), "in order");
+    assert!(
+        html.contains(">Continue with Acme SSO</a>") && html.contains(">Sign in with Contoso</a>")
+    );
+
+    for name in ["AcmeOkta", "Entra"] {
+        let to = location(&app.get(&format!("/auth/idp/{name}?next=/reports")).await).unwrap();
+        assert_eq!(query(&to)["identity_provider"], name, "{to}");
+        assert!(query(&to)["state"].len() >= 20 && query(&to)["code_challenge"].len() == 43);
+    }
+    // A provider the page does not offer is not started, whatever the pool has.
+    let (status, page) = app.page("/auth/idp/SomeoneElse").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("This way of signing in is not offered here."));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -233,7 +273,7 @@ async fn the_login_page_offers_the_hosted_page_and_google() {
         "hosted link"
     );
     assert!(
-        html.contains("href=\"/auth/google?next=/reports\""),
+        html.contains("href=\"/auth/idp/Google?next=/reports\""),
         "google link"
     );
     let no_google = spawn().env("GOOGLE_SIGN_IN_ENABLED", "false").start().await;
@@ -242,6 +282,10 @@ async fn the_login_page_offers_the_hosted_page_and_google() {
     assert!(!html.contains("Continue with Google"));
     assert_eq!(
         no_google.get("/auth/google").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        no_google.get("/auth/idp/Google").await.status(),
         StatusCode::NOT_FOUND
     );
 }
