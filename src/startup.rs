@@ -157,6 +157,10 @@ pub fn router(state: AppState) -> Router {
             forms::readable_forms,
         ))
         .layer(mw::from_fn_with_state(state.clone(), middleware::guard))
+        .layer(mw::from_fn_with_state(
+            state.clone(),
+            middleware::alb_identity,
+        ))
         .layer(sessions)
         // Outside the sessions: a refused post costs no session read.
         .layer(mw::from_fn_with_state(

@@ -3,6 +3,8 @@
 //! - [`account`]: sign-up, confirmation, forgot/reset password, password change, TOTP MFA.
 //! - [`cognito`]: the Cognito user-pool client behind the [`cognito::IdentityProvider`] seam.
 //! - [`jwks`] and [`tokens`]: ID/access token verification against the pool's cached JWKS.
+//! - [`alb`]: ALB mode: the load balancer's signed headers (`x-amzn-oidc-data`, ES256) and the
+//!   access token it forwards, verified.
 //! - [`bearer`]: the JSON API's caller: an access token, verified, checked against the user's
 //!   revocation marker and the directory.
 //! - [`identity`]: who a signed-in session is ([`identity::AuthSession`]).
@@ -20,6 +22,7 @@
 //! - [`refresh`]: single-flight token refresh before the access token expires.
 
 pub mod account;
+pub mod alb;
 pub mod bearer;
 pub mod cognito;
 pub mod directory;

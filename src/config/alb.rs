@@ -23,13 +23,22 @@ pub struct AlbSettings {
     /// `ALB_CLIENT_ID`: the app client the ALB signs users in with (its `client`); default the
     /// app's own client id.
     pub client_id: String,
+    /// `ALB_SESSION_COOKIE`: the name the listener rule gives its session cookie (default
+    /// `AWSELBAuthSessionCookie`; the ALB shards it as `-0`, `-1`, …).
+    pub session_cookie: String,
+    /// Where sign-out sends the browser once the ALB's cookies are expired: the pool's
+    /// `/logout` for the ALB's client, back to `PUBLIC_URL` (`ALB_LOGOUT_URL` overrides).
+    pub logout_url: String,
 }
 
 impl AlbSettings {
+    /// `hosted_domain` is `COGNITO_DOMAIN`, whose `/logout` ends the pool's own session.
     pub(super) fn read(
         vars: &Vars,
         region: &str,
         client_id: &str,
+        hosted_domain: Option<&str>,
+        public_url: &str,
     ) -> Result<Option<AlbSettings>, ConfigError> {
         let mode = one_of(
             "AUTH_MODE",
@@ -48,15 +57,33 @@ impl AlbSettings {
             ));
         }
         let public_key_url = match vars.url("ALB_PUBLIC_KEY_URL")? {
-            Some(url) => url.trim_end_matches('/').to_string(),
+            Some(url) => url,
             None => format!("https://public-keys.auth.elb.{region}.amazonaws.com"),
         };
+        let client_id = vars
+            .get("ALB_CLIENT_ID")
+            .unwrap_or_else(|| client_id.to_string());
+        // Expiring the ALB's cookie alone is not a sign-out: its next redirect to the pool
+        // would find the pool's session and sign the user straight in again.
+        let logout_url =
+            match (vars.url("ALB_LOGOUT_URL")?, hosted_domain) {
+                (Some(url), _) => url,
+                (None, Some(domain)) => format!(
+                    "{domain}/logout?client_id={}&logout_uri={}",
+                    crate::support::urlencode(&client_id),
+                    crate::support::urlencode(&format!("{public_url}/"))
+                ),
+                (None, None) => return Err(ConfigError::invalid(
+                    "AUTH_MODE",
+                    "alb signs out at the pool's /logout: set COGNITO_DOMAIN (or ALB_LOGOUT_URL)",
+                )),
+            };
         Ok(Some(AlbSettings {
             alb_arn,
             public_key_url,
-            client_id: vars
-                .get("ALB_CLIENT_ID")
-                .unwrap_or_else(|| client_id.to_string()),
+            client_id,
+            session_cookie: vars.text("ALB_SESSION_COOKIE", "AWSELBAuthSessionCookie"),
+            logout_url,
         }))
     }
 }

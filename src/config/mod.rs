@@ -159,7 +159,13 @@ impl Config {
         let identity_pool = IdentityPoolSettings::read(&vars)?;
         let account_answer_floor = server::account_answer_floor(&vars)?;
         let api_rate_limit = lockout::api_rate_limit(&vars)?;
-        let alb = AlbSettings::read(&vars, &cognito.region, &cognito.client_id)?;
+        let alb = AlbSettings::read(
+            &vars,
+            &cognito.region,
+            &cognito.client_id,
+            hosted.as_ref().map(|h| h.domain.as_str()),
+            &public_url,
+        )?;
 
         Ok(Config {
             region: cognito.region,
@@ -379,6 +385,64 @@ mod tests {
                 other => panic!("{name}={value}: expected Invalid, got {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn alb_mode_needs_the_load_balancer_and_a_way_to_sign_out() {
+        let mut vars = base();
+        assert!(load(&vars).unwrap().alb.is_none(), "off by default");
+        vars.insert("AUTH_MODE", "alb");
+        assert!(matches!(load(&vars), Err(ConfigError::Missing("ALB_ARN"))));
+        vars.insert("ALB_ARN", "my-alb");
+        assert!(matches!(
+            load(&vars),
+            Err(ConfigError::Invalid {
+                name: "ALB_ARN",
+                ..
+            })
+        ));
+        let arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/gh/1";
+        vars.insert("ALB_ARN", arn);
+        assert!(
+            matches!(
+                load(&vars),
+                Err(ConfigError::Invalid {
+                    name: "AUTH_MODE",
+                    ..
+                })
+            ),
+            "no COGNITO_DOMAIN: nowhere to end the pool's session"
+        );
+        vars.insert(
+            "COGNITO_DOMAIN",
+            "https://gate.auth.us-east-1.amazoncognito.com",
+        );
+        let alb = load(&vars).unwrap().alb.unwrap();
+        assert_eq!(alb.alb_arn, arn);
+        assert_eq!(
+            alb.public_key_url,
+            "https://public-keys.auth.elb.us-east-1.amazonaws.com"
+        );
+        assert_eq!(alb.client_id, "client123");
+        assert_eq!(
+            alb.logout_url,
+            "https://gate.auth.us-east-1.amazoncognito.com/logout?client_id=client123&logout_uri=https%3A//gate.example.com/"
+        );
+        vars.insert("ALB_CLIENT_ID", "alb-client");
+        vars.insert("ALB_PUBLIC_KEY_URL", "http://127.0.0.1:9/keys/");
+        let alb = load(&vars).unwrap().alb.unwrap();
+        assert_eq!(
+            (alb.client_id.as_str(), alb.public_key_url.as_str()),
+            ("alb-client", "http://127.0.0.1:9/keys")
+        );
+        vars.insert("AUTH_MODE", "proxy");
+        assert!(matches!(
+            load(&vars),
+            Err(ConfigError::Invalid {
+                name: "AUTH_MODE",
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub const SIGN_OUT_FORM: &str = "sign_out";
 
 #[cfg(feature = "ssr")]
 mod ssr {
+    pub use super::alb::alb_sign_out;
     pub use crate::auth::identity::SignInMethod;
     pub use crate::auth::signin::CHALLENGE_TTL_SECS;
     pub use crate::events::EventKind;
@@ -71,6 +72,9 @@ pub async fn sign_out(csrf: String) -> Result<FormState, ApiError> {
     use self::ssr::*;
     FormPost::new(SIGN_OUT_FORM, "/", &csrf)
         .answer(move |FormCx { app: state, .. }| async move {
+            if let Some(alb) = state.svc.config.alb.as_ref() {
+                return alb_sign_out(&state, alb).await;
+            }
             let session = session().await?;
             let auth = session.auth().await.unwrap_or(None);
             if let Err(e) = session.end().await {
@@ -104,4 +108,48 @@ pub async fn sign_out(csrf: String) -> Result<FormState, ApiError> {
             Ok(Answer::Redirect(target))
         })
         .await
+}
+
+/// ALB mode's sign-out: the load balancer holds the sign-in in its own cookie, so that cookie
+/// is expired (every shard), this browser's app session ends, and the browser goes to the
+/// pool's `/logout`, which ends the pool's session too (otherwise the load balancer's next
+/// trip to the pool would sign the user straight back in).
+#[cfg(feature = "ssr")]
+mod alb {
+    use crate::config::AlbSettings;
+    use crate::events::EventKind;
+    use crate::model::ApiError;
+    use crate::server::record;
+    use crate::server::request::{session, Answer};
+    use crate::server::state::AppState;
+    use axum::http::{header, HeaderValue};
+    use leptos::prelude::use_context;
+    use leptos_axum::ResponseOptions;
+
+    /// The ALB shards a large session cookie; these cover any realistic count.
+    const SHARDS: usize = 4;
+
+    pub async fn alb_sign_out(state: &AppState, alb: &AlbSettings) -> Result<Answer, ApiError> {
+        let session = session().await?;
+        let now = (state.svc.clock)();
+        if let Ok(Some(user)) = state.svc.keeper.current_user(&session, now).await {
+            tracing::info!(sub = %user.sub, "signed out (load balancer)");
+            record::note_about(state, EventKind::SignOut, &user, |e| e.method(user.method));
+        }
+        if let Err(e) = session.end().await {
+            tracing::warn!(error = %e, "could not end the app session at sign-out");
+        }
+        if let Some(res) = use_context::<ResponseOptions>() {
+            for shard in 0..SHARDS {
+                let expired = format!(
+                    "{}-{shard}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Secure; HttpOnly",
+                    alb.session_cookie
+                );
+                if let Ok(v) = HeaderValue::from_str(&expired) {
+                    res.append_header(header::SET_COOKIE, v);
+                }
+            }
+        }
+        Ok(Answer::Redirect(alb.logout_url.clone()))
+    }
 }

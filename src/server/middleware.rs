@@ -1,6 +1,6 @@
 //! Middleware, outermost first: request log, panic catcher, friendly error pages, security
 //! headers, deadline, the per-network limit on anonymous posts ([`super::ratelimit`]),
-//! sessions, and the page guard.
+//! sessions, in ALB mode the load balancer's headers, and the page guard.
 
 use super::error::{error_page, error_page_with_links, AppError};
 use super::headers::PLAIN_POLICY;
@@ -133,6 +133,45 @@ pub async fn same_site_only(State(state): State<AppState>, req: Request, next: N
     next.run(req).await
 }
 
+/// ALB mode: the load balancer's headers, verified, name the request's user (handed on as a
+/// request extension, which the typed session carries). Without them the request is
+/// anonymous; with headers that do not verify it is anonymous too, and logged (only a request
+/// that bypassed the load balancer can carry them); when the keys cannot be fetched, 503.
+pub async fn alb_identity(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    use crate::auth::alb::{AlbError, AlbSignedIn, ACCESS_TOKEN_HEADER, DATA_HEADER};
+    let Some(verifier) = state.svc.alb.as_ref() else {
+        return next.run(req).await;
+    };
+    // Owned: the body is not `Sync`, so no borrow of the request may live across the wait.
+    let (data, access) = {
+        let header = |name: &str| {
+            req.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        (header(DATA_HEADER), header(ACCESS_TOKEN_HEADER))
+    };
+    match verifier.user(data.as_deref(), access.as_deref()).await {
+        Ok(user) => {
+            let now = (state.svc.clock)();
+            req.extensions_mut()
+                .insert(AlbSignedIn(std::sync::Arc::new(user.session(now))));
+        }
+        Err(AlbError::Missing) => {}
+        Err(e) if e.is_unavailable() => {
+            tracing::error!(error = %crate::support::errors::error_chain(&e), "ALB headers could not be judged");
+            return error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Temporarily unavailable",
+                "gatehouse cannot reach a service it depends on right now. Please try again in a moment.",
+            );
+        }
+        Err(e) => tracing::warn!(error = %e, "ALB headers refused; the request is anonymous"),
+    }
+    next.run(req).await
+}
+
 /// Gated pages, on full page loads: anonymous → `/login?next=…`; signed in without the group →
 /// the page renders its "access denied" view with status 403. Server functions check again.
 pub async fn guard(
@@ -150,6 +189,13 @@ pub async fn guard(
     let now = (state.svc.clock)();
     match state.svc.keeper.current_user(&session, now).await {
         Err(e) => AppError::from(e).into_response(),
+        // The load balancer signs users in before a request reaches a gated page: only a
+        // request that went around it arrives here without a user.
+        Ok(None) if state.svc.alb.is_some() => error_page(
+            StatusCode::UNAUTHORIZED,
+            "Please sign in",
+            "This app signs you in through its load balancer. Open it at its usual address to sign in.",
+        ),
         Ok(None) => {
             let target = req
                 .uri()

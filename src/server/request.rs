@@ -48,23 +48,25 @@ pub fn app_state() -> Result<AppState, ApiError> {
 
 /// The session of this request (inserted by the session layer), typed.
 pub async fn session() -> Result<TypedSession, ApiError> {
-    leptos_axum::extract::<Session>()
-        .await
-        .map(TypedSession::from)
-        .map_err(|e| {
-            tracing::error!(error = %e, "session layer missing");
-            ApiError::Internal
-        })
+    leptos_axum::extract::<TypedSession>().await.map_err(|e| {
+        tracing::error!(error = %e, "session layer missing");
+        ApiError::Internal
+    })
 }
 
-/// Axum handlers take the typed session directly.
+/// Axum handlers take the typed session directly; in ALB mode it carries the user the load
+/// balancer's verified headers name ([`super::middleware::alb_identity`]).
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for TypedSession {
     type Rejection = <Session as axum::extract::FromRequestParts<S>>::Rejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let alb = parts
+            .extensions
+            .get::<crate::auth::alb::AlbSignedIn>()
+            .map(|signed_in| signed_in.0.clone());
         Session::from_request_parts(parts, state)
             .await
-            .map(TypedSession::from)
+            .map(|session| TypedSession::from(session).with_alb_user(alb))
     }
 }
 

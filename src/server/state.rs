@@ -42,6 +42,8 @@ pub struct Services {
     pub sign_in: Arc<SignInService>,
     pub accounts: AccountService,
     pub jwks: Arc<JwksCache>,
+    /// ALB mode: the verifier of the load balancer's headers.
+    pub alb: Option<Arc<crate::auth::alb::AlbVerifier>>,
     /// Who calls the JSON API (`/api/v1/`): bearer access tokens.
     pub bearer: Arc<crate::auth::bearer::BearerAuth>,
     pub dynamo: aws_sdk_dynamodb::Client,
@@ -110,7 +112,7 @@ impl AppState {
             .timeout(Duration::from_secs(5))
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
-        let jwks = Arc::new(JwksCache::new(config.jwks_url(), http));
+        let jwks = Arc::new(JwksCache::new(config.jwks_url(), http.clone()));
         let verifier = Arc::new(TokenVerifier::new(
             config.issuer.clone(),
             config.client_id.clone(),
@@ -149,7 +151,22 @@ impl AppState {
             store: sessions.clone(),
             refresher: Refresher::new(sign_in.clone(), config.token_refresh_margin),
             groups_max_age: config.groups_max_age.as_secs() as i64,
+            alb_mode: config.alb.is_some(),
         };
+        let alb = config.alb.as_ref().map(|settings| {
+            Arc::new(crate::auth::alb::AlbVerifier::new(
+                settings,
+                &config.issuer,
+                http.clone(),
+                // The load balancer's app client issued the access tokens it forwards.
+                TokenVerifier::new(
+                    config.issuer.clone(),
+                    settings.client_id.clone(),
+                    jwks.clone(),
+                ),
+                clock.clone(),
+            ))
+        });
         let hosted = config.hosted.as_ref().and_then(|h| {
             if h.relax_nonce {
                 tracing::warn!("DEV_RELAX_NONCE is on: ID tokens without a nonce are accepted (local development only)");
@@ -165,19 +182,27 @@ impl AppState {
             jwks.clone(),
         );
         let pages = super::page_cache::PageCache::new(config.page_cache, web.clone());
-        let identity_pool = config.identity_pool.as_ref().map(|settings| {
-            // The pool's own region (its id's prefix), which may differ from the user pool's.
-            let mut builder = aws_sdk_cognitoidentity::config::Builder::from(&shared)
-                .region(Region::new(settings.region().to_string()));
-            builder.set_endpoint_url(settings.endpoint.clone());
-            crate::auth::identity_pool::IdentityPool::new(
-                aws_sdk_cognitoidentity::Client::from_conf(builder.build()),
-                settings,
-                &config.region,
-                &config.user_pool_id,
-                clock.clone(),
-            )
-        });
+        // The identity pool trades the ID token, which the load balancer does not forward.
+        if config.alb.is_some() && config.identity_pool.is_some() {
+            tracing::warn!("AUTH_MODE=alb: the identity pool needs ID tokens, which the load balancer does not forward; pictures and preferences are off");
+        }
+        let identity_pool = config
+            .identity_pool
+            .as_ref()
+            .filter(|_| config.alb.is_none())
+            .map(|settings| {
+                // The pool's own region (its id's prefix), which may differ from the user pool's.
+                let mut builder = aws_sdk_cognitoidentity::config::Builder::from(&shared)
+                    .region(Region::new(settings.region().to_string()));
+                builder.set_endpoint_url(settings.endpoint.clone());
+                crate::auth::identity_pool::IdentityPool::new(
+                    aws_sdk_cognitoidentity::Client::from_conf(builder.build()),
+                    settings,
+                    &config.region,
+                    &config.user_pool_id,
+                    clock.clone(),
+                )
+            });
         // The user's own S3 and DynamoDB clients start from these (each call adds the user's
         // credentials): the app's region, timeouts and HTTP client; the local stack's moto
         // serves S3 on one port, so path-style addressing there.
@@ -223,6 +248,7 @@ impl AppState {
                 accounts,
                 jwks,
                 bearer,
+                alb,
                 dynamo,
                 sessions,
                 session_policy,

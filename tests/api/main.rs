@@ -8,6 +8,7 @@ mod doubles;
 mod helpers;
 
 mod account;
+mod alb;
 mod bearer;
 mod data;
 mod foundation;

@@ -55,6 +55,9 @@ pub struct SessionKeeper {
     pub refresher: Refresher,
     /// Groups older than this many seconds are re-read by a token refresh.
     pub groups_max_age: i64,
+    /// ALB mode: the load balancer signs users in; the signed-in user is the one its verified
+    /// headers name, never a session's own sign-in.
+    pub alb_mode: bool,
 }
 
 impl SessionKeeper {
@@ -69,6 +72,9 @@ impl SessionKeeper {
         session: &TypedSession,
         now: i64,
     ) -> Result<Option<AuthSession>, SessionError> {
+        if self.alb_mode {
+            return alb_user(session).await;
+        }
         let Some(mut auth) = session.auth().await? else {
             return Ok(None);
         };
@@ -158,6 +164,21 @@ impl SessionKeeper {
         }
         Ok(Some(auth))
     }
+}
+
+/// ALB mode: the user the load balancer's headers name (verified by the ALB middleware), with
+/// what this browser's own session adds for the same user (a recent step-up, the identity-pool
+/// id). The load balancer keeps the sign-in, its timeouts and its token refreshes.
+async fn alb_user(session: &TypedSession) -> Result<Option<AuthSession>, SessionError> {
+    let Some(alb) = session.alb_user() else {
+        return Ok(None);
+    };
+    let mut user = alb.clone();
+    if let Some(stored) = session.auth().await?.filter(|s| s.sub == user.sub) {
+        user.verified_at = stored.verified_at;
+        user.identity_id = stored.identity_id;
+    }
+    Ok(Some(user))
 }
 
 #[cfg(test)]

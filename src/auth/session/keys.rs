@@ -7,6 +7,7 @@ use crate::auth::identity::AuthSession;
 use crate::auth::oidc::PendingLogin;
 use crate::auth::signin::PendingChallenge;
 use crate::auth::signing::random_token;
+use std::sync::Arc;
 use tower_sessions::Session;
 
 /// The signed-in identity.
@@ -34,17 +35,28 @@ pub mod notices {
         "An administrator has disabled your account, so you have been signed out.";
 }
 
-/// A request's session, with its values typed.
+/// A request's session, with its values typed; in ALB mode, with the user the load balancer's
+/// verified headers name.
 #[derive(Clone, Debug)]
-pub struct TypedSession(Session);
+pub struct TypedSession(Session, Option<Arc<AuthSession>>);
 
 impl From<Session> for TypedSession {
     fn from(session: Session) -> Self {
-        TypedSession(session)
+        TypedSession(session, None)
     }
 }
 
 impl TypedSession {
+    /// The request's user as the load balancer's verified headers name them (ALB mode).
+    pub fn with_alb_user(mut self, user: Option<Arc<AuthSession>>) -> Self {
+        self.1 = user;
+        self
+    }
+
+    pub fn alb_user(&self) -> Option<&AuthSession> {
+        self.1.as_deref()
+    }
+
     /// The session id, once the session has been stored.
     pub fn id(&self) -> Option<tower_sessions::session::Id> {
         self.0.id()
