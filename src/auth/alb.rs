@@ -43,6 +43,10 @@ pub const MAX_DATA_BYTES: usize = 16 * 1024;
 const MAX_KEYS: usize = 16;
 /// A public key document larger than this is refused.
 const MAX_KEY_BYTES: usize = 4 * 1024;
+/// How long a kid the key endpoint does not know is not asked for again (seconds).
+const UNKNOWN_KID_MEMORY: i64 = 300;
+/// Unknown kids remembered at once (a full memory starts again).
+const MAX_UNKNOWN: usize = 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AlbError {
@@ -101,6 +105,8 @@ pub struct AlbClaims {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AlbUser {
     pub sub: String,
+    /// The pool's user name (the access token's `username`).
+    pub username: String,
     pub email: String,
     pub groups: Vec<String>,
     pub access_token: String,
@@ -120,7 +126,7 @@ impl AlbUser {
     /// access token. No ID token or refresh token: the load balancer keeps those.
     pub fn session(self, now: i64) -> AuthSession {
         AuthSession {
-            username: self.sub.clone(),
+            username: self.username,
             sub: self.sub,
             email: self.email,
             groups: self.groups,
@@ -149,6 +155,9 @@ pub struct AlbVerifier {
     http: reqwest::Client,
     clock: Clock,
     keys: RwLock<HashMap<String, Arc<DecodingKey>>>,
+    /// Kids the endpoint said it does not have, and when: not asked again for
+    /// [`UNKNOWN_KID_MEMORY`] (a header with made-up kids cannot make the app fetch per request).
+    unknown: RwLock<HashMap<String, i64>>,
     fetching: tokio::sync::Mutex<()>,
     access: TokenVerifier,
 }
@@ -197,6 +206,7 @@ impl AlbVerifier {
             http,
             clock,
             keys: RwLock::new(HashMap::new()),
+            unknown: RwLock::new(HashMap::new()),
             fetching: tokio::sync::Mutex::new(()),
             access,
         }
@@ -219,6 +229,7 @@ impl AlbVerifier {
             return Err(AlbError::SubjectMismatch);
         }
         Ok(AlbUser {
+            username: token.username.clone().unwrap_or_else(|| claims.sub.clone()),
             email: claims.email.unwrap_or_else(|| claims.sub.clone()),
             sub: claims.sub,
             groups: token.groups,
@@ -306,16 +317,36 @@ impl AlbVerifier {
         if let Some(key) = self.cached(kid) {
             return Ok(key);
         }
+        let now = (self.clock)();
+        let known_unknown = |this: &Self| {
+            this.unknown
+                .read()
+                .is_ok_and(|u| u.get(kid).is_some_and(|at| now - at < UNKNOWN_KID_MEMORY))
+        };
+        if known_unknown(self) {
+            return Err(AlbError::UnknownKey);
+        }
         let _one_at_a_time = self.fetching.lock().await;
         if let Some(key) = self.cached(kid) {
             return Ok(key);
+        }
+        if known_unknown(self) {
+            return Err(AlbError::UnknownKey);
         }
         let url = format!("{}/{kid}", self.key_url);
         let unavailable = |e: reqwest::Error| AlbError::KeyUnavailable(e.without_url().to_string());
         let res = self.http.get(&url).send().await.map_err(unavailable)?;
         match res.status().as_u16() {
             200 => {}
-            403 | 404 => return Err(AlbError::UnknownKey),
+            403 | 404 => {
+                if let Ok(mut unknown) = self.unknown.write() {
+                    if unknown.len() >= MAX_UNKNOWN {
+                        unknown.clear();
+                    }
+                    unknown.insert(kid.to_string(), now);
+                }
+                return Err(AlbError::UnknownKey);
+            }
             other => return Err(AlbError::KeyUnavailable(format!("HTTP {other}"))),
         }
         let body = res.bytes().await.map_err(unavailable)?;
@@ -328,6 +359,8 @@ impl AlbVerifier {
             .ok()
             .and_then(pem_public_key)
             .ok_or_else(|| AlbError::KeyUnavailable("the key is not a PEM public key".into()))?;
+        // SubjectPublicKeyInfo DER: the aws-lc backend's ECDSA check parses SPKI (and raw
+        // points), and refuses a key of another curve.
         let key = Arc::new(DecodingKey::from_ec_der(&der));
         if let Ok(mut keys) = self.keys.write() {
             if keys.len() >= MAX_KEYS {

@@ -9,7 +9,7 @@
 //! enabled from the directory, remembered per user for [`PERSON_CACHE`].
 
 use super::directory::{Directory, DirectoryError, Person};
-use super::session::store::{DynamoSessionStore, UserMarker};
+use super::session::store::DynamoSessionStore;
 use super::session::SessionError;
 use super::tokens::{AccessClaims, TokenError, TokenVerifier, MAX_TOKEN_BYTES};
 use crate::support::cache::TtlCache;
@@ -35,6 +35,10 @@ pub enum BearerError {
     /// or gone.
     #[error("the token has been revoked")]
     Revoked,
+    /// It verified, but an admin changed the user's groups after it was issued: the groups it
+    /// carries are stale (a refreshed token has the new ones).
+    #[error("the token's groups have changed since it was issued")]
+    StaleGroups,
     /// The pool's keys could not be fetched: the token was not judged.
     #[error("the token's signing keys are unavailable")]
     KeysUnavailable(#[source] TokenError),
@@ -66,12 +70,6 @@ pub fn token_of(header: Option<&str>) -> Result<&str, BearerError> {
         return Err(BearerError::Malformed);
     }
     Ok(token)
-}
-
-/// Whether a token of a sign-in at `signed_in` is ended by the user's marker.
-pub fn revoked_by(marker: &UserMarker, signed_in: i64) -> bool {
-    let before = |at: Option<i64>| at.is_some_and(|at| signed_in < at);
-    before(marker.not_before) || before(marker.disabled_at)
 }
 
 /// Judges bearer tokens: the verifier, the revocation markers, the directory.
@@ -106,11 +104,14 @@ impl BearerAuth {
             self.markers.user_marker_of(&claims.sub),
             self.person(&claims)
         );
-        if revoked_by(
-            &marker.map_err(BearerError::Marker)?,
-            claims.auth_time.unwrap_or(claims.iat),
-        ) {
+        // The sign-in's time (a refreshed token keeps it); a token without one is ended by
+        // any marker.
+        let marker = marker.map_err(BearerError::Marker)?;
+        if marker.ends(claims.auth_time).is_some() {
             return Err(BearerError::Revoked);
+        }
+        if marker.groups_changed_at.is_some_and(|at| claims.iat < at) {
+            return Err(BearerError::StaleGroups);
         }
         let person = person?;
         if !person.enabled || person.sub != claims.sub {
@@ -171,23 +172,5 @@ mod tests {
         }
         let long = format!("Bearer {}", "a".repeat(MAX_TOKEN_BYTES + 1));
         assert!(matches!(token_of(Some(&long)), Err(BearerError::Malformed)));
-    }
-
-    #[test]
-    fn a_marker_ends_the_tokens_of_earlier_sign_ins_only() {
-        let marker = UserMarker {
-            not_before: Some(100),
-            groups_changed_at: Some(500),
-            disabled_at: None,
-        };
-        assert!(revoked_by(&marker, 99));
-        assert!(!revoked_by(&marker, 100));
-        assert!(!revoked_by(&UserMarker::default(), 0));
-        let disabled = UserMarker {
-            disabled_at: Some(200),
-            ..UserMarker::default()
-        };
-        assert!(revoked_by(&disabled, 150));
-        assert!(!revoked_by(&disabled, 250));
     }
 }

@@ -39,6 +39,7 @@ impl AlbSettings {
         client_id: &str,
         hosted_domain: Option<&str>,
         public_url: &str,
+        issuer_is_local: bool,
     ) -> Result<Option<AlbSettings>, ConfigError> {
         let mode = one_of(
             "AUTH_MODE",
@@ -60,6 +61,14 @@ impl AlbSettings {
             Some(url) => url,
             None => format!("https://public-keys.auth.elb.{region}.amazonaws.com"),
         };
+        // The keys decide who is signed in: fetched over plain HTTP, anyone on the path could
+        // swap them. Only a stand-in on this machine may be plain.
+        if public_key_url.starts_with("http://") && !issuer_is_local {
+            return Err(ConfigError::invalid(
+                "ALB_PUBLIC_KEY_URL",
+                "must be https:// (the load balancer's keys decide who is signed in)",
+            ));
+        }
         let client_id = vars
             .get("ALB_CLIENT_ID")
             .unwrap_or_else(|| client_id.to_string());

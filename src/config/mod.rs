@@ -165,7 +165,14 @@ impl Config {
             &cognito.client_id,
             hosted.as_ref().map(|h| h.domain.as_str()),
             &public_url,
+            issuer_is_local,
         )?;
+        if hosted.is_none() && vars.get("OAUTH_IDENTITY_PROVIDERS").is_some() {
+            return Err(ConfigError::invalid(
+                "OAUTH_IDENTITY_PROVIDERS",
+                "its buttons start the hosted sign-in: set COGNITO_DOMAIN too",
+            ));
+        }
 
         Ok(Config {
             region: cognito.region,
@@ -430,10 +437,21 @@ mod tests {
         );
         vars.insert("ALB_CLIENT_ID", "alb-client");
         vars.insert("ALB_PUBLIC_KEY_URL", "http://127.0.0.1:9/keys/");
+        assert!(
+            matches!(
+                load(&vars),
+                Err(ConfigError::Invalid {
+                    name: "ALB_PUBLIC_KEY_URL",
+                    ..
+                })
+            ),
+            "plain http keys against a real issuer"
+        );
+        vars.insert("ALB_PUBLIC_KEY_URL", "https://keys.example/keys/");
         let alb = load(&vars).unwrap().alb.unwrap();
         assert_eq!(
             (alb.client_id.as_str(), alb.public_key_url.as_str()),
-            ("alb-client", "http://127.0.0.1:9/keys")
+            ("alb-client", "https://keys.example/keys")
         );
         vars.insert("AUTH_MODE", "proxy");
         assert!(matches!(

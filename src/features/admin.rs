@@ -96,6 +96,7 @@ mod ssr {
     pub use crate::auth::cognito::CognitoError;
     pub use crate::auth::directory::{DirectoryError, MANAGED_GROUPS};
     use crate::auth::identity::AuthSession;
+    pub use crate::auth::session::store::marker_retention;
     use crate::auth::signin::log_name;
     use crate::events::EventKind;
     use crate::model::FormState;
@@ -136,7 +137,7 @@ mod ssr {
         }
         // The user's sessions re-read their groups at their next check (≤ 1 minute).
         let now = (state.svc.clock)();
-        let keep = state.svc.config.session_absolute_timeout;
+        let keep = marker_retention(state.svc.config.session_absolute_timeout);
         let marked = state
             .svc
             .sessions
@@ -191,7 +192,7 @@ mod ssr {
         let mut signed_out = true;
         if !enable {
             let now = (state.svc.clock)();
-            let keep = state.svc.config.session_absolute_timeout;
+            let keep = marker_retention(state.svc.config.session_absolute_timeout);
             if let Err(e) = state.svc.sessions.mark_disabled(&sub, now + 1, keep).await {
                 AppError::from(e).log();
                 signed_out = false;

@@ -57,7 +57,7 @@ pub async fn reset_password(
             // Whoever else was signed in as this user is signed out (at their next check):
             // nobody is signed in here, so the user's `sub` comes from the directory.
             let now = (state.svc.clock)();
-            let keep = state.svc.config.session_absolute_timeout;
+            let keep = marker_retention(state.svc.config.session_absolute_timeout);
             match state.svc.directory.who(&username).await {
                 Ok(person) => {
                     record::note(&state, EventKind::PasswordReset, &username, |e| {
@@ -83,6 +83,7 @@ pub async fn reset_password(
 
 #[cfg(feature = "ssr")]
 mod ssr {
+    pub use crate::auth::session::store::marker_retention;
     pub use crate::auth::signin::{log_name, normalize_username};
     pub use crate::events::EventKind;
     pub use crate::server::error::{account_error_on_form, AppError};

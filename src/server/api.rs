@@ -51,13 +51,19 @@ pub fn routes(state: AppState) -> Router {
         .route("/api/v1/reports/signins", get(sign_in_report))
         .route("/api/v1", any(not_found))
         .route("/api/v1/{*rest}", any(not_found))
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(mw::from_fn_with_state(limiter, limit))
-        .layer(mw::from_fn_with_state(state.clone(), middleware::deadline))
+        .layer(mw::from_fn_with_state(state.clone(), deadline))
         .layer(mw::from_fn_with_state(
             state.clone(),
             middleware::security_headers,
         ))
-        .layer(tower_http::catch_panic::CatchPanicLayer::new())
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                tracing::error!("API request panicked");
+                ApiFailure::Internal.into_response()
+            },
+        ))
         .layer(mw::from_fn(middleware::request_log))
         .with_state(state)
 }
@@ -78,6 +84,11 @@ pub enum ApiFailure {
     Events(#[source] EventStoreError),
     #[error("no such API resource")]
     NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// A panic caught, or the request deadline passed.
+    #[error("internal error")]
+    Internal,
 }
 
 const REALM: &str = "Bearer realm=\"gatehouse\"";
@@ -89,8 +100,11 @@ impl ApiFailure {
                 BearerError::Missing
                 | BearerError::Malformed
                 | BearerError::Invalid(_)
-                | BearerError::Revoked,
+                | BearerError::Revoked
+                | BearerError::StaleGroups,
             ) => StatusCode::UNAUTHORIZED,
+            ApiFailure::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiFailure::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ApiFailure::Bearer(_) | ApiFailure::Events(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiFailure::Forbidden => StatusCode::FORBIDDEN,
             ApiFailure::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -104,8 +118,13 @@ impl ApiFailure {
         match self {
             ApiFailure::Bearer(BearerError::Missing) => "missing_token",
             ApiFailure::Bearer(
-                BearerError::Malformed | BearerError::Invalid(_) | BearerError::Revoked,
+                BearerError::Malformed
+                | BearerError::Invalid(_)
+                | BearerError::Revoked
+                | BearerError::StaleGroups,
             ) => "invalid_token",
+            ApiFailure::MethodNotAllowed => "method_not_allowed",
+            ApiFailure::Internal => "internal_error",
             ApiFailure::Forbidden => "insufficient_scope",
             ApiFailure::BadRequest(_) => "invalid_request",
             ApiFailure::TooManyRequests(_) => "rate_limited",
@@ -126,6 +145,13 @@ impl ApiFailure {
             }
             ApiFailure::Bearer(BearerError::Revoked) => {
                 "The access token has been revoked. Sign in again.".into()
+            }
+            ApiFailure::Bearer(BearerError::StaleGroups) => {
+                "Your groups have changed since this access token was issued. Refresh it.".into()
+            }
+            ApiFailure::MethodNotAllowed => "This resource answers GET only.".into(),
+            ApiFailure::Internal => {
+                "Something went wrong on our side. Try again; if it keeps happening, tell your administrator.".into()
             }
             ApiFailure::Bearer(BearerError::Malformed | BearerError::Invalid(_)) => {
                 "The access token is not valid.".into()
@@ -203,12 +229,7 @@ impl FromRequestParts<AppState> for ApiCaller {
     type Rejection = ApiFailure;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiFailure> {
-        let header = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .map(|v| v.to_str().map_err(|_| BearerError::Malformed))
-            .transpose()?;
-        let token = token_of(header)?;
+        let token = token_of(authorization(&parts.headers)?)?;
         Ok(ApiCaller(state.svc.bearer.caller(token).await?))
     }
 }
@@ -362,6 +383,30 @@ async fn not_found() -> ApiFailure {
     ApiFailure::NotFound
 }
 
+async fn method_not_allowed() -> ApiFailure {
+    ApiFailure::MethodNotAllowed
+}
+
+/// The request deadline (`REQUEST_TIMEOUT_SECS`), answered in JSON like every API refusal.
+async fn deadline(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let limit = state.svc.config.request_timeout;
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => {
+            tracing::error!(limit_secs = limit.as_secs(), "API request timed out");
+            ApiFailure::Internal.into_response()
+        }
+    }
+}
+
+/// The `Authorization` header's value, if it is text.
+fn authorization(headers: &axum::http::HeaderMap) -> Result<Option<&str>, BearerError> {
+    headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().map_err(|_| BearerError::Malformed))
+        .transpose()
+}
+
 /// One budget per bearer token (keyed by a hash of it: no token text is kept); off when
 /// `API_RATE_LIMIT_BURST` is 0.
 #[derive(Clone)]
@@ -404,10 +449,9 @@ impl TokenLimiter {
 
 /// Middleware: a request with a bearer token spends one of the token's budget first.
 async fn limit(State(limiter): State<TokenLimiter>, req: Request, next: Next) -> Response {
-    let token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
+    let token = authorization(req.headers())
+        .ok()
+        .flatten()
         .and_then(|v| token_of(Some(v)).ok());
     if let Some(token) = token {
         if let Err(seconds) = limiter.check(token) {

@@ -48,6 +48,13 @@ impl WebPolicy {
             form_action.push(' ');
             form_action.push_str(&flow.settings().domain);
         }
+        // ALB mode's sign-out posts, then goes to the pool's /logout (or ALB_LOGOUT_URL).
+        if let Some(origin) = config.alb.as_ref().and_then(|a| origin_of(&a.logout_url)) {
+            if !form_action.split(' ').any(|o| o == origin) {
+                form_action.push(' ');
+                form_action.push_str(origin);
+            }
+        }
         let mut connect_src = "'self'".to_string();
         if let Some(origin) = config
             .identity_pool
@@ -185,9 +192,29 @@ pub fn page_policy(nonce: &str, form_action: &str, connect_src: &str) -> String 
 pub const PLAIN_POLICY: &str = "default-src 'self'; style-src 'self' 'unsafe-inline'; \
      object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'";
 
+/// `scheme://host[:port]` of an absolute URL.
+fn origin_of(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    Some(&url[..url.len() - rest.len() + end])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_origin_is_scheme_host_and_port() {
+        assert_eq!(
+            origin_of("https://a.example/logout?x=1"),
+            Some("https://a.example")
+        );
+        assert_eq!(
+            origin_of("http://localhost:9229"),
+            Some("http://localhost:9229")
+        );
+        assert_eq!(origin_of("/local"), None);
+    }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();

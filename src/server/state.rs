@@ -152,6 +152,10 @@ impl AppState {
             refresher: Refresher::new(sign_in.clone(), config.token_refresh_margin),
             groups_max_age: config.groups_max_age.as_secs() as i64,
             alb_mode: config.alb.is_some(),
+            alb_markers: crate::support::cache::TtlCache::new(
+                Duration::from_secs(session_policy.touch_interval().max(0) as u64),
+                10_000,
+            ),
         };
         let alb = config.alb.as_ref().map(|settings| {
             Arc::new(crate::auth::alb::AlbVerifier::new(
@@ -163,7 +167,8 @@ impl AppState {
                     config.issuer.clone(),
                     settings.client_id.clone(),
                     jwks.clone(),
-                ),
+                )
+                .with_clock(clock.clone()),
                 clock.clone(),
             ))
         });

@@ -296,6 +296,37 @@ async fn the_load_balancers_header_is_trusted_only_after_it_verifies() {
         .expect_err("unknown kid");
     assert!(matches!(err, AlbError::UnknownKey), "{err:?}");
     assert_eq!(keys.hits.load(Ordering::SeqCst), 2);
+    let err = alb
+        .verify_data(&unknown.signed(&key))
+        .await
+        .expect_err("unknown kid again");
+    assert!(matches!(err, AlbError::UnknownKey), "{err:?}");
+    assert_eq!(
+        keys.hits.load(Ordering::SeqCst),
+        2,
+        "an unknown kid is not asked for again at once"
+    );
+
+    // The access token beside it: required, and about the same user.
+    let email = unique_name("alb-pair");
+    create_user(&app, &email, PASSWORD, false).await;
+    let tokens = pool_tokens(cfg, &cfg.client_id, &email, PASSWORD).await;
+    let data = good.signed(&key);
+    let err = alb
+        .user(Some(&data), None)
+        .await
+        .expect_err("no access token");
+    assert!(matches!(err, AlbError::MissingAccessToken), "{err:?}");
+    let err = alb
+        .user(Some(&data), Some(&tokens.access))
+        .await
+        .expect_err("two users");
+    assert!(matches!(err, AlbError::SubjectMismatch), "{err:?}");
+    let err = alb
+        .user(None, Some(&tokens.access))
+        .await
+        .expect_err("no data");
+    assert!(matches!(err, AlbError::Missing), "{err:?}");
     app.stop().await;
 }
 
@@ -390,7 +421,12 @@ async fn in_alb_mode_the_load_balancer_signs_users_in_and_out() {
     assert_eq!(status, 401, "the two headers about different users");
 
     // The app's own sign-in does not count in ALB mode.
-    app.sign_in(&email, PASSWORD, None).await;
+    let signed_in = app.sign_in(&email, PASSWORD, None).await;
+    assert_eq!(
+        location(&signed_in).as_deref(),
+        Some("/dashboard"),
+        "the form sign-in itself worked"
+    );
     let (status, _) = through_alb(&app, "/dashboard", None, None).await;
     assert_eq!(
         status, 401,
@@ -434,5 +470,32 @@ async fn in_alb_mode_the_load_balancer_signs_users_in_and_out() {
             .any(|c| c.starts_with("AWSELBAuthSessionCookie-0=;") && c.contains("Max-Age=0")),
         "{cookies:?}"
     );
+
+    // A password change elsewhere (the user's marker) ends the load balancer's sign-in too.
+    app.state
+        .svc
+        .sessions
+        .revoke_sessions_before(
+            &sub,
+            unix_now() as i64 + 1,
+            std::time::Duration::from_secs(3600),
+        )
+        .await
+        .expect("the marker is written");
+    let fresh_instance = spawn()
+        .env("AUTH_MODE", "alb")
+        .env("ALB_ARN", ARN)
+        .env("ALB_PUBLIC_KEY_URL", &keys.url)
+        .start()
+        .await;
+    let (status, _) = through_alb(
+        &fresh_instance,
+        "/dashboard",
+        Some(&data),
+        Some(&tokens.access),
+    )
+    .await;
+    assert_eq!(status, 401, "a sign-in older than the marker");
+    fresh_instance.stop().await;
     app.stop().await;
 }

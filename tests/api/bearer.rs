@@ -82,6 +82,35 @@ async fn the_bearer_api_answers_with_the_tokens_owner_and_ignores_cookies() {
     // Not a route of the API: JSON too, never the HTML 404 page.
     let (status, _, body) = api_get(&app, "/api/v1/nothing-here", Some(&tokens.access)).await;
     assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));
+    let res = app
+        .client
+        .post(app.url("/api/v1/me"))
+        .bearer_auth(&tokens.access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 405);
+    let body: Value = res.json().await.expect("JSON, not an empty 405");
+    assert_eq!(body["error"], "method_not_allowed");
+
+    // An admin changed the user's groups after the token was issued: its groups are stale.
+    let issued_at = claims_of(&tokens.access)["iat"].as_i64().unwrap();
+    let sub = claims_of(&tokens.access)["sub"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.state
+        .svc
+        .sessions
+        .mark_groups_changed(&sub, issued_at + 1, std::time::Duration::from_secs(3600))
+        .await
+        .expect("the marker is written");
+    let stale = api_get(&app, "/api/v1/me", Some(&tokens.access)).await;
+    assert_eq!(
+        stale.2["message"],
+        "Your groups have changed since this access token was issued. Refresh it."
+    );
+    assert_invalid_token(stale, "groups changed");
     app.stop().await;
 }
 
@@ -303,10 +332,12 @@ async fn a_revocation_ends_the_tokens_of_earlier_sign_ins() {
         .send()
         .await
         .expect("AdminDisableUser");
-    assert_invalid_token(
-        api_get(&disabled_app, "/api/v1/me", Some(&fresh.access)).await,
-        "disabled",
+    let disabled = api_get(&disabled_app, "/api/v1/me", Some(&fresh.access)).await;
+    assert_eq!(
+        disabled.2["message"],
+        "The access token has been revoked. Sign in again."
     );
+    assert_invalid_token(disabled, "disabled");
     disabled_app.stop().await;
     app.stop().await;
 }

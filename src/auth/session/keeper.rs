@@ -3,7 +3,7 @@
 //! account), group changes, and the token refresh.
 
 use super::keys::TypedSession;
-use super::store::DynamoSessionStore;
+use super::store::{DynamoSessionStore, Ended, UserMarker};
 use super::SessionError;
 use crate::auth::identity::AuthSession;
 use crate::auth::refresh::{RefreshError, Refresher};
@@ -58,6 +58,8 @@ pub struct SessionKeeper {
     /// ALB mode: the load balancer signs users in; the signed-in user is the one its verified
     /// headers name, never a session's own sign-in.
     pub alb_mode: bool,
+    /// ALB mode: the users' markers, read at most once per touch interval per user.
+    pub alb_markers: crate::support::cache::TtlCache<String, UserMarker>,
 }
 
 impl SessionKeeper {
@@ -73,7 +75,7 @@ impl SessionKeeper {
         now: i64,
     ) -> Result<Option<AuthSession>, SessionError> {
         if self.alb_mode {
-            return alb_user(session).await;
+            return self.alb_user(session).await;
         }
         let Some(mut auth) = session.auth().await? else {
             return Ok(None);
@@ -90,23 +92,22 @@ impl SessionKeeper {
         let mut groups_stale = now - auth.groups_checked_at >= self.groups_max_age;
         if now - auth.last_seen >= self.policy.touch_interval() {
             let marker = self.store.user_marker_of(&auth.sub).await?;
-            if let Some(not_before) = marker.not_before {
-                if auth.authenticated_at < not_before {
+            match marker.ends(Some(auth.authenticated_at)) {
+                Some(Ended::PasswordChanged) => {
                     tracing::info!(sub = %auth.sub, "session revoked by a password change");
                     return session
                         .end_with_notice(notices::PASSWORD_CHANGED)
                         .await
                         .map(|()| None);
                 }
-            }
-            if let Some(disabled_at) = marker.disabled_at {
-                if auth.authenticated_at < disabled_at {
+                Some(Ended::Disabled) => {
                     tracing::info!(sub = %auth.sub, "session ended: account disabled by an admin");
                     return session
                         .end_with_notice(notices::DISABLED)
                         .await
                         .map(|()| None);
                 }
+                None => {}
             }
             // A few seconds of tolerance: the admin's instance and this one have separate
             // clocks, and a refresh in flight while the admin acted may carry the old groups.
@@ -166,19 +167,35 @@ impl SessionKeeper {
     }
 }
 
-/// ALB mode: the user the load balancer's headers name (verified by the ALB middleware), with
-/// what this browser's own session adds for the same user (a recent step-up, the identity-pool
-/// id). The load balancer keeps the sign-in, its timeouts and its token refreshes.
-async fn alb_user(session: &TypedSession) -> Result<Option<AuthSession>, SessionError> {
-    let Some(alb) = session.alb_user() else {
-        return Ok(None);
-    };
-    let mut user = alb.clone();
-    if let Some(stored) = session.auth().await?.filter(|s| s.sub == user.sub) {
-        user.verified_at = stored.verified_at;
-        user.identity_id = stored.identity_id;
+impl SessionKeeper {
+    /// ALB mode: the user the load balancer's headers name (verified by the ALB middleware),
+    /// unless their marker ends that sign-in (a password change, an admin's disable: the ALB's
+    /// session would otherwise last until its next token refresh), with what this browser's
+    /// own session adds for the same user (a recent step-up, the identity-pool id). The load
+    /// balancer keeps the sign-in, its timeouts and its token refreshes.
+    async fn alb_user(&self, session: &TypedSession) -> Result<Option<AuthSession>, SessionError> {
+        let Some(alb) = session.alb_user() else {
+            return Ok(None);
+        };
+        let marker = match self.alb_markers.get(&alb.sub) {
+            Some(marker) => marker,
+            None => {
+                let marker = self.store.user_marker_of(&alb.sub).await?;
+                self.alb_markers.insert(alb.sub.clone(), marker);
+                marker
+            }
+        };
+        if let Some(why) = marker.ends(Some(alb.authenticated_at)) {
+            tracing::info!(sub = %alb.sub, ?why, "load balancer's sign-in ended by the user's marker");
+            return Ok(None);
+        }
+        let mut user = alb.clone();
+        if let Some(stored) = session.auth().await?.filter(|s| s.sub == user.sub) {
+            user.verified_at = stored.verified_at;
+            user.identity_id = stored.identity_id;
+        }
+        Ok(Some(user))
     }
-    Ok(Some(user))
 }
 
 #[cfg(test)]

@@ -181,6 +181,14 @@ impl DynamoSessionStore {
     }
 }
 
+/// How long a marker is kept: past the sessions it ends (`SESSION_ABSOLUTE_TIMEOUT_SECS`), and
+/// past the programs' tokens too — an access token refreshed from an older sign-in keeps that
+/// sign-in's `auth_time`, so the API must still see the marker (refresh tokens of the
+/// template's app client live 24 h; see the README's JSON API section).
+pub fn marker_retention(session_absolute_timeout: Duration) -> Duration {
+    session_absolute_timeout.max(Duration::from_secs(30 * 24 * 3600))
+}
+
 /// What the per-user marker item says.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct UserMarker {
@@ -190,6 +198,30 @@ pub struct UserMarker {
     pub groups_changed_at: Option<i64>,
     /// Sessions signed in before this end: an admin disabled the account.
     pub disabled_at: Option<i64>,
+}
+
+/// Why a marker ends a sign-in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// The password was changed or reset (or every session signed out) after it.
+    PasswordChanged,
+    /// An admin disabled the account after it.
+    Disabled,
+}
+
+impl UserMarker {
+    /// Whether this marker ends a sign-in made at `signed_in` (`None`: a sign-in of unknown
+    /// time, which any marker ends).
+    pub fn ends(&self, signed_in: Option<i64>) -> Option<Ended> {
+        let before = |at: Option<i64>| at.is_some_and(|at| signed_in.is_none_or(|s| s < at));
+        if before(self.not_before) {
+            Some(Ended::PasswordChanged)
+        } else if before(self.disabled_at) {
+            Some(Ended::Disabled)
+        } else {
+            None
+        }
+    }
 }
 
 #[async_trait]
@@ -309,5 +341,33 @@ impl SessionStore for DynamoSessionStore {
         // cached the record that is now gone.
         self.cache.remove(id);
         deleted.map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_marker_ends_earlier_sign_ins_only_and_any_of_unknown_time() {
+        let marker = UserMarker {
+            not_before: Some(100),
+            groups_changed_at: Some(500),
+            disabled_at: None,
+        };
+        assert_eq!(marker.ends(Some(99)), Some(Ended::PasswordChanged));
+        assert_eq!(marker.ends(Some(100)), None);
+        assert_eq!(marker.ends(None), Some(Ended::PasswordChanged));
+        assert_eq!(UserMarker::default().ends(None), None);
+        let disabled = UserMarker {
+            disabled_at: Some(200),
+            ..UserMarker::default()
+        };
+        assert_eq!(disabled.ends(Some(150)), Some(Ended::Disabled));
+        assert_eq!(disabled.ends(Some(250)), None);
+        assert_eq!(
+            marker_retention(Duration::from_secs(8 * 3600)),
+            Duration::from_secs(30 * 24 * 3600)
+        );
     }
 }

@@ -97,7 +97,11 @@ pub async fn change_password(
             let revoked = state
                 .svc
                 .sessions
-                .revoke_sessions_before(&user.sub, now, state.svc.config.session_absolute_timeout)
+                .revoke_sessions_before(
+                    &user.sub,
+                    now,
+                    marker_retention(state.svc.config.session_absolute_timeout),
+                )
                 .await;
             let session = session().await?;
             if !this_session_ok {
@@ -132,6 +136,7 @@ mod ssr {
     pub use crate::auth::account::AccountError;
     pub use crate::auth::cognito::PasswordAuth;
     pub use crate::auth::session::keys::notices;
+    pub use crate::auth::session::store::marker_retention;
     pub use crate::auth::signin::normalize_username;
     pub use crate::events::EventKind;
     pub use crate::server::error::{account_error_on_form, AppError};
