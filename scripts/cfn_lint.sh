@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Lints the CloudFormation template with cfn-lint; fails on any error or warning.
+# Lints the CloudFormation templates with cfn-lint; fails on any error or warning.
 #
-#   scripts/cfn_lint.sh                   lint deploy/gatehouse.yaml
+#   scripts/cfn_lint.sh                   lint deploy/gatehouse.yaml and deploy/service.yaml
 #   scripts/cfn_lint.sh FILE...           lint other templates
 #
 # cfn-lint lives in the project's .venv (created here with `python3 -m venv` when missing) at
@@ -40,7 +40,7 @@ if [[ "$have" != "$CFN_LINT_VERSION" ]]; then
 fi
 
 templates=("$@")
-[[ ${#templates[@]} -gt 0 ]] || templates=(deploy/gatehouse.yaml)
+[[ ${#templates[@]} -gt 0 ]] || templates=(deploy/gatehouse.yaml deploy/service.yaml)
 for t in "${templates[@]}"; do
   [[ -f "$t" ]] || die "no such template: $t"
 done

@@ -117,6 +117,17 @@ step_rust() {
     log "rust: target added in $(elapsed "$t")"
   fi
 
+  # `make check`: rustfmt and clippy (a minimal rustup profile lacks them).
+  local component
+  for component in rustfmt clippy; do
+    if rustup component list --installed | grep -q "^$component"; then
+      log "rust: component $component present - skip"
+    else
+      log "rust: rustup component add $component..."
+      rustup component add "$component" </dev/null
+    fi
+  done
+
   # cargo-leptos 0.3.11 --locked does not build on rustc 1.95 (lockfile needs 1.96): pin 0.3.10.
   local v
   v="$(cargo leptos --version 2>/dev/null || true)"

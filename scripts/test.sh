@@ -39,6 +39,9 @@ step scripts/cfn_lint.sh
 # The identity pool's per-user isolation is IAM's, which the stand-ins do not evaluate: its
 # policy text is checked here instead (scripts/check_identity_policy.py).
 step .venv/bin/python scripts/check_identity_policy.py
+# The container recipe (hadolint) and the CircleCI pipeline (CircleCI's schema, offline).
+step scripts/lint_docker.sh
+step scripts/check_pipeline.sh
 
 STACK_STARTED_FILE="$started_file" step scripts/stack.sh up
 load_stack_env

@@ -34,7 +34,30 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(serve())
+    match std::env::args().nth(1).as_deref() {
+        None => runtime.block_on(serve()),
+        Some("healthcheck") => runtime.block_on(healthcheck()),
+        Some(other) => {
+            eprintln!("gatehouse: unknown command {other:?}; run without arguments to serve, or `gatehouse healthcheck`");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `gatehouse healthcheck`: exit 0 when the server on `BIND_ADDR` answers `/healthz`, else 1
+/// (the container's health check; the runtime image has no shell or curl).
+async fn healthcheck() -> ExitCode {
+    let bind = std::env::var("BIND_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
+    let Ok(addr) = bind.parse() else {
+        eprintln!("gatehouse healthcheck: BIND_ADDR {bind:?} is not an address:port");
+        return ExitCode::from(2);
+    };
+    if gatehouse::server::health::probe(addr).await {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("gatehouse healthcheck: http://{addr}/healthz did not answer 200");
+        ExitCode::FAILURE
+    }
 }
 
 async fn serve() -> ExitCode {

@@ -181,7 +181,7 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(mw::from_fn(middleware::request_log))
         .with_state(state);
-    api.merge(web)
+    crate::server::trace::with_request_ids(api.merge(web))
 }
 
 /// Binds the configured address and serves until Ctrl-C or SIGTERM; in-flight requests finish.

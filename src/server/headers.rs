@@ -56,6 +56,10 @@ impl WebPolicy {
             }
         }
         let mut connect_src = "'self'".to_string();
+        // `make dev` (cargo leptos watch): the page's live-reload socket on the reload port.
+        if std::env::var_os("LEPTOS_WATCH").is_some() {
+            connect_src.push_str(" ws://localhost:3001 ws://127.0.0.1:3001");
+        }
         if let Some(origin) = config
             .identity_pool
             .as_ref()

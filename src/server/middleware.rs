@@ -75,7 +75,7 @@ pub async fn deadline(State(state): State<AppState>, req: Request, next: Next) -
 /// Pages are private and must not be cached (the back button after sign-out must not show
 /// data); plus the usual hardening headers.
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let is_asset = req.uri().path().starts_with("/pkg/");
+    let is_asset = req.uri().path().starts_with("/pkg/") || req.uri().path() == "/favicon.ico";
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     if let Some(hsts) = &state.svc.web.hsts {

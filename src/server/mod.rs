@@ -21,7 +21,8 @@
 //! - [`hosted`]: `/auth/hosted`, `/auth/google`, `/auth/callback` (the Hosted UI flow).
 //! - [`error`]: the app-level error: one page and status per kind, the chain logged once;
 //!   where an account error lands on a form.
-//! - [`telemetry`]: structured logs.
+//! - [`telemetry`]: structured logs; [`trace`]: request ids (the ALB's trace id, echoed) on
+//!   every log line of a request.
 
 pub mod api;
 pub mod aws_access;
@@ -39,5 +40,6 @@ pub mod record;
 pub mod request;
 pub mod state;
 pub mod telemetry;
+pub mod trace;
 
 pub use state::AppState;

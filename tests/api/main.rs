@@ -18,6 +18,7 @@ mod identity_pool;
 mod leptos_config;
 mod lifecycle;
 mod lockout;
+mod operations;
 mod page_cache;
 mod personal;
 mod ratelimit;
