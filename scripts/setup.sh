@@ -128,16 +128,30 @@ step_rust() {
     fi
   done
 
+  # The two build tools, at once. Their own release profiles optimise for the tool's speed
+  # (cargo-leptos: fat LTO, one codegen unit: 28 min on 2 cores); a build orchestrator and a
+  # bindings generator do not need that, so they are built with a cheaper profile (the
+  # environment overrides the crates' manifests).
+  local cheap=(
+    CARGO_PROFILE_RELEASE_LTO=false
+    CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=1
+    CARGO_PROFILE_RELEASE_DEBUG=false
+    CARGO_PROFILE_RELEASE_INCREMENTAL=false
+  )
+  local v pids=()
   # cargo-leptos 0.3.11 --locked does not build on rustc 1.95 (lockfile needs 1.96): pin 0.3.10.
-  local v
   v="$(cargo leptos --version 2>/dev/null || true)"
   if [[ "${v##* }" == "$CARGO_LEPTOS_VERSION" ]]; then
     log "rust: $v - skip"
   else
-    log "rust: cargo install cargo-leptos@$CARGO_LEPTOS_VERSION --locked (found: ${v:-none}; takes 10-25 min on 2 cores)..."
-    t="$(now)"
-    cargo install "cargo-leptos@$CARGO_LEPTOS_VERSION" --locked </dev/null
-    log "rust: cargo-leptos installed in $(elapsed "$t")"
+    log "rust: cargo install cargo-leptos@$CARGO_LEPTOS_VERSION --locked, cheap profile (found: ${v:-none})..."
+    (
+      t="$(now)"
+      env "${cheap[@]}" cargo install "cargo-leptos@$CARGO_LEPTOS_VERSION" --locked --quiet </dev/null
+      log "rust: cargo-leptos installed in $(elapsed "$t")"
+    ) &
+    pids+=($!)
   fi
 
   # cargo-leptos uses the first wasm-bindgen on PATH; its version must equal the crate's.
@@ -145,11 +159,19 @@ step_rust() {
   if [[ "${v##* }" == "$WASM_BINDGEN_VERSION" ]]; then
     log "rust: $v - skip"
   else
-    log "rust: cargo install wasm-bindgen-cli --version $WASM_BINDGEN_VERSION --locked (found: ${v:-none}; ~2 min)..."
-    t="$(now)"
-    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked </dev/null
-    log "rust: wasm-bindgen-cli installed in $(elapsed "$t")"
+    log "rust: cargo install wasm-bindgen-cli --version $WASM_BINDGEN_VERSION --locked, cheap profile (found: ${v:-none})..."
+    (
+      t="$(now)"
+      env "${cheap[@]}" cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked --quiet </dev/null
+      log "rust: wasm-bindgen-cli installed in $(elapsed "$t")"
+    ) &
+    pids+=($!)
   fi
+  local pid failed=0
+  for pid in "${pids[@]}"; do
+    wait "$pid" || failed=1
+  done
+  [[ "$failed" -eq 0 ]] || die "rust: a tool install failed (see above)"
 }
 
 steps=("$@")
@@ -162,7 +184,19 @@ for s in "${steps[@]}"; do
 done
 
 start="$(now)"
+# The Rust tools take longest and mostly compute; the other steps mostly download: run them
+# side by side.
+rust_pid=""
 for s in "${steps[@]}"; do
-  "step_$s"
+  if [[ "$s" == rust ]]; then
+    step_rust &
+    rust_pid=$!
+  fi
 done
+for s in "${steps[@]}"; do
+  [[ "$s" == rust ]] || "step_$s"
+done
+if [[ -n "$rust_pid" ]]; then
+  wait "$rust_pid" || die "rust: set-up failed (see above)"
+fi
 log "done in $(elapsed "$start")"

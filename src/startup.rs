@@ -181,7 +181,11 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(mw::from_fn(middleware::request_log))
         .with_state(state);
-    crate::server::trace::with_request_ids(api.merge(web))
+    // Counted by matched route (axum names it before any layer of the router runs).
+    let app = api
+        .merge(web)
+        .layer(mw::from_fn(crate::server::metrics::track));
+    crate::server::trace::with_request_ids(app)
 }
 
 /// Binds the configured address and serves until Ctrl-C or SIGTERM; in-flight requests finish.
@@ -204,6 +208,12 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let events = state.svc.events.clone();
+    // Metrics on their own listener, never on the public port.
+    if let Some(addr) = state.svc.config.metrics_addr {
+        crate::server::metrics::serve(addr)
+            .await
+            .map_err(std::io::Error::other)?;
+    }
     // The peer address feeds the (truncated) client network of auth events.
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app)

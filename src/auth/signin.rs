@@ -289,6 +289,7 @@ impl SignInService {
             }
         }?;
         tracing::warn!(user = %log_name(username), "account name locked");
+        metrics::counter!(crate::support::metric_names::LOCKS_ENGAGED).increment(1);
         Some(minutes_until(until, self.lockout.now()))
     }
 

@@ -119,6 +119,8 @@ pub struct Config {
     /// ALB mode, when `AUTH_MODE=alb`: the load balancer signs users in and the app verifies
     /// its headers.
     pub alb: Option<AlbSettings>,
+    /// `METRICS_ADDR`: Prometheus metrics on a listener of their own (off when unset).
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 impl Config {
@@ -159,6 +161,7 @@ impl Config {
         let identity_pool = IdentityPoolSettings::read(&vars)?;
         let account_answer_floor = server::account_answer_floor(&vars)?;
         let api_rate_limit = lockout::api_rate_limit(&vars)?;
+        let metrics_addr = server::metrics_addr(&vars, bind_addr)?;
         let alb = AlbSettings::read(
             &vars,
             &cognito.region,
@@ -210,6 +213,7 @@ impl Config {
             identity_pool,
             account_answer_floor,
             alb,
+            metrics_addr,
         })
     }
 
@@ -392,6 +396,33 @@ mod tests {
                 other => panic!("{name}={value}: expected Invalid, got {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn metrics_are_off_by_default_and_never_on_the_public_port() {
+        let mut vars = base();
+        assert_eq!(load(&vars).unwrap().metrics_addr, None);
+        vars.insert("METRICS_ADDR", "0.0.0.0:9090");
+        assert_eq!(
+            load(&vars).unwrap().metrics_addr,
+            Some("0.0.0.0:9090".parse().unwrap())
+        );
+        vars.insert("METRICS_ADDR", "0.0.0.0:3000");
+        assert!(matches!(
+            load(&vars),
+            Err(ConfigError::Invalid {
+                name: "METRICS_ADDR",
+                ..
+            })
+        ));
+        vars.insert("METRICS_ADDR", "metrics");
+        assert!(matches!(
+            load(&vars),
+            Err(ConfigError::Invalid {
+                name: "METRICS_ADDR",
+                ..
+            })
+        ));
     }
 
     #[test]

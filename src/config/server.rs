@@ -13,6 +13,26 @@ pub(super) fn public_url(vars: &Vars) -> Result<String, ConfigError> {
         .unwrap_or_else(|| "http://localhost:3000".to_string()))
 }
 
+/// `METRICS_ADDR`: where Prometheus metrics are served (off when unset); never the public port.
+pub(super) fn metrics_addr(
+    vars: &Vars,
+    bind: SocketAddr,
+) -> Result<Option<SocketAddr>, ConfigError> {
+    let Some(value) = vars.get("METRICS_ADDR") else {
+        return Ok(None);
+    };
+    let addr: SocketAddr = value.parse().map_err(|_| {
+        ConfigError::invalid("METRICS_ADDR", "expected address:port, e.g. 0.0.0.0:9090")
+    })?;
+    if addr.port() != 0 && addr.port() == bind.port() {
+        return Err(ConfigError::invalid(
+            "METRICS_ADDR",
+            "must not be the public port (BIND_ADDR's): metrics are for the operators only",
+        ));
+    }
+    Ok(Some(addr))
+}
+
 pub(super) fn bind_addr(vars: &Vars) -> Result<SocketAddr, ConfigError> {
     vars.text("BIND_ADDR", "127.0.0.1:3000")
         .parse()

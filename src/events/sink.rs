@@ -72,6 +72,13 @@ impl EventSink {
         }
     }
 
+    /// The events waiting in both queues, as a gauge.
+    fn gauge_queue(&self) {
+        let waiting = |q: &mpsc::Sender<Msg>| q.max_capacity() - q.capacity();
+        metrics::gauge!(crate::support::metric_names::EVENT_QUEUE_LENGTH)
+            .set((waiting(&self.tx) + waiting(&self.priority)) as f64);
+    }
+
     /// Queues an event; never waits. A full queue drops it (counted and logged).
     pub fn record(&self, event: AuthEvent) {
         let bulk = event.kind.is_bulk();
@@ -80,8 +87,15 @@ impl EventSink {
         } else {
             (&self.priority, &self.stats.dropped_priority)
         };
-        if let Err(e) = queue.try_send(Msg::Event(Box::new(event))) {
+        let sent = queue.try_send(Msg::Event(Box::new(event)));
+        self.gauge_queue();
+        if let Err(e) = sent {
             let dropped = counter.fetch_add(1, Ordering::Relaxed) + 1;
+            metrics::counter!(
+                crate::support::metric_names::EVENTS_DROPPED,
+                "queue" => if bulk { "bulk" } else { "priority" }
+            )
+            .increment(1);
             let reason = match e {
                 mpsc::error::TrySendError::Full(_) => "queue full",
                 mpsc::error::TrySendError::Closed(_) => "writer stopped",
@@ -138,6 +152,8 @@ async fn run(
                 Err(_) => break,
             }
         }
+        metrics::gauge!(crate::support::metric_names::EVENT_QUEUE_LENGTH)
+            .set((priority.len() + rx.len()) as f64);
         if !batch.is_empty() {
             match writer.write(&batch).await {
                 Ok(()) => {

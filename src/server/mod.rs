@@ -14,6 +14,8 @@
 //! - [`export`]: the CSV downloads of `/reports` and `/admin/audit`.
 //! - [`api`]: the bearer-token JSON API under `/api/v1/` (no cookies, JSON errors, per-token
 //!   limits).
+//! - [`metrics`]: Prometheus metrics on their own listener (`METRICS_ADDR`): requests by
+//!   matched route, AWS calls by operation (an SDK interceptor).
 //! - [`middleware`]: request log, page guard, security headers, friendly error pages.
 //! - [`ratelimit`]: per-network limits on the anonymous form posts (429 with `Retry-After`).
 //! - [`page_cache`]: a rendered dashboard served again to the same session in the same state.
@@ -32,6 +34,7 @@ pub mod forms;
 pub mod headers;
 pub mod health;
 pub mod hosted;
+pub mod metrics;
 pub mod middleware;
 pub mod page_cache;
 pub mod ratelimit;

@@ -43,6 +43,12 @@ pub fn event(state: &AppState, kind: EventKind, user: &str, meta: &RequestMeta) 
 
 /// Queues the event (never waits, never fails the request).
 pub fn record(state: &AppState, event: AuthEvent) {
+    metrics::counter!(
+        crate::support::metric_names::AUTH_EVENTS,
+        "kind" => event.kind.as_str(),
+        "method" => event.method.map_or("none", |m| m.as_str())
+    )
+    .increment(1);
     state.svc.events.record(event);
 }
 

@@ -305,7 +305,8 @@ pub fn cognito_config(
     shared: &aws_config::SdkConfig,
     config: &Config,
 ) -> aws_sdk_cognitoidentityprovider::config::Builder {
-    let mut builder = aws_sdk_cognitoidentityprovider::config::Builder::from(shared);
+    let mut builder = aws_sdk_cognitoidentityprovider::config::Builder::from(shared)
+        .interceptor(super::metrics::AwsCallMetrics);
     builder.set_endpoint_url(config.cognito_endpoint.clone());
     builder
 }
@@ -315,7 +316,8 @@ pub fn dynamodb_config(
     shared: &aws_config::SdkConfig,
     config: &Config,
 ) -> aws_sdk_dynamodb::config::Builder {
-    let mut builder = aws_sdk_dynamodb::config::Builder::from(shared);
+    let mut builder =
+        aws_sdk_dynamodb::config::Builder::from(shared).interceptor(super::metrics::AwsCallMetrics);
     builder.set_endpoint_url(config.dynamodb_endpoint.clone());
     builder
 }

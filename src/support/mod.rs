@@ -1,6 +1,6 @@
 //! Small pieces the rest of the crate stands on, with no knowledge of pages, requests or
 //! Cognito: URL encoding (both builds), and, in the server build, the clock, the error chain
-//! of a log line, and the bounded in-process cache.
+//! of a log line, the bounded in-process cache and the metrics' names.
 
 #[cfg(feature = "ssr")]
 pub mod cache;
@@ -8,6 +8,8 @@ pub mod cache;
 pub mod clock;
 #[cfg(feature = "ssr")]
 pub mod errors;
+#[cfg(feature = "ssr")]
+pub mod metric_names;
 
 /// Percent-encodes a path for use in a query string.
 pub fn urlencode(s: &str) -> String {

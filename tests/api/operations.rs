@@ -60,3 +60,110 @@ async fn every_answer_carries_a_request_id_and_reuses_the_load_balancers() {
     );
     app.stop().await;
 }
+
+/// A free port on this machine (bound, then released for the app to take).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The value of the sample `name{labels}` in a Prometheus text exposition (0 if absent).
+fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.rsplit_once(' '))
+        .filter(|(series, _)| series.starts_with(&format!("{name}{{")) || *series == name)
+        .filter(|(series, _)| {
+            labels
+                .iter()
+                .all(|(k, v)| series.contains(&format!("{k}=\"{v}\"")))
+        })
+        .filter_map(|(_, value)| value.parse::<f64>().ok())
+        .sum()
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_sign_ins_and_aws_calls_on_their_own_port() {
+    let port = free_port();
+    let app = spawn()
+        .env("METRICS_ADDR", &format!("127.0.0.1:{port}"))
+        .start()
+        .await;
+    let scrape = || async move {
+        reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+            .await
+            .expect("the metrics listener answers")
+            .text()
+            .await
+            .unwrap()
+    };
+    let before = scrape().await;
+    let login = [("method", "GET"), ("route", "/login"), ("status", "200")];
+    let unmatched = [("route", "unmatched"), ("status", "404")];
+
+    let email = unique_name("metrics");
+    create_user(&app, &email, "Metrics-Passw0rd!", false).await;
+    assert_eq!(app.get("/login").await.status(), 200);
+    app.sign_in(&email, "Wrong-Passw0rd!", None).await;
+    let signed_in = app.sign_in(&email, "Metrics-Passw0rd!", None).await;
+    assert_eq!(location(&signed_in).as_deref(), Some("/dashboard"));
+    let scan = format!("/wp-admin-{}.php", now_ms());
+    assert_eq!(app.get(&scan).await.status(), 404);
+    // Never on the public port.
+    assert_eq!(app.get("/metrics").await.status(), 404);
+
+    let after = scrape().await;
+    let moved = |name: &str, labels: &[(&str, &str)]| {
+        sample(&after, name, labels) - sample(&before, name, labels)
+    };
+    assert!(moved("http_requests_total", &login) >= 1.0, "{after}");
+    assert!(
+        moved("http_requests_total", &unmatched) >= 2.0,
+        "the scan and /metrics: {after}"
+    );
+    assert!(!after.contains("wp-admin"), "a 404 scan creates no label");
+    assert!(
+        moved(
+            "http_request_duration_seconds_count",
+            &[("route", "/login")]
+        ) >= 1.0,
+        "latency histogram: {after}"
+    );
+    let sign_in = [("kind", "sign_in"), ("method", "password")];
+    let failed = [("kind", "sign_in_failed"), ("method", "password")];
+    assert!(
+        moved("gatehouse_auth_events_total", &sign_in) >= 1.0,
+        "{after}"
+    );
+    assert!(
+        moved("gatehouse_auth_events_total", &failed) >= 1.0,
+        "{after}"
+    );
+    let initiate_auth = [("operation", "InitiateAuth"), ("outcome", "ok")];
+    assert!(
+        moved("gatehouse_aws_calls_total", &initiate_auth) >= 1.0,
+        "{after}"
+    );
+    assert!(
+        moved(
+            "gatehouse_aws_call_duration_seconds_count",
+            &[("operation", "PutItem")]
+        ) >= 1.0,
+        "DynamoDB calls timed: {after}"
+    );
+    assert!(
+        moved("gatehouse_session_cache_total", &[("result", "hit")])
+            + moved("gatehouse_session_cache_total", &[("result", "miss")])
+            >= 1.0,
+        "{after}"
+    );
+    assert!(after.contains("gatehouse_event_queue_length"), "{after}");
+    assert!(
+        !after.contains(&email) && !after.contains("@"),
+        "no user in any label"
+    );
+    app.stop().await;
+}

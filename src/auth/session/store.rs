@@ -283,7 +283,11 @@ impl SessionStore for DynamoSessionStore {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        if let Some(record) = self.cache.get(id) {
+        let cached = self.cache.get(id);
+        let result = if cached.is_some() { "hit" } else { "miss" };
+        metrics::counter!(crate::support::metric_names::SESSION_CACHE, "result" => result)
+            .increment(1);
+        if let Some(record) = cached {
             if record.expiry_date.unix_timestamp() > (self.clock)() {
                 return Ok(Some(record));
             }
