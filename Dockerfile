@@ -31,8 +31,10 @@ RUN npm install --no-save --no-package-lock --no-audit --no-fund binaryen@132.0.
 FROM rust:1.95.0-bookworm AS tools
 RUN rustup target add wasm32-unknown-unknown
 # cargo-leptos 0.3.10, not 0.3.11: 0.3.11's lockfile needs rustc 1.96 (scripts/setup.sh's pin).
+# The build tools get a cheaper release profile than their own (as in scripts/setup.sh).
 ARG CARGO_LEPTOS_VERSION=0.3.10
 RUN --mount=type=cache,id=gatehouse-cargo-registry,target=/usr/local/cargo/registry,sharing=locked \
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
     cargo install --locked "cargo-leptos@${CARGO_LEPTOS_VERSION}"
 ARG CARGO_CHEF_VERSION=0.2.0
 RUN --mount=type=cache,id=gatehouse-cargo-registry,target=/usr/local/cargo/registry,sharing=locked \
@@ -41,6 +43,7 @@ RUN --mount=type=cache,id=gatehouse-cargo-registry,target=/usr/local/cargo/regis
 # must equal the `wasm-bindgen = "=0.2.117"` pin in Cargo.toml (scripts/setup.sh's pin).
 ARG WASM_BINDGEN_VERSION=0.2.117
 RUN --mount=type=cache,id=gatehouse-cargo-registry,target=/usr/local/cargo/registry,sharing=locked \
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
     cargo install --locked wasm-bindgen-cli --version "${WASM_BINDGEN_VERSION}"
 # node (Debian bookworm only has 18) and binaryen's wasm-opt, which is a node script.
 COPY --from=wasm-opt /usr/local/bin/node /usr/local/bin/node

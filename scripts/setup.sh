@@ -183,6 +183,13 @@ for s in "${steps[@]}"; do
   esac
 done
 
+# Stops a process and everything it started (children first).
+kill_tree() {
+  local child
+  for child in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$child"; done
+  kill "$1" 2>/dev/null || true
+}
+
 start="$(now)"
 # The Rust tools take longest and mostly compute; the other steps mostly download: run them
 # side by side.
@@ -191,6 +198,8 @@ for s in "${steps[@]}"; do
   if [[ "$s" == rust ]]; then
     step_rust &
     rust_pid=$!
+    # A failing step ends the set-up: the tool builds do not go on behind it.
+    trap 'kill_tree "$rust_pid"' EXIT
   fi
 done
 for s in "${steps[@]}"; do
@@ -198,5 +207,6 @@ for s in "${steps[@]}"; do
 done
 if [[ -n "$rust_pid" ]]; then
   wait "$rust_pid" || die "rust: set-up failed (see above)"
+  trap - EXIT
 fi
 log "done in $(elapsed "$start")"

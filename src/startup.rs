@@ -91,6 +91,8 @@ pub enum StartupError {
     },
     #[error("server error: {0}")]
     Serve(#[from] std::io::Error),
+    #[error("cannot serve the metrics on METRICS_ADDR (see the log line before)")]
+    Metrics,
 }
 
 /// The app's route list, generated once per process. Generating it renders the app in a
@@ -195,6 +197,10 @@ pub async fn run(config: Config, leptos_options: LeptosOptions) -> Result<(), St
         .await
         .map_err(|source| StartupError::Bind { addr, source })?;
     let state = AppState::build(config, leptos_options).await;
+    // Metrics asked for and not served: stop here rather than run unobserved.
+    if state.svc.config.metrics_addr.is_some() && state.svc.metrics_addr.is_none() {
+        return Err(StartupError::Metrics);
+    }
     tracing::info!(%addr, public_url = %state.svc.config.public_url, "gatehouse listening");
     serve(listener, state, shutdown_signal()).await?;
     tracing::info!("gatehouse stopped");
@@ -208,12 +214,6 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let events = state.svc.events.clone();
-    // Metrics on their own listener, never on the public port.
-    if let Some(addr) = state.svc.config.metrics_addr {
-        crate::server::metrics::serve(addr)
-            .await
-            .map_err(std::io::Error::other)?;
-    }
     // The peer address feeds the (truncated) client network of auth events.
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app)

@@ -270,6 +270,8 @@ impl SignInService {
                     if let Err(e) = self.lockout.mark_locked(username, &admitted).await {
                         tracing::error!(error = %e, "could not write the lock marker");
                     }
+                    tracing::warn!(user = %log_name(username), "account name locked");
+                    metrics::counter!(crate::support::metric_names::LOCKS_ENGAGED).increment(1);
                 }
             }
         }

@@ -44,6 +44,7 @@ pub async fn probe(bind: std::net::SocketAddr) -> bool {
         std::net::SocketAddr::new(host, bind.port())
     );
     let client = match reqwest::Client::builder()
+        .no_proxy()
         .timeout(std::time::Duration::from_secs(2))
         .build()
     {

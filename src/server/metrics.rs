@@ -82,6 +82,16 @@ pub async fn serve(addr: std::net::SocketAddr) -> Result<std::net::SocketAddr, M
             }
         }),
     );
+    // With its own HTTP server off, the exporter's upkeep (draining histogram samples) is ours:
+    // without it, samples pile up between scrapes.
+    let upkeep = install()?;
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            upkeep.run_upkeep();
+        }
+    });
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "metrics listener stopped");
@@ -164,9 +174,13 @@ impl Intercept for AwsCallMetrics {
             .load::<Metadata>()
             .map(|m| (m.service().to_string(), m.name().to_string()))
             .unwrap_or_else(|| ("unknown".into(), "unknown".into()));
+        // A service's answer (a wrong password, a failed condition) is not an outage: only
+        // timeouts and transport failures are.
         let outcome = match context.output_or_error() {
             Some(Ok(_)) => "ok",
-            _ => "error",
+            Some(Err(e)) if e.is_operation_error() => "service_error",
+            Some(Err(e)) if e.is_timeout_error() => "timeout",
+            _ => "transport_error",
         };
         metrics::counter!(names::AWS_CALLS, "service" => service.clone(), "operation" => operation.clone(), "outcome" => outcome)
             .increment(1);

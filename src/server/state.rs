@@ -42,6 +42,8 @@ pub struct Services {
     pub sign_in: Arc<SignInService>,
     pub accounts: AccountService,
     pub jwks: Arc<JwksCache>,
+    /// Where the metrics listener is bound (`METRICS_ADDR`, its port resolved), when on.
+    pub metrics_addr: Option<std::net::SocketAddr>,
     /// ALB mode: the verifier of the load balancer's headers.
     pub alb: Option<Arc<crate::auth::alb::AlbVerifier>>,
     /// Who calls the JSON API (`/api/v1/`): bearer access tokens.
@@ -232,6 +234,14 @@ impl AppState {
                 dynamodb_config(&shared, &config).build(),
             ))
         });
+        // Metrics on their own listener (never the public port), bound before anything serves.
+        let metrics_addr = match config.metrics_addr {
+            None => None,
+            Some(addr) => super::metrics::serve(addr)
+                .await
+                .map_err(|e| tracing::error!(error = %e, "metrics not served"))
+                .ok(),
+        };
         // The API's tokens are judged on the app's clock (tests move it past their expiry).
         let bearer = Arc::new(crate::auth::bearer::BearerAuth::new(
             TokenVerifier::new(
@@ -254,6 +264,7 @@ impl AppState {
                 jwks,
                 bearer,
                 alb,
+                metrics_addr,
                 dynamo,
                 sessions,
                 session_policy,

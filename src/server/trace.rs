@@ -55,7 +55,8 @@ pub fn with_request_ids(router: Router) -> Router {
                         .get::<RequestId>()
                         .and_then(|id| id.header_value().to_str().ok())
                         .unwrap_or("-");
-                    tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+                    // At error level, so that warnings and errors keep their id whatever RUST_LOG.
+                    tracing::error_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
                 })
                 // The app's own request line (`middleware::request_log`) says the outcome.
                 .on_request(())
@@ -63,6 +64,14 @@ pub fn with_request_ids(router: Router) -> Router {
                 .on_failure(()),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, TraceIdOrRandom))
+        // SetRequestId keeps an id the request already carries: a client's own `x-request-id`
+        // must not name the request (nor reach the logs unchecked).
+        .layer(tower::util::MapRequestLayer::new(
+            |mut req: Request<axum::body::Body>| {
+                req.headers_mut().remove(REQUEST_ID);
+                req
+            },
+        ))
 }
 
 #[cfg(test)]

@@ -22,10 +22,15 @@ async fn the_healthcheck_command_says_whether_the_server_answers() {
         .unwrap();
     assert!(status.success(), "{status}");
     app.stop().await;
-    let status = tokio::task::spawn_blocking(move || healthcheck(&format!("127.0.0.1:{port}")))
-        .await
-        .unwrap();
-    assert_eq!(status.code(), Some(1), "nothing listens any more");
+    // A port held open by something that never answers HTTP.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let status =
+        tokio::task::spawn_blocking(move || healthcheck(&format!("127.0.0.1:{silent_port}")))
+            .await
+            .unwrap();
+    assert_eq!(status.code(), Some(1), "no answer to /healthz");
+    drop(silent);
     let status = tokio::task::spawn_blocking(|| healthcheck("not-an-address"))
         .await
         .unwrap();
@@ -45,6 +50,18 @@ async fn every_answer_carries_a_request_id_and_reuses_the_load_balancers() {
     assert!(generated.len() == 32 && generated.chars().all(|c| c.is_ascii_hexdigit()));
     let again = id_of(&app.get("/login").await).unwrap();
     assert_ne!(generated, again, "one id per request");
+    let res = app
+        .client
+        .get(app.url("/login"))
+        .header("x-request-id", "client-chosen")
+        .send()
+        .await
+        .unwrap();
+    let id = id_of(&res).unwrap();
+    assert!(
+        id.len() == 32 && id != "client-chosen",
+        "a client does not name the request: {id}"
+    );
     let trace = "Root=1-67891233-abcdef012345678912345678";
     let res = app
         .client
@@ -59,15 +76,6 @@ async fn every_answer_carries_a_request_id_and_reuses_the_load_balancers() {
         "the API too, with the ALB's id"
     );
     app.stop().await;
-}
-
-/// A free port on this machine (bound, then released for the app to take).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// The value of the sample `name{labels}` in a Prometheus text exposition (0 if absent).
@@ -87,11 +95,8 @@ fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
 
 #[tokio::test]
 async fn metrics_count_requests_by_route_sign_ins_and_aws_calls_on_their_own_port() {
-    let port = free_port();
-    let app = spawn()
-        .env("METRICS_ADDR", &format!("127.0.0.1:{port}"))
-        .start()
-        .await;
+    let app = spawn().env("METRICS_ADDR", "127.0.0.1:0").start().await;
+    let port = app.state.svc.metrics_addr.expect("metrics bound").port();
     let scrape = || async move {
         reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
             .await
