@@ -131,7 +131,11 @@ step_rust() {
   # The two build tools, at once. Their own release profiles optimise for the tool's speed
   # (cargo-leptos: fat LTO, one codegen unit: 28 min on 2 cores); a build orchestrator and a
   # bindings generator do not need that, so they are built with a cheaper profile (the
-  # environment overrides the crates' manifests).
+  # environment overrides the crates' manifests). Measured on a fresh 2-core machine:
+  # opt-level 1 for both took 21.4 min (cargo-leptos alone the whole time; wasm-bindgen-cli
+  # 7.0 min beside it), so cargo-leptos, the longer one, is built unoptimised, except for what
+  # it computes on large inputs (the compressors of --precompress, the hash of the bundle);
+  # wasm-bindgen-cli keeps opt-level 1: it rewrites the whole wasm file on every build.
   local cheap=(
     CARGO_PROFILE_RELEASE_LTO=false
     CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
@@ -139,6 +143,17 @@ step_rust() {
     CARGO_PROFILE_RELEASE_DEBUG=false
     CARGO_PROFILE_RELEASE_INCREMENTAL=false
   )
+  local cheaper=(
+    CARGO_PROFILE_RELEASE_LTO=false
+    CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=0
+    CARGO_PROFILE_RELEASE_DEBUG=false
+    CARGO_PROFILE_RELEASE_INCREMENTAL=false
+  )
+  local hot=() crate
+  for crate in brotli libflate md-5; do
+    hot+=(--config "profile.release.package.$crate.opt-level=3")
+  done
   local v pids=()
   # cargo-leptos 0.3.11 --locked does not build on rustc 1.95 (lockfile needs 1.96): pin 0.3.10.
   v="$(cargo leptos --version 2>/dev/null || true)"
@@ -148,7 +163,7 @@ step_rust() {
     log "rust: cargo install cargo-leptos@$CARGO_LEPTOS_VERSION --locked, cheap profile (found: ${v:-none})..."
     (
       t="$(now)"
-      env "${cheap[@]}" cargo install "cargo-leptos@$CARGO_LEPTOS_VERSION" --locked --quiet </dev/null
+      env "${cheaper[@]}" cargo "${hot[@]}" install "cargo-leptos@$CARGO_LEPTOS_VERSION" --locked --quiet </dev/null
       log "rust: cargo-leptos installed in $(elapsed "$t")"
     ) &
     pids+=($!)
