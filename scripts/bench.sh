@@ -53,8 +53,8 @@ if [[ "$("$TOOLS/bin/oha" --version 2>/dev/null | awk '{print $2}')" != "$OHA_VE
   cargo install oha --version "$OHA_VERSION" --locked --root "$TOOLS" </dev/null
 fi
 OHA="$TOOLS/bin/oha"
-log "cargo leptos build --release..."
-cargo leptos build --release
+log "cargo leptos build --release --precompress..."
+cargo leptos build --release --precompress
 BIN="$ROOT/target/release/gatehouse"
 [[ -x "$BIN" ]] || die "$BIN missing after the release build"
 

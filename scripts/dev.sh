@@ -36,4 +36,8 @@ if [[ -f .env ]]; then
   set +a
 fi
 log "cargo leptos watch: http://localhost:3000 (live reload; Ctrl-C stops)"
-cargo leptos watch
+# Plain bundle names while watching: cargo-leptos 0.3.10 hashes the names on a full build only,
+# so a rebuilt stylesheet or wasm would sit beside the names hash.txt still gives (the page would
+# keep the old ones). It passes the setting on to the server, which then names the plain files
+# and lets browsers keep them only until they change (src/server/assets.rs).
+LEPTOS_HASH_FILES=false cargo leptos watch

@@ -21,7 +21,7 @@ use crate::model::{SessionInfo, UserView};
 use crate::ui::status::{Forbidden, NotFound};
 use crate::ui::{use_session, PictureVersion, SessionResource};
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
     hooks::use_location,
@@ -42,6 +42,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.ico" sizes="32x32"/>
                 // `make dev` only (cargo leptos watch sets LEPTOS_WATCH): reload on rebuild.
                 <AutoReload options=options.clone()/>
+                // The build's hashed names (hash.txt beside the binary; checked at start-up).
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -56,7 +58,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/gatehouse.css"/>
         <Title formatter=|page: String| if page.is_empty() { "gatehouse".to_string() } else { format!("{page} · gatehouse") }/>
         <Router>
             <SessionScope>

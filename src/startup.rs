@@ -10,7 +10,7 @@ use crate::features::signin::SignIn;
 use crate::features::signup::{ConfirmAccount, ResendCode, SignUp};
 use crate::server::forms::{self, Endpoint, FormGuard};
 use crate::server::ratelimit::LimitedForms;
-use crate::server::{api, export, health, hosted, middleware, ratelimit, state::AppState};
+use crate::server::{api, assets, export, health, hosted, middleware, ratelimit, state::AppState};
 use axum::extract::DefaultBodyLimit;
 use axum::{middleware as mw, routing::get, Router};
 use leptos::prelude::*;
@@ -93,6 +93,8 @@ pub enum StartupError {
     Serve(#[from] std::io::Error),
     #[error("cannot serve the metrics on METRICS_ADDR (see the log line before)")]
     Metrics,
+    #[error("the built site: {0}")]
+    Assets(#[from] crate::server::assets::AssetsError),
 }
 
 /// The app's route list, generated once per process. Generating it renders the app in a
@@ -134,6 +136,7 @@ pub fn router(state: AppState) -> Router {
     let web = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(assets::routes(&state.leptos_options))
         .route("/auth/hosted", get(hosted::start_hosted))
         .route("/auth/idp/{name}", get(hosted::start_idp))
         .route("/auth/google", get(hosted::start_google))
@@ -192,6 +195,8 @@ pub fn router(state: AppState) -> Router {
 
 /// Binds the configured address and serves until Ctrl-C or SIGTERM; in-flight requests finish.
 pub async fn run(config: Config, leptos_options: LeptosOptions) -> Result<(), StartupError> {
+    // Before anything listens: pages must be able to name the build's files.
+    assets::Bundle::of(&leptos_options)?.install();
     let addr = config.bind_addr;
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -173,13 +173,14 @@ pub fn error_page_with_links(
     let body = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} · gatehouse</title><link rel=\"stylesheet\" href=\"/pkg/gatehouse.css\"></head>\
+         <title>{title} · gatehouse</title><link rel=\"stylesheet\" href=\"{css}\"></head>\
          <body><header class=\"site-header\"><a class=\"brand\" href=\"/\">gatehouse</a></header>\
          <main id=\"main\"><section class=\"card\"><h1>{title}</h1><p>{message}</p>\
          <p>{links}</p>\
          </section></main></body></html>",
         title = escape(title),
         message = escape(message),
+        css = escape(super::assets::stylesheet_href()),
     );
     (
         status,

@@ -104,6 +104,7 @@ pub async fn serve(addr: std::net::SocketAddr) -> Result<std::net::SocketAddr, M
 /// The route label of a request: its matched route, never the raw path.
 fn route_of(req: &Request) -> String {
     match req.extensions().get::<MatchedPath>() {
+        Some(matched) if matched.as_str().starts_with("/pkg/") => "/pkg/*".into(),
         Some(matched) => matched.as_str().to_string(),
         None if req.uri().path().starts_with("/pkg/") => "/pkg/*".into(),
         None => "unmatched".into(),

@@ -27,6 +27,7 @@
 //!   every log line of a request.
 
 pub mod api;
+pub mod assets;
 pub mod aws_access;
 pub mod error;
 pub mod export;

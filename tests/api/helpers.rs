@@ -88,6 +88,7 @@ pub struct Spawn {
     jar: Option<Arc<Jar>>,
     clock: Option<TestClock>,
     aws_defaults: bool,
+    site: Option<(String, String)>,
 }
 
 pub fn spawn() -> Spawn {
@@ -96,6 +97,7 @@ pub fn spawn() -> Spawn {
         jar: None,
         clock: None,
         aws_defaults: false,
+        site: None,
     }
 }
 
@@ -130,6 +132,16 @@ impl Spawn {
     }
     pub fn clock(mut self, clock: TestClock) -> Self {
         self.clock = Some(clock);
+        self
+    }
+    /// Serve this built site (`site_root`, with `pkg/` inside) and its hash file (an absolute
+    /// path) with hashed names on. Without it the tests' apps render the plain names: the
+    /// site `cargo leptos build` makes is not there yet when the Rust tests run.
+    pub fn site(mut self, site_root: &std::path::Path, hash_file: &std::path::Path) -> Self {
+        self.site = Some((
+            site_root.to_string_lossy().into_owned(),
+            hash_file.to_string_lossy().into_owned(),
+        ));
         self
     }
     /// The shipped AWS call timeouts instead of the test suite's generous ones.
@@ -172,12 +184,20 @@ impl Spawn {
             .unwrap_or_else(|| base.clone());
         vars.insert("PUBLIC_URL".into(), public_url);
         let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test config");
-        let leptos = leptos::config::get_configuration(Some(concat!(
+        let mut leptos = leptos::config::get_configuration(Some(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/Leptos.toml"
         )))
         .expect("Leptos.toml")
         .leptos_options;
+        match self.site {
+            Some((root, hash_file)) => {
+                leptos.site_root = root.into();
+                leptos.hash_file = hash_file.into();
+                leptos.hash_files = true;
+            }
+            None => leptos.hash_files = false,
+        }
         let clock = self.clock.unwrap_or_else(TestClock::now_real);
         let state = AppState::build_with_clock(config, leptos, clock.clock()).await;
         let (stop, stopped) = oneshot::channel::<()>();

@@ -15,7 +15,7 @@ fn runtime_and_build_settings_agree() {
     let root = env!("CARGO_MANIFEST_DIR");
     let runtime = leptos_section(&format!("{root}/Leptos.toml"));
     let build = leptos_section(&format!("{root}/Cargo.toml"));
-    for key in ["output-name", "site-root", "site-pkg-dir"] {
+    for key in ["output-name", "site-root", "site-pkg-dir", "hash-files"] {
         assert_eq!(runtime.get(key), build.get(key), "{key} differs");
         assert!(runtime.get(key).is_some(), "{key} missing");
     }

@@ -9,6 +9,7 @@ mod helpers;
 
 mod account;
 mod alb;
+mod assets;
 mod bearer;
 mod data;
 mod foundation;

@@ -172,3 +172,86 @@ async fn metrics_count_requests_by_route_sign_ins_and_aws_calls_on_their_own_por
     );
     app.stop().await;
 }
+
+/// The server binary with these Leptos settings (env overrides of Leptos.toml) on `bind`.
+fn start_binary(bind: &str, leptos: &[(&str, &std::path::Path)]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .envs(stack_env())
+        .env("BIND_ADDR", bind)
+        .envs(leptos.iter().map(|(k, v)| (k, v.as_os_str())))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run gatehouse")
+}
+
+#[tokio::test]
+async fn a_binary_without_its_hash_file_refuses_to_start() {
+    use std::io::Read;
+    use std::path::Path;
+    let missing = std::env::temp_dir()
+        .join(unique_name("no-such-dir"))
+        .join("hash.txt");
+    let mut child = start_binary(
+        "127.0.0.1:0",
+        &[
+            ("LEPTOS_HASH_FILES", Path::new("true")),
+            ("LEPTOS_HASH_FILE", &missing),
+        ],
+    );
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("gatehouse started without its hash file");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot read the build's hash file") && stderr.contains("no-such-dir"),
+        "{stderr}"
+    );
+
+    // With hashed names off (what `make dev` and the SIGTERM test ask for) it needs none.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = start_binary(
+        &format!("127.0.0.1:{port}"),
+        &[
+            ("LEPTOS_HASH_FILES", Path::new("false")),
+            ("LEPTOS_HASH_FILE", &missing),
+        ],
+    );
+    let started = std::time::Instant::now();
+    let up = loop {
+        let ok = reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+            .await
+            .is_ok_and(|r| r.status().is_success());
+        if ok || started.elapsed() > std::time::Duration::from_secs(30) {
+            break ok;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("gatehouse exited: {status}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(up, "gatehouse with hash-files off never answered");
+}

@@ -23,6 +23,9 @@ async fn sigterm_finishes_requests_in_flight_and_flushes_events() {
         .env("BIND_ADDR", format!("127.0.0.1:{port}"))
         .env("PUBLIC_URL", &base)
         .env("RUST_LOG", "warn")
+        // No page is asked for, and `cargo leptos build` (the hashed site) runs after these
+        // tests: the plain names need no hash file.
+        .env("LEPTOS_HASH_FILES", "false")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
