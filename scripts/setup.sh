@@ -133,9 +133,12 @@ step_rust() {
   # bindings generator do not need that, so they are built with a cheaper profile (the
   # environment overrides the crates' manifests). Measured on a fresh 2-core machine:
   # opt-level 1 for both took 21.4 min (cargo-leptos alone the whole time; wasm-bindgen-cli
-  # 7.0 min beside it), so cargo-leptos, the longer one, is built unoptimised, except for what
-  # it computes on large inputs (the compressors of --precompress, the hash of the bundle);
-  # wasm-bindgen-cli keeps opt-level 1: it rewrites the whole wasm file on every build.
+  # 7.0 min beside it), so cargo-leptos, the longer one, is built unoptimised (13.9 min). Its
+  # cost at run time: --precompress (release builds only) compresses about 4x slower (brotli at
+  # quality 11 over 2 MB of wasm: 70 s against 16 s, measured with the other core busy).
+  # Per-crate overrides would not help: brotli's encoder is generic and is compiled into
+  # cargo-leptos itself. wasm-bindgen-cli keeps opt-level 1: it rewrites the whole wasm file on
+  # every build.
   local cheap=(
     CARGO_PROFILE_RELEASE_LTO=false
     CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
@@ -150,10 +153,6 @@ step_rust() {
     CARGO_PROFILE_RELEASE_DEBUG=false
     CARGO_PROFILE_RELEASE_INCREMENTAL=false
   )
-  local hot=() crate
-  for crate in brotli libflate md-5; do
-    hot+=(--config "profile.release.package.$crate.opt-level=3")
-  done
   local v pids=()
   # cargo-leptos 0.3.11 --locked does not build on rustc 1.95 (lockfile needs 1.96): pin 0.3.10.
   v="$(cargo leptos --version 2>/dev/null || true)"
@@ -163,7 +162,7 @@ step_rust() {
     log "rust: cargo install cargo-leptos@$CARGO_LEPTOS_VERSION --locked, cheap profile (found: ${v:-none})..."
     (
       t="$(now)"
-      env "${cheaper[@]}" cargo "${hot[@]}" install "cargo-leptos@$CARGO_LEPTOS_VERSION" --locked --quiet </dev/null
+      env "${cheaper[@]}" cargo install "cargo-leptos@$CARGO_LEPTOS_VERSION" --locked --quiet </dev/null
       log "rust: cargo-leptos installed in $(elapsed "$t")"
     ) &
     pids+=($!)
