@@ -137,6 +137,7 @@ impl AlbUser {
             refresh_token: None,
             access_expires_at: self.access_expires_at,
             authenticated_at: self.signed_in_at,
+            signed_in_ms: None,
             last_seen: now,
             groups_checked_at: now,
             groups_unconfirmed: false,

@@ -13,6 +13,7 @@ use super::session::store::DynamoSessionStore;
 use super::session::SessionError;
 use super::tokens::{AccessClaims, TokenError, TokenVerifier, MAX_TOKEN_BYTES};
 use crate::support::cache::TtlCache;
+use crate::support::clock::last_ms_of;
 use std::time::Duration;
 
 /// How long an instance remembers a caller's e-mail and enabled flag: an account disabled in
@@ -107,7 +108,7 @@ impl BearerAuth {
         // The sign-in's time (a refreshed token keeps it); a token without one is ended by
         // any marker.
         let marker = marker.map_err(BearerError::Marker)?;
-        if marker.ends(claims.auth_time).is_some() {
+        if marker.ends(claims.auth_time.map(last_ms_of)).is_some() {
             return Err(BearerError::Revoked);
         }
         if marker.groups_changed_at.is_some_and(|at| claims.iat < at) {

@@ -42,6 +42,12 @@ pub struct AuthSession {
     pub access_expires_at: i64,
     /// When the user signed in (the absolute timeout runs from here).
     pub authenticated_at: i64,
+    /// The same moment by the wall clock, in milliseconds: what a revocation marker is
+    /// compared with, so a password change ends a sign-in made earlier in the same second.
+    /// `None` for sessions stored before it was kept, and for the load balancer's sign-ins
+    /// (known to the second): [`AuthSession::signed_in_ms`] then stands in.
+    #[serde(default)]
+    pub signed_in_ms: Option<i64>,
     /// Last request seen (the idle timeout runs from here); written at most once a minute.
     pub last_seen: i64,
     /// When `groups` were read from a verified ID token (sign-in or refresh).
@@ -62,6 +68,12 @@ pub struct AuthSession {
 }
 
 impl AuthSession {
+    /// When this sign-in happened, for the revocation markers (milliseconds).
+    pub fn signed_in_ms(&self) -> i64 {
+        self.signed_in_ms
+            .unwrap_or_else(|| crate::support::clock::last_ms_of(self.authenticated_at))
+    }
+
     /// Whether password and authenticator code were proved at most `window` before `now`
     /// (what admin actions need).
     pub fn verified_within(&self, now: i64, window: std::time::Duration) -> bool {
@@ -100,6 +112,7 @@ impl AuthSession {
             refresh_token: None,
             access_expires_at: 0,
             authenticated_at,
+            signed_in_ms: None,
             last_seen,
             groups_checked_at: authenticated_at,
             groups_unconfirmed: false,

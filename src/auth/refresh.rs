@@ -129,6 +129,7 @@ impl Refresher {
                 .clone()
                 .or(fresh.identity_provider.clone()),
             authenticated_at: auth.authenticated_at,
+            signed_in_ms: auth.signed_in_ms,
             last_seen: auth.last_seen,
             verified_at: auth.verified_at,
             identity_id: auth.identity_id.clone(),

@@ -7,7 +7,7 @@ use super::identity::{AuthSession, SignInMethod};
 use super::lockout::{minutes_until, Admission, Admitted, LockoutError, LockoutStore};
 use super::tokens::{TokenError, TokenVerifier};
 use crate::config::LockoutMode;
-use crate::support::clock::Clock;
+use crate::support::clock::{wall_ms, Clock};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::future::Future;
@@ -615,6 +615,7 @@ impl SignInService {
             refresh_token: tokens.refresh_token,
             access_expires_at: access.exp,
             authenticated_at: now,
+            signed_in_ms: Some(wall_ms()),
             last_seen: now,
             groups_checked_at: now,
             groups_unconfirmed: false,

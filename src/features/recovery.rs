@@ -56,7 +56,6 @@ pub async fn reset_password(
             tracing::info!(user = %log_name(&username), "password reset");
             // Whoever else was signed in as this user is signed out (at their next check):
             // nobody is signed in here, so the user's `sub` comes from the directory.
-            let now = (state.svc.clock)();
             let keep = marker_retention(state.svc.config.session_absolute_timeout);
             match state.svc.directory.who(&username).await {
                 Ok(person) => {
@@ -64,7 +63,7 @@ pub async fn reset_password(
                         e.of_account(&person.sub)
                     });
                     let sessions = &state.svc.sessions;
-                    if let Err(e) = sessions.revoke_sessions_before(&person.sub, now, keep).await {
+                    if let Err(e) = sessions.revoke_sessions_before(&person.sub, wall_ms(), keep).await {
                         AppError::from(e).log();
                     }
                 }
@@ -89,6 +88,7 @@ mod ssr {
     pub use crate::server::error::{account_error_on_form, AppError};
     pub use crate::server::record;
     pub use crate::server::request::{Answer, FormCx, FormPost};
+    pub use crate::support::clock::wall_ms;
     pub use crate::support::errors::error_chain;
     pub use crate::support::urlencode;
 }

@@ -32,7 +32,7 @@ pub fn meta_of(
 /// app's injectable clock decides timeouts and locks; tests move it, which must not reorder
 /// the events of one second.)
 pub fn now_ms(_state: &AppState) -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+    crate::support::clock::wall_ms()
 }
 
 /// A new event about `user` for this request, to finish with the builder methods and

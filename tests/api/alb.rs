@@ -477,7 +477,7 @@ async fn in_alb_mode_the_load_balancer_signs_users_in_and_out() {
         .sessions
         .revoke_sessions_before(
             &sub,
-            unix_now() as i64 + 1,
+            (unix_now() as i64 + 1) * 1000,
             std::time::Duration::from_secs(3600),
         )
         .await

@@ -303,7 +303,11 @@ async fn a_revocation_ends_the_tokens_of_earlier_sign_ins() {
     app.state
         .svc
         .sessions
-        .revoke_sessions_before(&sub, signed_in_at + 1, std::time::Duration::from_secs(3600))
+        .revoke_sessions_before(
+            &sub,
+            (signed_in_at + 1) * 1000,
+            std::time::Duration::from_secs(3600),
+        )
         .await
         .expect("the marker is written");
     let revoked = api_get(&app, "/api/v1/me", Some(&tokens.access)).await;

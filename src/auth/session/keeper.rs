@@ -92,7 +92,7 @@ impl SessionKeeper {
         let mut groups_stale = now - auth.groups_checked_at >= self.groups_max_age;
         if now - auth.last_seen >= self.policy.touch_interval() {
             let marker = self.store.user_marker_of(&auth.sub).await?;
-            match marker.ends(Some(auth.authenticated_at)) {
+            match marker.ends(Some(auth.signed_in_ms())) {
                 Some(Ended::PasswordChanged) => {
                     tracing::info!(sub = %auth.sub, "session revoked by a password change");
                     return session
@@ -185,7 +185,7 @@ impl SessionKeeper {
                 marker
             }
         };
-        if let Some(why) = marker.ends(Some(alb.authenticated_at)) {
+        if let Some(why) = marker.ends(Some(alb.signed_in_ms())) {
             tracing::info!(sub = %alb.sub, ?why, "load balancer's sign-in ended by the user's marker");
             return Ok(None);
         }

@@ -93,20 +93,21 @@ impl DynamoSessionStore {
         AttributeValue::S(format!("sub#{sub}"))
     }
 
-    /// Every session of the user with this `sub` signed in before `not_before` is ended on
-    /// its next check (the "sign out other sessions" after a password change or reset). One
-    /// item per user in the sessions table, kept as long as a session can live.
+    /// Every session of the user with this `sub` signed in before `not_before_ms` (wall
+    /// clock, milliseconds: a sign-in earlier in the same second ends too) is ended on its
+    /// next check (the "sign out other sessions" after a password change or reset). One item
+    /// per user in the sessions table, kept as long as a session can live.
     pub async fn revoke_sessions_before(
         &self,
         sub: &str,
-        not_before: i64,
+        not_before_ms: i64,
         keep_for: Duration,
     ) -> Result<(), SessionError> {
         self.set_marker(
             sub,
-            "not_before",
-            not_before,
-            not_before + keep_for.as_secs() as i64,
+            "not_before_ms",
+            not_before_ms,
+            not_before_ms / 1000 + keep_for.as_secs() as i64,
         )
         .await
     }
@@ -173,8 +174,13 @@ impl DynamoSessionStore {
             Some(AttributeValue::N(n)) => n.parse::<i64>().ok(),
             _ => None,
         };
+        // `not_before` (whole seconds) is what earlier versions wrote: the later of the two.
+        let not_before_ms = number("not_before_ms")
+            .into_iter()
+            .chain(number("not_before").map(|s| s.saturating_mul(1000)))
+            .max();
         Ok(UserMarker {
-            not_before: number("not_before"),
+            not_before_ms,
             groups_changed_at: number("groups_changed_at"),
             disabled_at: number("disabled_at"),
         })
@@ -192,11 +198,11 @@ pub fn marker_retention(session_absolute_timeout: Duration) -> Duration {
 /// What the per-user marker item says.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct UserMarker {
-    /// Sessions signed in before this are revoked.
-    pub not_before: Option<i64>,
+    /// Sessions signed in before this (milliseconds) are revoked.
+    pub not_before_ms: Option<i64>,
     /// Groups read before this are stale.
     pub groups_changed_at: Option<i64>,
-    /// Sessions signed in before this end: an admin disabled the account.
+    /// Sessions signed in before this (seconds) end: an admin disabled the account.
     pub disabled_at: Option<i64>,
 }
 
@@ -210,13 +216,14 @@ pub enum Ended {
 }
 
 impl UserMarker {
-    /// Whether this marker ends a sign-in made at `signed_in` (`None`: a sign-in of unknown
-    /// time, which any marker ends).
-    pub fn ends(&self, signed_in: Option<i64>) -> Option<Ended> {
-        let before = |at: Option<i64>| at.is_some_and(|at| signed_in.is_none_or(|s| s < at));
-        if before(self.not_before) {
+    /// Whether this marker ends a sign-in made at `signed_in_ms` (milliseconds; a time known
+    /// to the second goes through [`crate::support::clock::last_ms_of`]; `None`: a sign-in of unknown time, which
+    /// any marker ends).
+    pub fn ends(&self, signed_in_ms: Option<i64>) -> Option<Ended> {
+        let before = |at: Option<i64>| at.is_some_and(|at| signed_in_ms.is_none_or(|s| s < at));
+        if before(self.not_before_ms) {
             Some(Ended::PasswordChanged)
-        } else if before(self.disabled_at) {
+        } else if before(self.disabled_at.map(|s| s.saturating_mul(1000))) {
             Some(Ended::Disabled)
         } else {
             None
@@ -351,24 +358,33 @@ impl SessionStore for DynamoSessionStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::support::clock::last_ms_of;
 
     #[test]
     fn a_marker_ends_earlier_sign_ins_only_and_any_of_unknown_time() {
         let marker = UserMarker {
-            not_before: Some(100),
+            not_before_ms: Some(100_500),
             groups_changed_at: Some(500),
             disabled_at: None,
         };
-        assert_eq!(marker.ends(Some(99)), Some(Ended::PasswordChanged));
-        assert_eq!(marker.ends(Some(100)), None);
+        // To the millisecond: a sign-in earlier in the marker's own second ends too.
+        assert_eq!(marker.ends(Some(100_499)), Some(Ended::PasswordChanged));
+        assert_eq!(marker.ends(Some(100_500)), None);
+        // A time known to the second counts as that second's last millisecond.
+        assert_eq!(
+            marker.ends(Some(last_ms_of(99))),
+            Some(Ended::PasswordChanged)
+        );
+        assert_eq!(marker.ends(Some(last_ms_of(100))), None);
         assert_eq!(marker.ends(None), Some(Ended::PasswordChanged));
         assert_eq!(UserMarker::default().ends(None), None);
         let disabled = UserMarker {
             disabled_at: Some(200),
             ..UserMarker::default()
         };
-        assert_eq!(disabled.ends(Some(150)), Some(Ended::Disabled));
-        assert_eq!(disabled.ends(Some(250)), None);
+        assert_eq!(disabled.ends(Some(last_ms_of(150))), Some(Ended::Disabled));
+        assert_eq!(disabled.ends(Some(199_999)), Some(Ended::Disabled));
+        assert_eq!(disabled.ends(Some(last_ms_of(250))), None);
         assert_eq!(
             marker_retention(Duration::from_secs(8 * 3600)),
             Duration::from_secs(30 * 24 * 3600)

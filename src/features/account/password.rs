@@ -94,12 +94,14 @@ pub async fn change_password(
                 Err(e) => tracing::warn!(error = %e, "GlobalSignOut failed"),
             }
             let now = (state.svc.clock)();
+            // To the millisecond: a sign-in elsewhere earlier in this same second ends too.
+            let not_before_ms = wall_ms();
             let revoked = state
                 .svc
                 .sessions
                 .revoke_sessions_before(
                     &user.sub,
-                    now,
+                    not_before_ms,
                     marker_retention(state.svc.config.session_absolute_timeout),
                 )
                 .await;
@@ -108,8 +110,10 @@ pub async fn change_password(
                 let _ = session.end_with_notice(notices::PASSWORD_CHANGED).await;
                 return Ok(Answer::Redirect("/login".into()));
             }
-            // This session stays signed in: a new id, counted from now.
+            // This session stays signed in: a new id, counted from now (the marker ends only
+            // sign-ins before its own millisecond).
             auth.authenticated_at = now;
+            auth.signed_in_ms = Some(not_before_ms);
             auth.last_seen = now;
             if let Err(e) = session.establish(&auth).await {
                 AppError::from(e).log();
@@ -142,6 +146,7 @@ mod ssr {
     pub use crate::server::error::{account_error_on_form, AppError};
     pub use crate::server::record;
     pub use crate::server::request::{session, Answer, FormCx, FormPost};
+    pub use crate::support::clock::wall_ms;
 }
 
 #[component]
