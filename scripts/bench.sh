@@ -53,7 +53,11 @@ if [[ "$("$TOOLS/bin/oha" --version 2>/dev/null | awk '{print $2}')" != "$OHA_VE
   cargo install oha --version "$OHA_VERSION" --locked --root "$TOOLS" </dev/null
 fi
 OHA="$TOOLS/bin/oha"
-log "cargo leptos build --release --precompress..."
+# Its own site directory: the release build's hashed files must not replace the debug build's
+# under a running `make run` (whose pages would then fail to load their bundle). The binary reads
+# the same variable at start-up.
+export LEPTOS_SITE_ROOT="target/bench-site"
+log "cargo leptos build --release --precompress (site: $LEPTOS_SITE_ROOT)..."
 cargo leptos build --release --precompress
 BIN="$ROOT/target/release/gatehouse"
 [[ -x "$BIN" ]] || die "$BIN missing after the release build"
