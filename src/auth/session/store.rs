@@ -103,13 +103,9 @@ impl DynamoSessionStore {
         not_before_ms: i64,
         keep_for: Duration,
     ) -> Result<(), SessionError> {
-        self.set_marker(
-            sub,
-            "not_before_ms",
-            not_before_ms,
-            not_before_ms / 1000 + keep_for.as_secs() as i64,
-        )
-        .await
+        let at_secs = not_before_ms / 1000;
+        self.set_marker(sub, "not_before_ms", not_before_ms, at_secs, keep_for)
+            .await
     }
 
     /// The user's groups changed at `at` (an admin action): their sessions re-read their
@@ -121,29 +117,34 @@ impl DynamoSessionStore {
         at: i64,
         keep_for: Duration,
     ) -> Result<(), SessionError> {
-        self.set_marker(sub, "groups_changed_at", at, at + keep_for.as_secs() as i64)
+        self.set_marker(sub, "groups_changed_at", at, at, keep_for)
             .await
     }
 
-    /// An admin disabled the account at `at`: the user's sessions signed in before end on
-    /// their next check, with a notice saying so.
+    /// An admin disabled the account at `at_ms` (wall clock, milliseconds, like the sign-ins it
+    /// is compared with): the user's sessions signed in before end on their next check, with a
+    /// notice saying so.
     pub async fn mark_disabled(
         &self,
         sub: &str,
-        at: i64,
+        at_ms: i64,
         keep_for: Duration,
     ) -> Result<(), SessionError> {
-        self.set_marker(sub, "disabled_at", at, at + keep_for.as_secs() as i64)
+        self.set_marker(sub, "disabled_at_ms", at_ms, at_ms / 1000, keep_for)
             .await
     }
 
+    /// Sets one attribute of the user's marker item to `value` (a time, `at_secs` in seconds),
+    /// and keeps the item `keep_for` past that time.
     async fn set_marker(
         &self,
         sub: &str,
         attribute: &str,
         value: i64,
-        keep_until: i64,
+        at_secs: i64,
+        keep_for: Duration,
     ) -> Result<(), SessionError> {
+        let keep_until = at_secs + keep_for.as_secs() as i64;
         self.client
             .update_item()
             .table_name(&self.table)
@@ -182,7 +183,11 @@ impl DynamoSessionStore {
         Ok(UserMarker {
             not_before_ms,
             groups_changed_at: number("groups_changed_at"),
-            disabled_at: number("disabled_at"),
+            // `disabled_at` (seconds, already one past the disable) is what earlier versions wrote.
+            disabled_at_ms: number("disabled_at_ms")
+                .into_iter()
+                .chain(number("disabled_at").map(|s| s.saturating_mul(1000)))
+                .max(),
         })
     }
 }
@@ -202,8 +207,8 @@ pub struct UserMarker {
     pub not_before_ms: Option<i64>,
     /// Groups read before this are stale.
     pub groups_changed_at: Option<i64>,
-    /// Sessions signed in before this (seconds) end: an admin disabled the account.
-    pub disabled_at: Option<i64>,
+    /// Sessions signed in before this (milliseconds) end: an admin disabled the account.
+    pub disabled_at_ms: Option<i64>,
 }
 
 /// Why a marker ends a sign-in.
@@ -223,7 +228,7 @@ impl UserMarker {
         let before = |at: Option<i64>| at.is_some_and(|at| signed_in_ms.is_none_or(|s| s < at));
         if before(self.not_before_ms) {
             Some(Ended::PasswordChanged)
-        } else if before(self.disabled_at.map(|s| s.saturating_mul(1000))) {
+        } else if before(self.disabled_at_ms) {
             Some(Ended::Disabled)
         } else {
             None
@@ -365,7 +370,7 @@ mod tests {
         let marker = UserMarker {
             not_before_ms: Some(100_500),
             groups_changed_at: Some(500),
-            disabled_at: None,
+            disabled_at_ms: None,
         };
         // To the millisecond: a sign-in earlier in the marker's own second ends too.
         assert_eq!(marker.ends(Some(100_499)), Some(Ended::PasswordChanged));
@@ -379,12 +384,12 @@ mod tests {
         assert_eq!(marker.ends(None), Some(Ended::PasswordChanged));
         assert_eq!(UserMarker::default().ends(None), None);
         let disabled = UserMarker {
-            disabled_at: Some(200),
+            disabled_at_ms: Some(200_000),
             ..UserMarker::default()
         };
         assert_eq!(disabled.ends(Some(last_ms_of(150))), Some(Ended::Disabled));
         assert_eq!(disabled.ends(Some(199_999)), Some(Ended::Disabled));
-        assert_eq!(disabled.ends(Some(last_ms_of(250))), None);
+        assert_eq!(disabled.ends(Some(200_000)), None);
         assert_eq!(
             marker_retention(Duration::from_secs(8 * 3600)),
             Duration::from_secs(30 * 24 * 3600)
