@@ -5,6 +5,7 @@ use crate::access::Area;
 use crate::features::{
     account::{mfa::MfaPage, password::ChangePasswordPage, AccountPage},
     admin::AdminPage,
+    admin_mfa::ResetMfaPage,
     audit::AuditPage,
     challenge::{MfaChallengePage, NewPasswordPage},
     dashboard::DashboardPage,
@@ -19,7 +20,7 @@ use crate::features::{
 };
 use crate::model::{SessionInfo, UserView};
 use crate::ui::status::{Forbidden, NotFound};
-use crate::ui::{use_session, PictureVersion, SessionResource};
+use crate::ui::{app_name, use_session, PictureVersion, SessionResource, SubmitButton};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
@@ -39,6 +40,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
+                <meta name="application-name" content=app_name()/>
                 <link rel="icon" href="/favicon.ico" sizes="32x32"/>
                 // `make dev` only (cargo leptos watch sets LEPTOS_WATCH): reload on rebuild.
                 <AutoReload options=options.clone()/>
@@ -57,12 +59,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let name = app_name();
+    let (title_name, brand, footer) = (name.clone(), name.clone(), name);
     view! {
-        <Title formatter=|page: String| if page.is_empty() { "gatehouse".to_string() } else { format!("{page} · gatehouse") }/>
+        <Title formatter=move |page: String| if page.is_empty() { title_name.clone() } else { format!("{page} · {title_name}") }/>
         <Router>
             <SessionScope>
                 <a class="skip-link" href="#main">"Skip to content"</a>
-                <Header/>
+                <Header brand/>
                 <main id="main" tabindex="-1">
                     // Every page renders completely on the server before it is sent (no streamed
                     // fallbacks that only JavaScript could replace): forms must work without it.
@@ -82,13 +86,14 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/reports") view=ReportsPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/lockouts") view=LockoutsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/reset-mfa") view=ResetMfaPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/confirm") view=StepUpPage ssr=SsrMode::Async/>
                         <Route path=path!("/forbidden") view=|| view! { <Forbidden/> } ssr=SsrMode::Async/>
                     </Routes>
                 </main>
                 <footer class="site-footer">
-                    <p>"gatehouse — sign-in by Amazon Cognito, sessions kept on the server."</p>
+                    <p>{footer}" — sign-in by Amazon Cognito, sessions kept on the server."</p>
                 </footer>
             </SessionScope>
         </Router>
@@ -110,11 +115,11 @@ fn SessionScope(children: Children) -> impl IntoView {
 }
 
 #[component]
-fn Header() -> impl IntoView {
+fn Header(brand: String) -> impl IntoView {
     let info = use_session();
     view! {
         <header class="site-header">
-            <a class="brand" href="/">"gatehouse"</a>
+            <a class="brand" href="/">{brand}</a>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     match info.await {
@@ -153,7 +158,7 @@ fn SignedInNav(user: UserView, csrf: String, pictures: bool) -> impl IntoView {
             </A>
             <ActionForm action=sign_out attr:class="inline">
                 <input type="hidden" name="csrf" value=csrf/>
-                <button type="submit" class="link-button">"Sign out"</button>
+                <SubmitButton label="Sign out" busy="Signing out…" pending=sign_out.pending() class="link-button"/>
             </ActionForm>
         </nav>
     }

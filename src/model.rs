@@ -5,6 +5,9 @@
 use serde::{Deserialize, Serialize};
 pub use server_fn_error::ApiError;
 
+/// The product's name when `APP_NAME` is not set.
+pub const DEFAULT_APP_NAME: &str = "gatehouse";
+
 /// The signed-in user as the pages see them (from verified token claims).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct UserView {
@@ -32,6 +35,9 @@ pub struct SessionInfo {
     pub notice: Option<String>,
     /// Whether the hosted sign-in page is offered.
     pub hosted: bool,
+    /// Its button's text (`HOSTED_SIGN_IN_LABEL`).
+    #[serde(default)]
+    pub hosted_label: String,
     /// Whether profile pictures are offered (the header shows the user's).
     #[serde(default)]
     pub pictures: bool,
@@ -40,6 +46,10 @@ pub struct SessionInfo {
     pub providers: Vec<(String, String)>,
     /// A sign-in waiting for its second step: "totp" or "new_password".
     pub pending: Option<String>,
+    /// Whose sign-in that is (the e-mail typed): the new-password form names the account for
+    /// password managers.
+    #[serde(default)]
+    pub pending_username: Option<String>,
 }
 
 /// The outcome of a form submission: what to show next to the form and its fields, and the

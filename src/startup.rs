@@ -23,8 +23,8 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 /// ([`forms::readable_forms`]; a test checks that none is missing).
 pub fn endpoints() -> Vec<Endpoint> {
     use crate::features::{
-        account, admin, audit, challenge, dashboard, lockouts, recovery, reports, session, signin,
-        signup, stepup,
+        account, admin, admin_mfa, audit, challenge, dashboard, lockouts, recovery, reports,
+        session, signin, signup, stepup,
     };
     use crate::ui::password::GetPasswordPolicy;
     vec![
@@ -64,6 +64,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::data::<reports::LoadReports>("/reports"),
         Endpoint::data::<admin::LoadAdmin>("/admin"),
         Endpoint::form::<admin::ManageUser>(admin::FORM, "/admin"),
+        Endpoint::form::<admin_mfa::ResetMfa>(admin_mfa::FORM, admin_mfa::PAGE),
+        Endpoint::data::<admin_mfa::ResetMfaTarget>(admin_mfa::PAGE),
         Endpoint::data::<lockouts::ListLockouts>("/admin/lockouts"),
         Endpoint::form::<lockouts::UnlockAccount>(lockouts::FORM, "/admin/lockouts"),
         Endpoint::data::<audit::LoadAudit>("/admin/audit"),
@@ -197,6 +199,7 @@ pub fn router(state: AppState) -> Router {
 pub async fn run(config: Config, leptos_options: LeptosOptions) -> Result<(), StartupError> {
     // Before anything listens: pages must be able to name the build's files.
     assets::Bundle::of(&leptos_options)?.install();
+    assets::install_app_name(&config.app_name);
     let addr = config.bind_addr;
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -7,42 +7,20 @@ import path from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import {
   LOGIN_URL_RE,
+  cognito,
+  createUser,
   projectRoot,
   signIn,
+  stackEnv,
   startInstance,
   totp,
+  uniqueEmail,
   waitForHydration,
 } from './helpers';
 
 // ---------------------------------------------------------------------------------------------
 // The emulator: its settings, its data file, and its admin API (the same HTTP API as AWS).
 // ---------------------------------------------------------------------------------------------
-
-function stackEnv(): Record<string, string> {
-  const text = fs.readFileSync(path.join(projectRoot(), '.local', 'stack.env'), 'utf8');
-  const vars: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const m = line.match(/^\s*([A-Z0-9_]+)=(.*)$/);
-    if (m) vars[m[1]] = m[2].trim();
-  }
-  return vars;
-}
-
-/** An AWSCognitoIdentityProviderService call to the emulator (it needs no signature). */
-async function cognito(action: string, body: Record<string, unknown>): Promise<any> {
-  const env = stackEnv();
-  const res = await fetch(env.COGNITO_ENDPOINT ?? 'http://127.0.0.1:9229', {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amz-target': `AWSCognitoIdentityProviderService.${action}`,
-    },
-    body: JSON.stringify({ UserPoolId: env.COGNITO_USER_POOL_ID, ...body }),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${action}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : {};
-}
 
 /** The latest confirmation or reset code the emulator "emailed" to `email`. */
 function emulatorCode(email: string): string | undefined {
@@ -54,28 +32,6 @@ function emulatorCode(email: string): string | undefined {
     if (attr?.Value === email) return user.ConfirmationCode;
   }
   return undefined;
-}
-
-let counter = 0;
-function uniqueEmail(prefix: string): string {
-  counter += 1;
-  return `${prefix}-${Date.now().toString(36)}${counter}@example.com`;
-}
-
-/** A confirmed user with a permanent password (or a temporary one to replace at sign-in). */
-async function createUser(email: string, password: string, { temporary = false } = {}) {
-  await cognito('AdminCreateUser', {
-    Username: email,
-    TemporaryPassword: password,
-    MessageAction: 'SUPPRESS',
-    UserAttributes: [
-      { Name: 'email', Value: email },
-      { Name: 'email_verified', Value: 'true' },
-    ],
-  });
-  if (!temporary) {
-    await cognito('AdminSetUserPassword', { Username: email, Password: password, Permanent: true });
-  }
 }
 
 async function signInWith(page: Page, email: string, password: string, origin = '') {

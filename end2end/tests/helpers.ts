@@ -2,6 +2,7 @@
 // CONTRACTS.md ("UI contract used by end2end/").
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { expect, test, type BrowserContext, type Cookie, type Page } from '@playwright/test';
@@ -277,4 +278,56 @@ export async function startInstance(
   }
 
   return { port, origin: `http://localhost:${port}`, stop, output: () => log };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Cognito emulator: its settings and its admin API (the same HTTP API as AWS).
+// ---------------------------------------------------------------------------------------------
+
+export function stackEnv(): Record<string, string> {
+  const text = fs.readFileSync(path.join(projectRoot(), '.local', 'stack.env'), 'utf8');
+  const vars: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = line.match(/^\s*([A-Z0-9_]+)=(.*)$/);
+    if (m) vars[m[1]] = m[2].trim();
+  }
+  return vars;
+}
+
+/** An AWSCognitoIdentityProviderService call to the emulator (it needs no signature). */
+export async function cognito(action: string, body: Record<string, unknown>): Promise<any> {
+  const env = stackEnv();
+  const res = await fetch(env.COGNITO_ENDPOINT ?? 'http://127.0.0.1:9229', {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': `AWSCognitoIdentityProviderService.${action}`,
+    },
+    body: JSON.stringify({ UserPoolId: env.COGNITO_USER_POOL_ID, ...body }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${action}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : {};
+}
+
+let counter = 0;
+export function uniqueEmail(prefix: string): string {
+  counter += 1;
+  return `${prefix}-${Date.now().toString(36)}${process.pid.toString(36)}${counter}@example.com`;
+}
+
+/** A confirmed user with a permanent password (or a temporary one to replace at sign-in). */
+export async function createUser(email: string, password: string, { temporary = false } = {}) {
+  await cognito('AdminCreateUser', {
+    Username: email,
+    TemporaryPassword: password,
+    MessageAction: 'SUPPRESS',
+    UserAttributes: [
+      { Name: 'email', Value: email },
+      { Name: 'email_verified', Value: 'true' },
+    ],
+  });
+  if (!temporary) {
+    await cognito('AdminSetUserPassword', { Username: email, Password: password, Permanent: true });
+  }
 }

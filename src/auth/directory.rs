@@ -228,6 +228,26 @@ impl Directory {
         Ok(())
     }
 
+    /// `AdminSetUserMFAPreference`: the user's authenticator app is no longer asked for (they
+    /// lost it); they sign in with their password and may set up a new one.
+    pub async fn reset_mfa(&self, username: &str) -> Result<(), DirectoryError> {
+        self.client
+            .admin_set_user_mfa_preference()
+            .user_pool_id(&self.user_pool_id)
+            .username(username)
+            .software_token_mfa_settings(
+                cip::types::SoftwareTokenMfaSettingsType::builder()
+                    .enabled(false)
+                    .preferred_mfa(false)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(classify)
+            .map_err(lift)?;
+        Ok(())
+    }
+
     pub async fn set_enabled(&self, username: &str, enabled: bool) -> Result<(), DirectoryError> {
         let result = if enabled {
             self.client

@@ -272,6 +272,7 @@ mod tests {
                 redirect_url: "https://gate.example.com/auth/callback".into(),
                 client_auth: ClientAuth::Basic,
                 providers: Vec::new(),
+                label: "Sign in".into(),
                 logout_redirect: true,
                 relax_nonce: false,
             },

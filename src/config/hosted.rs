@@ -26,6 +26,8 @@ pub struct HostedUi {
     /// One button each, in this order (`identity_provider=<name>`): `OAUTH_IDENTITY_PROVIDERS`,
     /// and Google with `GOOGLE_SIGN_IN_ENABLED`.
     pub providers: Vec<FederatedProvider>,
+    /// The hosted page's button on the sign-in page (`HOSTED_SIGN_IN_LABEL`).
+    pub label: String,
     /// After sign-out of a hosted session, send the browser to Cognito's `/logout`.
     pub logout_redirect: bool,
     /// Dev only: accept ID tokens without a `nonce` (the emulator omits it). Refused unless
@@ -45,6 +47,8 @@ pub struct FederatedProvider {
 /// Google's name in a user pool, and its button.
 pub const GOOGLE: &str = "Google";
 const GOOGLE_LABEL: &str = "Continue with Google";
+/// The hosted page's button, unless `HOSTED_SIGN_IN_LABEL` says otherwise.
+pub const HOSTED_LABEL: &str = "Sign in with the hosted page";
 
 /// The longest button label accepted.
 const MAX_LABEL_CHARS: usize = 60;
@@ -139,10 +143,26 @@ impl HostedUi {
                 format!("is a development setting and the issuer {issuer} is not on localhost"),
             ));
         }
+        let label = vars
+            .text("HOSTED_SIGN_IN_LABEL", HOSTED_LABEL)
+            .trim()
+            .to_string();
+        if label.is_empty()
+            || label.chars().count() > MAX_LABEL_CHARS
+            || label.chars().any(char::is_control)
+        {
+            return Err(ConfigError::invalid(
+                "HOSTED_SIGN_IN_LABEL",
+                format!(
+                    "must have 1 to {MAX_LABEL_CHARS} characters, none of them control characters"
+                ),
+            ));
+        }
         Ok(Some(HostedUi {
             domain,
             redirect_url,
             client_auth,
+            label,
             providers: providers(vars)?,
             logout_redirect: vars.flag("OAUTH_LOGOUT_ENABLED", true)?,
             relax_nonce,

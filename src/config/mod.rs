@@ -96,6 +96,9 @@ pub struct Config {
     /// `API_RATE_LIMIT_PER_MINUTE`, default 120).
     pub api_rate_limit: RateLimit,
     pub hosted: Option<HostedUi>,
+    /// The product's name (`APP_NAME`, default `gatehouse`): page titles, the header, and the
+    /// issuer authenticator apps list the account under.
+    pub app_name: String,
     /// A request that has not answered after this long gets the "temporarily unavailable"
     /// page instead of hanging (`REQUEST_TIMEOUT_SECS`, default 30).
     pub request_timeout: Duration,
@@ -148,6 +151,7 @@ impl Config {
         let lockout = lockout::policy(&vars)?;
         let timeouts = session::timeouts(&vars)?;
         let hosted = HostedUi::read(&vars, &public_url, &cognito.issuer, issuer_is_local)?;
+        let app_name = server::app_name(&vars)?;
         let events = Events::read(&vars)?;
         let trust_forwarded_for = server::trust_forwarded_for(&vars)?;
         let groups_max_age = session::groups_max_age(&vars)?;
@@ -205,6 +209,7 @@ impl Config {
             rate_limit,
             api_rate_limit,
             hosted,
+            app_name,
             request_timeout,
             aws_timeouts,
             hsts_max_age,
@@ -547,6 +552,38 @@ mod tests {
                     })
                 ),
                 "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_product_name_and_the_hosted_button_label_are_settings() {
+        assert_eq!(load(&base()).unwrap().app_name, "gatehouse");
+        let mut vars = base();
+        vars.insert("APP_NAME", "  Acme Portal ");
+        vars.insert(
+            "COGNITO_DOMAIN",
+            "https://gate.auth.us-east-1.amazoncognito.com",
+        );
+        let config = load(&vars).unwrap();
+        assert_eq!(config.app_name, "Acme Portal");
+        assert_eq!(config.hosted.unwrap().label, "Sign in with the hosted page");
+        vars.insert("HOSTED_SIGN_IN_LABEL", "Sign in with Acme SSO");
+        assert_eq!(
+            load(&vars).unwrap().hosted.unwrap().label,
+            "Sign in with Acme SSO"
+        );
+        for (name, bad) in [
+            ("APP_NAME", "x".repeat(41)),
+            ("APP_NAME", "Acme\nPortal".to_string()),
+            ("APP_NAME", "Acme</title><script>".to_string()),
+            ("HOSTED_SIGN_IN_LABEL", "y".repeat(61)),
+        ] {
+            let mut vars = vars.clone();
+            vars.insert(name, Box::leak(bad.into_boxed_str()));
+            assert!(
+                matches!(load(&vars), Err(ConfigError::Invalid { name: n, .. }) if n == name),
+                "{name} refused"
             );
         }
     }

@@ -60,6 +60,24 @@ pub(super) fn trust_forwarded_for(vars: &Vars) -> Result<bool, ConfigError> {
     vars.flag("TRUST_FORWARDED_FOR", false)
 }
 
+/// `APP_NAME`: what the pages call the product, and the issuer an authenticator app shows the
+/// account under. 1 to 40 characters, no control characters and none of `<>&"` (the name is
+/// written into every page's `<title>`, which Leptos does not escape).
+pub(super) fn app_name(vars: &Vars) -> Result<String, ConfigError> {
+    let name = vars
+        .text("APP_NAME", crate::model::DEFAULT_APP_NAME)
+        .trim()
+        .to_string();
+    let refused = |c: char| c.is_control() || "<>&\"".contains(c);
+    if name.is_empty() || name.chars().count() > 40 || name.chars().any(refused) {
+        return Err(ConfigError::invalid(
+            "APP_NAME",
+            "must have 1 to 40 characters, none of them control characters or <>&\"",
+        ));
+    }
+    Ok(name)
+}
+
 /// `HSTS_MAX_AGE_SECS`: how long browsers keep to HTTPS once they saw it (sent only when
 /// `PUBLIC_URL` is https; 0 turns the header off). One year by default.
 pub(super) fn hsts_max_age(vars: &Vars) -> Result<Duration, ConfigError> {

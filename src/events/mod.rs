@@ -35,10 +35,12 @@ pub enum EventKind {
     GroupRemoved,
     UserDisabled,
     UserEnabled,
+    /// An admin turned off the user's two-step verification (a lost phone).
+    MfaReset,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 14] = [
+    pub const ALL: [EventKind; 15] = [
         EventKind::SignIn,
         EventKind::SignInFailed,
         EventKind::SignInLocked,
@@ -53,6 +55,7 @@ impl EventKind {
         EventKind::GroupRemoved,
         EventKind::UserDisabled,
         EventKind::UserEnabled,
+        EventKind::MfaReset,
     ];
 
     /// Events anyone can cause in bulk (sign-in attempts, sign-outs): a flood of them must
@@ -85,6 +88,7 @@ impl EventKind {
             EventKind::GroupRemoved => "group_removed",
             EventKind::UserDisabled => "user_disabled",
             EventKind::UserEnabled => "user_enabled",
+            EventKind::MfaReset => "mfa_reset",
         }
     }
 
@@ -109,6 +113,7 @@ impl EventKind {
             EventKind::GroupRemoved => "Removed from a group",
             EventKind::UserDisabled => "Account disabled",
             EventKind::UserEnabled => "Account enabled",
+            EventKind::MfaReset => "Two-step verification reset by an admin",
         }
     }
 

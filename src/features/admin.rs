@@ -5,7 +5,7 @@
 use crate::access::Area;
 use crate::model::{ApiError, DirectoryUser, FormState};
 use crate::support::urlencode;
-use crate::ui::{latest_form_state, use_session, FormAlert, Gate};
+use crate::ui::{latest_form_state, use_session, FormAlert, Gate, SubmitButton, TableWrap};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -191,9 +191,10 @@ mod ssr {
         }
         let mut signed_out = true;
         if !enable {
-            let now = (state.svc.clock)();
             let keep = marker_retention(state.svc.config.session_absolute_timeout);
-            if let Err(e) = state.svc.sessions.mark_disabled(&sub, now + 1, keep).await {
+            // Every sign-in before this moment ends (those of this very second included).
+            let at_ms = crate::support::clock::wall_ms();
+            if let Err(e) = state.svc.sessions.mark_disabled(&sub, at_ms, keep).await {
                 AppError::from(e).log();
                 signed_out = false;
             }
@@ -319,7 +320,7 @@ fn UserTable(
         return view! { <p data-testid="no-users">"No users match."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
+        <TableWrap label="Users">
             <table class="data" data-testid="directory">
                 <caption class="visually-hidden">"Users of the user pool"</caption>
                 <thead>
@@ -337,7 +338,7 @@ fn UserTable(
                     }).collect_view()}
                 </tbody>
             </table>
-        </div>
+        </TableWrap>
     }
     .into_any()
 }
@@ -364,14 +365,37 @@ fn UserRow(
         Some(false) => "off",
         None => "unknown",
     };
+    // A user who lost their authenticator app: the reset asks to confirm on its own page.
+    let reset_mfa = (user.mfa == Some(true)).then(|| {
+        let href = format!("/admin/reset-mfa?user={}", urlencode(&user.username));
+        let label = format!("Reset two-step verification for {}", user.email);
+        view! { <a class="button small secondary" href=href aria-label=label data-testid="reset-mfa">"Reset two-step"</a> }
+    });
     let email = user.email.clone();
     let username = user.username.clone();
+    // Whether this row's `op` (on `group`) is the one in flight: that button says so.
+    let busy = {
+        let username = username.clone();
+        move |op: &'static str, group: Option<String>| {
+            let username = username.clone();
+            Signal::derive(move || {
+                manage.input().with(|i| {
+                    i.as_ref().is_some_and(|i| {
+                        i.username == username
+                            && i.op == op
+                            && (group.is_none() || i.group == group)
+                    })
+                })
+            })
+        }
+    };
     let tags = user
         .groups
         .iter()
         .map(|g| {
             let label = format!("Remove {email} from {g}");
             let (csrf, username, group, name) = (csrf.clone(), username.clone(), g.clone(), g.clone());
+            let pending = busy("remove", Some(g.clone()));
             view! {
                 <li>
                     {name}
@@ -380,7 +404,7 @@ fn UserRow(
                         <input type="hidden" name="username" value=username/>
                         <input type="hidden" name="op" value="remove"/>
                         <input type="hidden" name="group" value=group/>
-                        <button type="submit" class="tag-remove" aria-label=label title="Remove">"×"</button>
+                        <SubmitButton label="×" busy="…" pending class="tag-remove" aria_label=label attr:title="Remove"/>
                     </ActionForm>
                 </li>
             }
@@ -398,6 +422,7 @@ fn UserRow(
             })
             .collect_view();
         let (csrf, username) = (csrf.clone(), username.clone());
+        let pending = busy("add", None);
         view! {
             <ActionForm action=manage attr:class="inline">
                 <input type="hidden" name="csrf" value=csrf/>
@@ -405,7 +430,7 @@ fn UserRow(
                 <input type="hidden" name="op" value="add"/>
                 <label class="visually-hidden" for=select_id.clone()>{label}</label>
                 <select id=select_id name="group">{options}</select>
-                <button type="submit" class="button small" aria-label=button>"Add"</button>
+                <SubmitButton label="Add" busy="Adding…" pending class="button small" aria_label=button/>
             </ActionForm>
         }
     });
@@ -415,6 +440,12 @@ fn UserRow(
         ("enable", "Enable")
     };
     let toggle_label = format!("{verb} {email}");
+    let toggle_busy = if user.enabled {
+        "Disabling…"
+    } else {
+        "Enabling…"
+    };
+    let toggle_pending = busy(op, None);
     view! {
         <tr data-testid="directory-row" data-email=user.email.clone() data-enabled=user.enabled.to_string()>
             <th scope="row">{user.email.clone()}</th>
@@ -423,11 +454,13 @@ fn UserRow(
             <td><ul class="tags">{tags}</ul></td>
             <td class="actions">
                 {add}
+                {reset_mfa}
                 <ActionForm action=manage attr:class="inline">
                     <input type="hidden" name="csrf" value=csrf/>
                     <input type="hidden" name="username" value=username/>
                     <input type="hidden" name="op" value=op/>
-                    <button type="submit" class="button small secondary" aria-label=toggle_label>{verb}</button>
+                    <SubmitButton label=verb busy=toggle_busy pending=toggle_pending class="button small secondary"
+                        aria_label=toggle_label/>
                 </ActionForm>
             </td>
         </tr>

@@ -4,7 +4,9 @@
 
 use crate::model::{ApiError, FormState, SessionInfo};
 use crate::ui::password::{get_password_policy, NewPassword};
-use crate::ui::{latest_form_state, use_session, FormAlert, TextField};
+use crate::ui::{
+    app_name, latest_form_state, use_session, CodeField, FormAlert, HiddenUsername, SubmitButton,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -117,13 +119,12 @@ pub fn MfaChallengePage() -> impl IntoView {
                     }
                     view! {
                         <div>
-                        <p class="muted">"Open your authenticator app and enter the 6-digit code it shows for gatehouse."</p>
+                        <p class="muted">"Open your authenticator app and enter the 6-digit code it shows for " {app_name()} "."</p>
                         <ActionForm action attr:class="stack" attr:novalidate="true">
                             <FormAlert state=state.clone()/>
                             <input type="hidden" name="csrf" value=info.csrf.clone()/>
-                            <TextField id="code" label="Authentication code" kind="text" autocomplete="one-time-code"
-                                inputmode="numeric" error=state.field_error("code")/>
-                            <button type="submit" class="button" disabled=move || action.pending().get()>"Verify"</button>
+                            <CodeField id="code" label="Authentication code" error=state.field_error("code") autofocus=true/>
+                            <SubmitButton label="Verify" busy="Verifying…" pending=action.pending()/>
                         </ActionForm>
                         <p class="muted"><a href="/login">"Start again"</a></p>
                         </div>
@@ -157,8 +158,9 @@ pub fn NewPasswordPage() -> impl IntoView {
                         <ActionForm action attr:class="stack" attr:novalidate="true">
                             <FormAlert state=state.clone()/>
                             <input type="hidden" name="csrf" value=info.csrf.clone()/>
+                            <HiddenUsername value=info.pending_username.clone().unwrap_or_default()/>
                             <NewPassword policy error=state.field_error("password") confirm_error=state.field_error("confirm")/>
-                            <button type="submit" class="button" disabled=move || action.pending().get()>"Set password and sign in"</button>
+                            <SubmitButton label="Set password and sign in" busy="Signing in…" pending=action.pending()/>
                         </ActionForm>
                         </div>
                     }.into_any()

@@ -1,6 +1,6 @@
 //! `/`: the landing page, with the way in (or on to the dashboard when signed in).
 
-use crate::ui::use_session;
+use crate::ui::{app_name, use_session};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -12,7 +12,7 @@ pub fn HomePage() -> impl IntoView {
         <section class="hero">
             <h1>"Your data, behind a proper front door."</h1>
             <p class="lead">
-                "gatehouse signs you in with your organisation's Amazon Cognito account and shows you the pages your groups allow. "
+                {app_name()} " signs you in with your organisation's Amazon Cognito account and shows you the pages your groups allow. "
                 "Your session stays on our servers; your browser only holds an opaque cookie."
             </p>
             <Suspense fallback=|| ()>

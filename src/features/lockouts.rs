@@ -4,7 +4,7 @@
 use crate::access::Area;
 use crate::model::{ApiError, FormState};
 use crate::support::urlencode;
-use crate::ui::{latest_form_state, use_session, FormAlert, Gate};
+use crate::ui::{latest_form_state, use_session, FormAlert, Gate, SubmitButton, TableWrap};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -202,7 +202,7 @@ fn LockoutTable(
         return view! { <p data-testid="no-lockouts">"No account is locked."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
+        <TableWrap label="Locked accounts">
             <table class="data">
                 <caption class="visually-hidden">"Locked accounts"</caption>
                 <thead>
@@ -219,6 +219,10 @@ fn LockoutTable(
                         let label = format!("Unlock {}", row.username);
                         let name = row.username.clone();
                         let shown = row.username.clone();
+                        let this = row.username.clone();
+                        let pending = Signal::derive(move || {
+                            unlock.input().with(|i| i.as_ref().is_some_and(|i| i.username == this))
+                        });
                         view! {
                             <tr data-testid="lockout-row" data-username=name>
                                 <th scope="row">{shown}</th>
@@ -228,7 +232,7 @@ fn LockoutTable(
                                     <ActionForm action=unlock attr:class="inline">
                                         <input type="hidden" name="csrf" value=csrf/>
                                         <input type="hidden" name="username" value=row.username/>
-                                        <button type="submit" class="button small" aria-label=label>"Unlock"</button>
+                                        <SubmitButton label="Unlock" busy="Unlocking…" pending class="button small" aria_label=label/>
                                     </ActionForm>
                                 </td>
                             </tr>
@@ -236,6 +240,6 @@ fn LockoutTable(
                     }).collect_view()}
                 </tbody>
             </table>
-        </div>
+        </TableWrap>
     }.into_any()
 }

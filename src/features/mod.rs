@@ -10,6 +10,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_mfa;
 pub mod audit;
 pub mod challenge;
 pub mod dashboard;

@@ -4,7 +4,9 @@
 
 use crate::model::{ApiError, FormState};
 use crate::ui::password::{get_password_policy, NewPassword};
-use crate::ui::{email_from_query, latest_form_state, use_session, FormAlert, TextField};
+use crate::ui::{
+    email_from_query, latest_form_state, use_session, CodeField, FormAlert, SubmitButton, TextField,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -112,7 +114,7 @@ pub fn ForgotPage() -> impl IntoView {
                             <input type="hidden" name="csrf" value=info.csrf.clone()/>
                             <TextField id="email" label="Email" kind="email" autocomplete="username"
                                 value=state.value("email").unwrap_or_default() error=state.field_error("email")/>
-                            <button type="submit" class="button" disabled=move || action.pending().get()>"Send reset code"</button>
+                            <SubmitButton label="Send reset code" busy="Sending…" pending=action.pending()/>
                         </ActionForm>
                         <p class="muted"><a href="/login">"Back to sign in"</a></p>
                     }
@@ -139,6 +141,7 @@ pub fn ResetPage() -> impl IntoView {
                     let state: FormState = latest_form_state(action.value().get(), &info, RESET_FORM);
                     let policy = policy.get().and_then(Result::ok).unwrap_or_default();
                     let address = state.value("email").unwrap_or_else(|| email.get());
+                    let has_address = !address.is_empty();
                     let sent = query.read().get("sent").is_some();
                     view! {
                         {sent.then(|| view! {
@@ -149,10 +152,10 @@ pub fn ResetPage() -> impl IntoView {
                             <input type="hidden" name="csrf" value=info.csrf.clone()/>
                             <TextField id="email" label="Email" kind="email" autocomplete="username"
                                 value=address error=state.field_error("email")/>
-                            <TextField id="code" label="Reset code" kind="text" autocomplete="one-time-code" inputmode="numeric"
-                                value=state.value("code").unwrap_or_default() error=state.field_error("code")/>
+                            <CodeField id="code" label="Reset code" value=state.value("code").unwrap_or_default()
+                                error=state.field_error("code") autofocus=has_address/>
                             <NewPassword policy error=state.field_error("password") confirm_error=state.field_error("confirm")/>
-                            <button type="submit" class="button" disabled=move || action.pending().get()>"Set new password"</button>
+                            <SubmitButton label="Set new password" busy="Setting password…" pending=action.pending()/>
                         </ActionForm>
                         <p class="muted"><a href="/forgot">"Send a new code"</a></p>
                     }

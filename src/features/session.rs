@@ -39,9 +39,11 @@ pub async fn get_session_info() -> Result<SessionInfo, ApiError> {
     // session as it stands for the next post.
     let csrf = csrf_for_forms(&state, &session).await;
     let notice = session.take_notice().await;
-    let pending = match session.challenge().await {
-        Some(p) if now - p.started_at <= CHALLENGE_TTL_SECS => Some(p.kind.as_str().to_string()),
-        _ => None,
+    let (pending, pending_username) = match session.challenge().await {
+        Some(p) if now - p.started_at <= CHALLENGE_TTL_SECS => {
+            (Some(p.kind.as_str().to_string()), Some(p.username))
+        }
+        _ => (None, None),
     };
     Ok(SessionInfo {
         user: user.as_ref().map(user_view),
@@ -49,7 +51,14 @@ pub async fn get_session_info() -> Result<SessionInfo, ApiError> {
         flash,
         notice,
         pending,
+        pending_username,
         hosted: state.svc.hosted.is_some(),
+        hosted_label: state
+            .svc
+            .hosted
+            .as_ref()
+            .map(|h| h.settings().label.clone())
+            .unwrap_or_default(),
         pictures: state.svc.pictures.is_some(),
         providers: state
             .svc

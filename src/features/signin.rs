@@ -5,7 +5,9 @@
 
 use crate::model::{ApiError, FormState};
 use crate::support::urlencode;
-use crate::ui::{latest_form_state, use_session, FieldError, FormAlert};
+use crate::ui::{
+    latest_form_state, use_session, FieldError, FormAlert, PasswordField, SubmitButton,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -167,7 +169,7 @@ pub fn LoginPage() -> impl IntoView {
                         {notice.map(|n| view! { <p class="notice" role="status">{n}</p> })}
                         {info.notice.clone().map(|n| view! { <p class="notice" role="status">{n}</p> })}
                         <LoginForm action csrf=info.csrf.clone() next=next.clone() state/>
-                        <OtherWays hosted=info.hosted providers=info.providers.clone() next/>
+                        <OtherWays hosted=info.hosted label=info.hosted_label.clone() providers=info.providers.clone() next/>
                     }
                 }}
             </Suspense>
@@ -199,16 +201,8 @@ fn LoginForm(
                     aria-describedby=email_error.is_some().then_some("email-error")/>
                 <FieldError id="email-error" message=email_error/>
             </div>
-            <div class="field">
-                <label for="password">"Password"</label>
-                <input id="password" name="password" type="password" autocomplete="current-password" required
-                    aria-invalid=password_error.is_some().then_some("true")
-                    aria-describedby=password_error.is_some().then_some("password-error")/>
-                <FieldError id="password-error" message=password_error/>
-            </div>
-            <button type="submit" class="button" disabled=move || pending.get()>
-                {move || if pending.get() { "Signing in…" } else { "Sign in" }}
-            </button>
+            <PasswordField id="password" label="Password" autocomplete="current-password" error=password_error/>
+            <SubmitButton label="Sign in" busy="Signing in…" pending/>
             <p class="form-links">
                 <a href="/forgot">"Forgot your password?"</a>
                 <a href="/signup">"Create an account"</a>
@@ -220,7 +214,12 @@ fn LoginForm(
 /// Links into the Cognito hosted page, and straight to each identity provider offered
 /// (`/auth/idp/<name>`), keeping `next`.
 #[component]
-fn OtherWays(hosted: bool, providers: Vec<(String, String)>, next: String) -> impl IntoView {
+fn OtherWays(
+    hosted: bool,
+    label: String,
+    providers: Vec<(String, String)>,
+    next: String,
+) -> impl IntoView {
     let query = if next.is_empty() {
         String::new()
     } else {
@@ -230,7 +229,8 @@ fn OtherWays(hosted: bool, providers: Vec<(String, String)>, next: String) -> im
         view! {
             <div class="other-ways">
                 <p class="divider"><span>"or"</span></p>
-                <a class="button secondary" href=format!("/auth/hosted{query}") rel="external">"Sign in with the hosted page"</a>
+                <a class="button secondary" href=format!("/auth/hosted{query}") rel="external"
+                    data-testid="hosted-button">{label}</a>
                 {providers.into_iter().map(|(name, label)| {
                     let class = if name == "Google" { "button secondary google" } else { "button secondary idp" };
                     view! {

@@ -5,7 +5,9 @@
 
 use crate::model::{ApiError, FormState};
 use crate::ui::password::{get_password_policy, NewPassword};
-use crate::ui::{email_from_query, latest_form_state, use_session, FormAlert, TextField};
+use crate::ui::{
+    email_from_query, latest_form_state, use_session, CodeField, FormAlert, SubmitButton, TextField,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -117,7 +119,7 @@ pub fn SignupPage() -> impl IntoView {
                             <TextField id="email" label="Email" kind="email" autocomplete="username"
                                 value=state.value("email").unwrap_or_default() error=state.field_error("email")/>
                             <NewPassword policy error=state.field_error("password") confirm_error=state.field_error("confirm")/>
-                            <button type="submit" class="button" disabled=move || action.pending().get()>"Create account"</button>
+                            <SubmitButton label="Create account" busy="Creating account…" pending=action.pending()/>
                         </ActionForm>
                         <p class="muted">"Already have an account? " <a href="/login">"Sign in"</a></p>
                     }
@@ -147,6 +149,8 @@ pub fn ConfirmPage() -> impl IntoView {
                     let sent = query.read().get("sent").is_some();
                     let (csrf, csrf_resend) = (info.csrf.clone(), info.csrf.clone());
                     let (shown, field, hidden) = (address.clone(), address.clone(), address.clone());
+                    // The e-mail is known (from the link or the form): the code is what is asked.
+                    let has_address = !address.is_empty();
                     view! {
                         {(sent && !address.is_empty()).then(|| view! {
                             <p class="notice" role="status">"We sent a 6-digit code to " <strong>{shown}</strong> ". Enter it below."</p>
@@ -158,15 +162,15 @@ pub fn ConfirmPage() -> impl IntoView {
                             <input type="hidden" name="csrf" value=csrf/>
                             <TextField id="email" label="Email" kind="email" autocomplete="username"
                                 value=field error=state.field_error("email")/>
-                            <TextField id="code" label="Confirmation code" kind="text" autocomplete="one-time-code" inputmode="numeric"
-                                value=state.value("code").unwrap_or_default() error=state.field_error("code")/>
-                            <button type="submit" class="button" disabled=move || confirm.pending().get()>"Confirm account"</button>
+                            <CodeField id="code" label="Confirmation code" value=state.value("code").unwrap_or_default()
+                                error=state.field_error("code") autofocus=has_address/>
+                            <SubmitButton label="Confirm account" busy="Confirming…" pending=confirm.pending()/>
                         </ActionForm>
                         <ActionForm action=resend attr:class="inline resend">
                             <input type="hidden" name="csrf" value=csrf_resend/>
                             <input type="hidden" name="email" value=hidden/>
                             <span class="muted">"No code? "</span>
-                            <button type="submit" class="link-button" disabled=move || resend.pending().get()>"Send a new code"</button>
+                            <SubmitButton label="Send a new code" busy="Sending…" pending=resend.pending() class="link-button"/>
                         </ActionForm>
                     }
                 }}

@@ -6,7 +6,10 @@
 
 use crate::access::Area;
 use crate::model::{ApiError, FormState, UserView};
-use crate::ui::{latest_form_state, use_session, FormAlert, Gate, TextField};
+use crate::ui::{
+    latest_form_state, use_session, CodeField, FormAlert, Gate, HiddenUsername, PasswordField,
+    SubmitButton,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -107,15 +110,11 @@ fn StepUpForm(user: UserView) -> impl IntoView {
                             <FormAlert state=state.clone()/>
                             <input type="hidden" name="csrf" value=info.csrf.clone()/>
                             <input type="hidden" name="next" value=next/>
-                            // For password managers: which account this password belongs to
-                            // (no name: not posted).
-                            <input type="email" autocomplete="username" value=email
-                                hidden readonly tabindex="-1" aria-hidden="true"/>
-                            <TextField id="password" label="Password" kind="password" autocomplete="current-password"
+                            <HiddenUsername value=email/>
+                            <PasswordField id="password" label="Password" autocomplete="current-password"
                                 error=state.field_error("password")/>
-                            <TextField id="code" label="Code from your app" kind="text" autocomplete="one-time-code"
-                                inputmode="numeric" error=state.field_error("code")/>
-                            <button type="submit" class="button" disabled=move || action.pending().get()>"Confirm"</button>
+                            <CodeField id="code" label="Code from your app" error=state.field_error("code")/>
+                            <SubmitButton label="Confirm" busy="Confirming…" pending=action.pending()/>
                         </ActionForm>
                     }
                 }}

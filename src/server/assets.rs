@@ -124,6 +124,22 @@ pub fn stylesheet_href() -> &'static str {
         .unwrap_or("/pkg/gatehouse.css")
 }
 
+static APP_NAME: OnceLock<String> = OnceLock::new();
+
+/// Makes `name` (`APP_NAME`) the product's name on the plain error pages. The first call of
+/// the process wins.
+pub fn install_app_name(name: &str) {
+    let _ = APP_NAME.set(name.to_string());
+}
+
+/// The product's name for the plain error pages.
+pub fn app_name() -> &'static str {
+    APP_NAME
+        .get()
+        .map(String::as_str)
+        .unwrap_or(crate::model::DEFAULT_APP_NAME)
+}
+
 /// Where Leptos looks for the hash file: the configured name, relative to the running
 /// binary's directory (an absolute name stands as it is).
 pub fn hash_file_path(options: &LeptosOptions) -> PathBuf {

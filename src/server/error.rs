@@ -48,7 +48,7 @@ impl IntoResponse for AppError {
         let (title, message) = match status {
             StatusCode::SERVICE_UNAVAILABLE => (
                 "Temporarily unavailable",
-                "gatehouse cannot reach a service it depends on right now. Please try again in a moment.",
+                "This site cannot reach a service it depends on right now. Please try again in a moment.",
             ),
             _ => (
                 "Something went wrong",
@@ -173,14 +173,15 @@ pub fn error_page_with_links(
     let body = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} · gatehouse</title><link rel=\"stylesheet\" href=\"{css}\"></head>\
-         <body><header class=\"site-header\"><a class=\"brand\" href=\"/\">gatehouse</a></header>\
+         <title>{title} · {name}</title><link rel=\"stylesheet\" href=\"{css}\"></head>\
+         <body><header class=\"site-header\"><a class=\"brand\" href=\"/\">{name}</a></header>\
          <main id=\"main\"><section class=\"card\"><h1>{title}</h1><p>{message}</p>\
          <p>{links}</p>\
          </section></main></body></html>",
         title = escape(title),
         message = escape(message),
         css = escape(super::assets::stylesheet_href()),
+        name = escape(super::assets::app_name()),
     );
     (
         status,

@@ -47,7 +47,7 @@ pub async fn friendly_errors(req: Request, next: Next) -> Response {
         return error_page(
             StatusCode::SERVICE_UNAVAILABLE,
             "Temporarily unavailable",
-            "gatehouse could not complete this request. Please try again in a moment.",
+            "This site could not complete this request. Please try again in a moment.",
         );
     }
     res
@@ -66,7 +66,7 @@ pub async fn deadline(State(state): State<AppState>, req: Request, next: Next) -
             error_page(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Temporarily unavailable",
-                "gatehouse took too long to answer. Please try again in a moment.",
+                "This site took too long to answer. Please try again in a moment.",
             )
         }
     }
@@ -164,7 +164,7 @@ pub async fn alb_identity(State(state): State<AppState>, mut req: Request, next:
             return error_page(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Temporarily unavailable",
-                "gatehouse cannot reach a service it depends on right now. Please try again in a moment.",
+                "This site cannot reach a service it depends on right now. Please try again in a moment.",
             );
         }
         Err(e) => tracing::warn!(error = %e, "ALB headers refused; the request is anonymous"),

@@ -139,7 +139,7 @@ impl PageCache {
                 return super::error::error_page(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "Temporarily unavailable",
-                    "gatehouse could not complete this request. Please try again in a moment.",
+                    "This site could not complete this request. Please try again in a moment.",
                 );
             }
         };

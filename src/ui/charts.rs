@@ -3,6 +3,7 @@
 //! the chart a title and description for screen readers, and the page shows the same figures
 //! as a table.
 
+use super::TableWrap;
 use crate::model::BarChart;
 use leptos::prelude::*;
 
@@ -131,6 +132,7 @@ pub fn Chart(chart: BarChart, id: &'static str) -> impl IntoView {
     let names: Vec<String> = chart.series.iter().map(|s| s.name.clone()).collect();
     let legend = chart.series.clone();
     let empty = rows.is_empty();
+    let table_title = chart.title.clone();
     view! {
         <figure class="chart-figure">
             <figcaption>
@@ -148,7 +150,7 @@ pub fn Chart(chart: BarChart, id: &'static str) -> impl IntoView {
                 view! {
                     <details class="chart-table">
                         <summary>"Figures as a table"</summary>
-                        <div class="table-wrap">
+                        <TableWrap label=format!("{} as a table", table_title)>
                             <table class="data">
                                 <thead><tr>
                                     <th scope="col">"Period"</th>
@@ -162,7 +164,7 @@ pub fn Chart(chart: BarChart, id: &'static str) -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                        </div>
+                        </TableWrap>
                     </details>
                 }.into_any()
             }}

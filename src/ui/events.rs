@@ -1,5 +1,6 @@
 //! Authentication events as a table, newest first (the dashboard's own activity, the audit log).
 
+use super::TableWrap;
 use crate::model::EventRow;
 use leptos::prelude::*;
 
@@ -9,8 +10,13 @@ pub fn EventTable(rows: Vec<EventRow>, show_user: bool, testid: &'static str) ->
     if rows.is_empty() {
         return view! { <p class="muted" data-testid=format!("{testid}-empty")>"No activity recorded yet."</p> }.into_any();
     }
+    let label = if show_user {
+        "Events table"
+    } else {
+        "Activity table"
+    };
     view! {
-        <div class="table-wrap">
+        <TableWrap label>
             <table class="data" data-testid=testid>
                 <thead>
                     <tr>
@@ -43,6 +49,6 @@ pub fn EventTable(rows: Vec<EventRow>, show_user: bool, testid: &'static str) ->
                     }).collect_view()}
                 </tbody>
             </table>
-        </div>
+        </TableWrap>
     }.into_any()
 }

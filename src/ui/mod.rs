@@ -1,12 +1,16 @@
 //! Components and helpers the feature pages share: the session every page reads, the page
-//! gate, the form's alert and fields, the latest answer to a form, the status pages, charts,
+//! gate, the form's alert and fields (password, code, submit and copy controls in [`fields`]),
+//! the latest answer to a form, the status pages, charts,
 //! event tables, the new-password field, and the user's picture address (shown by the header
 //! and the account page). Nothing here knows a particular page.
 
 pub mod charts;
 pub mod events;
+pub mod fields;
 pub mod password;
 pub mod status;
+
+pub use fields::{CodeField, CopyButton, HiddenUsername, PasswordField, SubmitButton};
 
 use crate::access::Area;
 use crate::model::{ApiError, FormState, SessionInfo, UserView};
@@ -25,6 +29,22 @@ pub type SessionResource = Resource<Result<SessionInfo, ApiError>>;
 /// The session resource of this page.
 pub fn use_session() -> SessionResource {
     expect_context::<SessionResource>()
+}
+
+/// The product's name (`APP_NAME`). The server reads its setting and writes it into the page
+/// (`<meta name="application-name">`, in the shell); the browser reads it back from there, so
+/// both render the same text.
+pub fn app_name() -> String {
+    #[cfg(feature = "ssr")]
+    let name =
+        use_context::<crate::server::state::AppState>().map(|s| s.svc.config.app_name.clone());
+    #[cfg(not(feature = "ssr"))]
+    let name = document()
+        .query_selector("meta[name=application-name]")
+        .ok()
+        .flatten()
+        .and_then(|m| m.get_attribute("content"));
+    name.unwrap_or_else(|| crate::model::DEFAULT_APP_NAME.to_string())
 }
 
 /// The email carried in the URL (`?email=`), for the follow-up pages of a form.
@@ -159,6 +179,16 @@ pub fn TextField(
                 aria-invalid=invalid.then_some("true")
                 aria-describedby=invalid.then_some(error_id.clone())/>
             <FieldError id=error_id message=error/>
+        </div>
+    }
+}
+
+/// A wide table's scrolling box: focusable and named, so that keyboard users can scroll it too.
+#[component]
+pub fn TableWrap(#[prop(into)] label: String, children: Children) -> impl IntoView {
+    view! {
+        <div class="table-wrap" tabindex="0" role="region" aria-label=label>
+            {children()}
         </div>
     }
 }

@@ -1,7 +1,7 @@
 //! The new-password field, and the user pool's password policy it checks against as the user
 //! types (the server checks the same policy again before Cognito is asked).
 
-use super::TextField;
+use super::PasswordField;
 use crate::model::{ApiError, PasswordPolicy};
 use leptos::prelude::*;
 
@@ -19,7 +19,9 @@ pub async fn get_password_policy() -> Result<PasswordPolicy, ApiError> {
 }
 
 /// A new password with the policy's rules, ticked off live as the user types (with
-/// JavaScript), and a strength meter. Without JavaScript the rules are listed up front.
+/// JavaScript), and a strength meter. Without JavaScript the rules are listed up front. The
+/// rules describe the field (read with it); they are not a live region, which would speak at
+/// every keystroke: the form's answer is what is announced.
 #[component]
 pub fn NewPassword(
     policy: PasswordPolicy,
@@ -30,16 +32,12 @@ pub fn NewPassword(
     let rules_policy = policy.clone();
     let strength = Memo::new(move |_| policy.strength(&typed.get()));
     let words = ["", "Too weak", "Acceptable", "Strong", "Very strong"];
-    let invalid = error.is_some();
     view! {
-        <div class="field">
-            <label for="password">"Password"</label>
-            <input id="password" name="password" type="password" autocomplete="new-password" required
-                on:input=move |ev| typed.set(event_target_value(&ev))
-                aria-invalid=invalid.then_some("true")
-                aria-describedby="password-rules"/>
-            {error.map(|m| view! { <p class="field-error" id="password-error">{m}</p> })}
-            <ul class="rules" id="password-rules" aria-live="polite">
+        <PasswordField id="password" label="Password" autocomplete="new-password" error
+            notes="password-rules password-strength"
+            on_input=Callback::new(move |v| typed.set(v))/>
+        <div class="field-notes">
+            <ul class="rules" id="password-rules">
                 {move || rules_policy.rules(&typed.get()).into_iter().map(|(rule, met)| view! {
                     <li class=if met { "met" } else { "unmet" }>
                         <span aria-hidden="true">{if met { "✓ " } else { "• " }}</span>
@@ -48,11 +46,12 @@ pub fn NewPassword(
                     </li>
                 }).collect_view()}
             </ul>
-            <div class="strength" aria-live="polite">
-                <meter min="0" max="4" low="2" high="3" optimum="4" value=move || strength.get().to_string()/>
+            <div class="strength" id="password-strength">
+                <meter min="0" max="4" low="2" high="3" optimum="4" value=move || strength.get().to_string()
+                    aria-label="Password strength"/>
                 <span>{move || words[strength.get() as usize]}</span>
             </div>
         </div>
-        <TextField id="confirm" label="Confirm password" kind="password" autocomplete="new-password" error=confirm_error/>
+        <PasswordField id="confirm" label="Confirm password" autocomplete="new-password" error=confirm_error/>
     }
 }

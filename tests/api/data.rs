@@ -212,13 +212,14 @@ async fn sign_ins_are_recorded_and_shown_on_the_dashboard() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn data_server_functions_and_exports_check_groups_themselves() {
     // (endpoint, allowed for user@, analyst@, admin@)
-    let functions: [(&str, [bool; 3]); 6] = [
+    let functions: [(&str, [bool; 3]); 7] = [
         ("/api/dashboard_data", [true, true, true]),
         ("/api/account_data", [true, true, true]),
         ("/api/reports_data", [false, true, true]),
         ("/api/admin_data", [false, false, true]),
         ("/api/audit_data", [false, false, true]),
         ("/api/list_lockouts", [false, false, true]),
+        ("/api/reset_mfa_target", [false, false, true]),
     ];
     let exports: [(&str, [bool; 3]); 2] = [
         ("/reports/events.csv", [false, true, true]),
@@ -310,6 +311,25 @@ async fn data_server_functions_and_exports_check_groups_themselves() {
             StatusCode::OK
         };
         assert_eq!(status, want, "{who} unlock: {body}");
+        let (status, body) = call(
+            &app,
+            "/api/reset_mfa",
+            &[("username", "nobody@example.com"), ("csrf", &csrf)],
+        )
+        .await;
+        if i < 2 {
+            assert_eq!(status, StatusCode::FORBIDDEN, "{who} reset MFA: {body}");
+        } else {
+            assert!(body.contains("no longer exists"), "{body}");
+            // Their own: refused, pointing to their account page (nothing asked of Cognito).
+            let (_, body) = call(
+                &app,
+                "/api/reset_mfa",
+                &[("username", ADMIN), ("csrf", &csrf)],
+            )
+            .await;
+            assert!(body.contains("under Your account"), "{body}");
+        }
     }
 }
 

@@ -167,7 +167,7 @@ impl AccountApi for CognitoClient {
             .verify_software_token()
             .access_token(access_token)
             .user_code(code)
-            .friendly_device_name("gatehouse")
+            .friendly_device_name("Authenticator app")
             .send()
             .await
             .map_err(|e| match classify(e) {

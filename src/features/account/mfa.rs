@@ -4,7 +4,10 @@
 
 use crate::access::Area;
 use crate::model::{ApiError, FormState, UserView};
-use crate::ui::{latest_form_state, use_session, FormAlert, Gate, TextField};
+use crate::ui::{
+    latest_form_state, use_session, CodeField, CopyButton, FormAlert, Gate, HiddenUsername,
+    PasswordField, SubmitButton,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
@@ -50,7 +53,8 @@ pub async fn load_mfa() -> Result<MfaData, ApiError> {
     let session = session().await?;
     let secret = session.totp_setup().await;
     let setup = secret.filter(|_| !enabled).map(|secret| {
-        let uri = otpauth_uri(TOTP_ISSUER, &user.email, &secret);
+        // The issuer authenticator apps list the account under: the product's name.
+        let uri = otpauth_uri(&state.svc.config.app_name, &user.email, &secret);
         MfaSetup {
             svg: qr_svg(&uri).unwrap_or_default(),
             secret,
@@ -243,9 +247,6 @@ mod ssr {
         app_state, reject, require, session, unavailable, Answer, FormCx, FormPost,
     };
 
-    /// The issuer name authenticator apps show.
-    pub const TOTP_ISSUER: &str = "gatehouse";
-
     pub fn app_code_error(form: FormState, e: AccountError) -> FormState {
         match e {
             AccountError::BadCode => form.with_field_error("code", BAD_APP_CODE),
@@ -293,12 +294,13 @@ fn Mfa() -> impl IntoView {
                     let verified = latest_form_state(verify.value().get(), &info, VERIFY_FORM);
                     let disabled = latest_form_state(disable.value().get(), &info, DISABLE_FORM);
                     let csrf = info.csrf.clone();
+                    let email = info.user.as_ref().map(|u| u.email.clone()).unwrap_or_default();
                     data.get().map(|result| match result {
                         Err(e) => view! { <div class="alert" role="alert">{e.to_string()}</div> }.into_any(),
                         Ok(d) => view! {
                             <div>
                                 {verified.notice.clone().or(disabled.notice.clone()).map(|n| view! { <p class="notice" role="status">{n}</p> })}
-                                <MfaBody data=d csrf start verify disable started verified disabled/>
+                                <MfaBody data=d csrf email start verify disable started verified disabled/>
                             </div>
                         }.into_any(),
                     })
@@ -313,6 +315,7 @@ fn Mfa() -> impl IntoView {
 fn MfaBody(
     data: MfaData,
     csrf: String,
+    email: String,
     start: ServerAction<StartMfa>,
     verify: ServerAction<VerifyMfa>,
     disable: ServerAction<DisableMfa>,
@@ -329,11 +332,12 @@ fn MfaBody(
             <ActionForm action=disable attr:class="stack" attr:novalidate="true">
                 <FormAlert state=disabled.clone()/>
                 <input type="hidden" name="csrf" value=csrf/>
-                <TextField id="current" label="Your password" kind="password" autocomplete="current-password"
+                <HiddenUsername value=email/>
+                <PasswordField id="current" label="Your password" autocomplete="current-password"
                     error=disabled.field_error("current")/>
-                <TextField id="code" label="Current code from your app" kind="text" autocomplete="one-time-code"
-                    inputmode="numeric" error=disabled.field_error("code")/>
-                <button type="submit" class="button danger" disabled=move || disable.pending().get()>"Turn off two-step verification"</button>
+                <CodeField id="code" label="Current code from your app" error=disabled.field_error("code")/>
+                <SubmitButton label="Turn off two-step verification" busy="Turning off…" pending=disable.pending()
+                    class="button danger"/>
             </ActionForm>
             </div>
         }.into_any();
@@ -345,9 +349,10 @@ fn MfaBody(
             <ActionForm action=start attr:class="stack" attr:novalidate="true">
                 <FormAlert state=started.clone()/>
                 <input type="hidden" name="csrf" value=csrf/>
-                <TextField id="current" label="Your password" kind="password" autocomplete="current-password"
+                <HiddenUsername value=email/>
+                <PasswordField id="current" label="Your password" autocomplete="current-password"
                     error=started.field_error("current")/>
-                <button type="submit" class="button" disabled=move || start.pending().get()>"Set up two-step verification"</button>
+                <SubmitButton label="Set up two-step verification" busy="Setting up…" pending=start.pending()/>
             </ActionForm>
             </div>
         }.into_any(),
@@ -358,16 +363,18 @@ fn MfaBody(
             </ol>
             <figure class="qr" aria-label="QR code for your authenticator app" inner_html=setup.svg></figure>
             <p>"Or enter this key by hand:"</p>
-            <p><code class="secret" data-testid="totp-secret">{setup.secret.clone()}</code></p>
+            <p><code class="secret" data-testid="totp-secret">{setup.secret.clone()}</code>
+                <CopyButton text=setup.secret.clone() label="Copy key"/></p>
+            <p><a href=setup.uri.clone() data-testid="totp-link">"Open in your authenticator app"</a>
+                <span class="muted">" (on this device)"</span></p>
             <ol class="steps" start="2">
                 <li>"Enter the 6-digit code the app shows."</li>
             </ol>
             <ActionForm action=verify attr:class="stack" attr:novalidate="true">
                 <FormAlert state=verified.clone()/>
                 <input type="hidden" name="csrf" value=csrf/>
-                <TextField id="code" label="Code from your app" kind="text" autocomplete="one-time-code"
-                    inputmode="numeric" error=verified.field_error("code")/>
-                <button type="submit" class="button" disabled=move || verify.pending().get()>"Verify and turn on"</button>
+                <CodeField id="code" label="Code from your app" error=verified.field_error("code")/>
+                <SubmitButton label="Verify and turn on" busy="Verifying…" pending=verify.pending()/>
             </ActionForm>
             </div>
         }.into_any(),

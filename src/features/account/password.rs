@@ -4,7 +4,9 @@
 use crate::access::Area;
 use crate::model::{ApiError, FormState, UserView};
 use crate::ui::password::{get_password_policy, NewPassword};
-use crate::ui::{latest_form_state, use_session, FormAlert, Gate, TextField};
+use crate::ui::{
+    latest_form_state, use_session, FormAlert, Gate, HiddenUsername, PasswordField, SubmitButton,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -153,12 +155,12 @@ mod ssr {
 pub fn ChangePasswordPage() -> impl IntoView {
     view! {
         <Title text="Change password"/>
-        <Gate area=Area::Dashboard children=|_user: UserView| view! { <ChangePasswordForm/> }/>
+        <Gate area=Area::Dashboard children=|user: UserView| view! { <ChangePasswordForm email=user.email/> }/>
     }
 }
 
 #[component]
-fn ChangePasswordForm() -> impl IntoView {
+fn ChangePasswordForm(email: String) -> impl IntoView {
     let info = use_session();
     let action = ServerAction::<ChangePassword>::new();
     let policy = Resource::new_blocking(|| (), |_| get_password_policy());
@@ -171,16 +173,18 @@ fn ChangePasswordForm() -> impl IntoView {
                     let info = info.get().and_then(Result::ok).unwrap_or_default();
                     let state: FormState = latest_form_state(action.value().get(), &info, FORM);
                     let policy = policy.get().and_then(Result::ok).unwrap_or_default();
+                    let email = email.clone();
                     view! {
                         <div>
                         {state.notice.clone().map(|n| view! { <p class="notice" role="status">{n}</p> })}
                         <ActionForm action attr:class="stack" attr:novalidate="true">
                             <FormAlert state=state.clone()/>
                             <input type="hidden" name="csrf" value=info.csrf.clone()/>
-                            <TextField id="current" label="Current password" kind="password" autocomplete="current-password"
+                            <HiddenUsername value=email/>
+                            <PasswordField id="current" label="Current password" autocomplete="current-password"
                                 error=state.field_error("current")/>
                             <NewPassword policy error=state.field_error("password") confirm_error=state.field_error("confirm")/>
-                            <button type="submit" class="button" disabled=move || action.pending().get()>"Change password"</button>
+                            <SubmitButton label="Change password" busy="Changing password…" pending=action.pending()/>
                         </ActionForm>
                         </div>
                     }

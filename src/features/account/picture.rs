@@ -9,7 +9,9 @@
 //! bytes are an image before serving them, and a user without a picture gets a neutral one.
 
 use crate::model::{ApiError, FormState};
-use crate::ui::{latest_form_state, use_session, FieldError, FormAlert, PictureVersion};
+use crate::ui::{
+    latest_form_state, use_session, FieldError, FormAlert, PictureVersion, SubmitButton,
+};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -379,14 +381,17 @@ pub fn PictureSection(csrf: String, has_picture: bool) -> impl IntoView {
                     <progress max="100" value=format!("{p:.0}") data-testid="picture-progress"
                         aria-label="Upload progress">{format!("{p:.0}%")}</progress>
                 })}
-                <button type="submit" class="button" disabled=move || progress.get().is_some()>"Upload picture"</button>
+                <button type="submit" class="button" disabled=move || progress.get().is_some()
+                    aria-busy=move || progress.get().is_some().then_some("true")>
+                    {move || if progress.get().is_some() { "Uploading…" } else { "Upload picture" }}
+                </button>
             </form>
         </div>
         {move || has.get().then(|| view! {
             <ActionForm action=remove attr:class="inline">
                 <input type="hidden" name="csrf" value=remove_csrf.get_value()/>
-                <button type="submit" class="button secondary" data-testid="picture-remove"
-                    disabled=move || remove.pending().get()>"Remove picture"</button>
+                <SubmitButton label="Remove picture" busy="Removing…" pending=remove.pending()
+                    class="button secondary" attr:data-testid="picture-remove"/>
             </ActionForm>
         })}
     }

@@ -3,7 +3,7 @@
 //! identity id, and read by those pages.
 
 use crate::model::{ApiError, FormState, Preferences};
-use crate::ui::{latest_form_state, use_session, FieldError, FormAlert};
+use crate::ui::{latest_form_state, use_session, FieldError, FormAlert, SubmitButton};
 use leptos::prelude::*;
 
 pub const FORM: &str = "preferences";
@@ -110,7 +110,7 @@ pub fn PreferencesSection(csrf: String, saved: Preferences) -> impl IntoView {
                         error=state.field_error("dashboard_days")/>
                     <DaysChoice id="reports_days" label="Reports show by default" chosen=reports
                         error=state.field_error("reports_days")/>
-                    <button type="submit" class="button" disabled=move || save.pending().get()>"Save preferences"</button>
+                    <SubmitButton label="Save preferences" busy="Saving…" pending=save.pending()/>
                 </ActionForm>
             }
         }}
