@@ -8,8 +8,10 @@
 //!
 //! - [`store`]: the DynamoDB table and its key design (every read is a Query).
 //! - [`sink`]: the queue and its writer.
+//! - [`counts`]: per-day, per-hour counts written with the events (what the charts read).
 //! - [`report`]: the figures of `/dashboard`, `/reports` and the audit log, and CSV.
 
+pub mod counts;
 pub mod report;
 pub mod sink;
 pub mod store;

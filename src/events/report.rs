@@ -1,7 +1,9 @@
-//! Figures for the pages: events → table rows, bar charts, the method split, and CSV. Pure
-//! functions over events already read, so they are tested without a table.
+//! Figures for the pages: events → table rows and CSV, day counts ([`DayCounts`]) → bar
+//! charts and the method split. Pure functions over what was already read, so they are tested
+//! without a table.
 
-use super::{AuthEvent, EventKind, Method, Outcome};
+use super::counts::{DayCounts, METHODS};
+use super::{AuthEvent, EventKind};
 use crate::model::{BarChart, EventRow, Series};
 use time::{Date, Duration, OffsetDateTime};
 
@@ -134,29 +136,29 @@ fn outcome_series(buckets: usize) -> [Series; 3] {
     ]
 }
 
-fn outcome_index(o: Outcome) -> usize {
-    match o {
-        Outcome::Success => 0,
-        Outcome::Failure => 1,
-        Outcome::Locked => 2,
-    }
-}
-
-/// Sign-in attempts in `range`, counted per `width_ms` bucket into the three outcome series
-/// (succeeded, failed, refused while locked); other events are ignored.
-fn count_outcomes(events: &[AuthEvent], range: DayRange, width_ms: i64) -> [Series; 3] {
-    let (start, end) = range.bounds_ms();
-    let mut series = outcome_series(((end - start) / width_ms) as usize);
-    for e in events {
-        let Some(outcome) = e.kind.sign_in_outcome() else {
+/// Sign-in attempts in `range`, per hour (`hourly`) or per day, into the three outcome series
+/// (succeeded, failed, refused while locked); days outside the range are ignored.
+fn count_outcomes(days: &[DayCounts], range: DayRange, hourly: bool) -> [Series; 3] {
+    let per_day = if hourly { 24 } else { 1 };
+    let mut series = outcome_series(range.days() as usize * per_day);
+    for c in in_range(days, range) {
+        let Some(day) = parse_day(&c.day) else {
             continue;
         };
-        if e.at_ms < start || e.at_ms >= end {
-            continue;
+        let base = (day - range.from).whole_days() as usize * per_day;
+        for (s, hours) in series.iter_mut().zip(c.outcomes.iter()) {
+            for (hour, n) in hours.iter().enumerate() {
+                s.values[base + if hourly { hour } else { 0 }] += n;
+            }
         }
-        series[outcome_index(outcome)].values[((e.at_ms - start) / width_ms) as usize] += 1;
     }
     series
+}
+
+/// The days of `days` that fall in `range`.
+fn in_range(days: &[DayCounts], range: DayRange) -> impl Iterator<Item = &DayCounts> {
+    days.iter()
+        .filter(move |c| parse_day(&c.day).is_some_and(|d| d >= range.from && d <= range.to))
 }
 
 /// "11-25" for each day of the range.
@@ -166,7 +168,7 @@ fn day_labels(range: DayRange) -> Vec<String> {
         .collect()
 }
 
-/// What `/reports` and the API's `/api/v1/reports/signins` show of a range's events.
+/// What `/reports` and the API's `/api/v1/reports/signins` show of a range's counts.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct SignInSummary {
     /// Sign-in attempts per hour, stacked by outcome.
@@ -178,18 +180,18 @@ pub struct SignInSummary {
     pub total_events: u32,
 }
 
-pub fn sign_in_summary(events: &[AuthEvent], range: DayRange) -> SignInSummary {
+pub fn sign_in_summary(days: &[DayCounts], range: DayRange) -> SignInSummary {
     SignInSummary {
-        hourly: hourly_outcomes(events, range),
-        daily: daily_failures(events, range),
-        methods: method_split(events),
-        total_events: events.len() as u32,
+        hourly: hourly_outcomes(days, range),
+        daily: daily_failures(days, range),
+        methods: method_split(days, range),
+        total_events: in_range(days, range).map(|c| c.events).sum(),
     }
 }
 
 /// Sign-in attempts per hour of the range, stacked by outcome.
-pub fn hourly_outcomes(events: &[AuthEvent], range: DayRange) -> BarChart {
-    let series = count_outcomes(events, range, MS_PER_HOUR);
+pub fn hourly_outcomes(days: &[DayCounts], range: DayRange) -> BarChart {
+    let series = count_outcomes(days, range, true);
     let (start, _) = range.bounds_ms();
     let labels = (0..series[0].values.len())
         .map(|i| {
@@ -207,8 +209,8 @@ pub fn hourly_outcomes(events: &[AuthEvent], range: DayRange) -> BarChart {
 }
 
 /// Failed sign-ins (wrong password or code) and refusals during a lock, per day.
-pub fn daily_failures(events: &[AuthEvent], range: DayRange) -> BarChart {
-    let [_, failed, locked] = count_outcomes(events, range, MS_PER_DAY);
+pub fn daily_failures(days: &[DayCounts], range: DayRange) -> BarChart {
+    let [_, failed, locked] = count_outcomes(days, range, false);
     let labels = day_labels(range);
     BarChart {
         title: "Failures and lockouts per day".into(),
@@ -220,25 +222,23 @@ pub fn daily_failures(events: &[AuthEvent], range: DayRange) -> BarChart {
 }
 
 /// One user's sign-ins per day over `range`, by outcome (the dashboard's chart).
-pub fn daily_sign_ins(events: &[AuthEvent], range: DayRange) -> BarChart {
+pub fn daily_sign_ins(days: &[DayCounts], range: DayRange) -> BarChart {
     BarChart {
         title: "Your sign-in attempts per day".into(),
         labels: day_labels(range),
         label_every: 2,
-        series: count_outcomes(events, range, MS_PER_DAY).to_vec(),
+        series: count_outcomes(days, range, false).to_vec(),
         stacked: true,
     }
 }
 
-/// Successful sign-ins by method, every method listed (zero included).
-pub fn method_split(events: &[AuthEvent]) -> Vec<(String, u32)> {
-    [Method::Password, Method::Hosted, Method::Google]
-        .into_iter()
-        .map(|m| {
-            let n = events
-                .iter()
-                .filter(|e| e.kind == EventKind::SignIn && e.method == Some(m))
-                .count() as u32;
+/// Successful sign-ins in `range` by method, every method listed (zero included).
+pub fn method_split(days: &[DayCounts], range: DayRange) -> Vec<(String, u32)> {
+    METHODS
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let n = in_range(days, range).map(|c| c.methods[i]).sum();
             (m.label().to_string(), n)
         })
         .collect()
@@ -338,7 +338,8 @@ pub fn audit_filters(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::RequestMeta;
+    use crate::events::counts::days_of;
+    use crate::events::{Method, RequestMeta};
 
     fn day(s: &str) -> Date {
         parse_day(s).unwrap()
@@ -399,7 +400,7 @@ mod tests {
             ev(EventKind::SignOut, start + 30),
             ev(EventKind::SignIn, end), // outside
         ];
-        let chart = hourly_outcomes(&events, range);
+        let chart = hourly_outcomes(&days_of(&events), range);
         assert_eq!(chart.labels.len(), 24);
         assert_eq!(chart.labels[1], "11-25 01:00");
         assert_eq!(chart.series[0].values[0], 1);
@@ -427,12 +428,12 @@ mod tests {
             ev(EventKind::SignIn, start).method(Method::Password),
             ev(EventKind::SignIn, start + 5).method(Method::Password),
         ];
-        let chart = daily_failures(&events, range);
+        let chart = daily_failures(&days_of(&events), range);
         assert_eq!(chart.labels, vec!["11-24", "11-25"]);
         assert_eq!(chart.series[0].values, vec![1, 0]);
         assert_eq!(chart.series[1].values, vec![0, 2]);
         assert_eq!(
-            method_split(&events),
+            method_split(&days_of(&events), range),
             vec![
                 ("Email and password".to_string(), 2),
                 ("Hosted sign-in page".to_string(), 0),

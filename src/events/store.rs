@@ -24,13 +24,27 @@
 //! - A person's events in a time range (the dashboard, the audit log filtered by user):
 //!   `Query pk = … AND sk BETWEEN from AND to` per partition, merged.
 //!
+//! Pre-aggregated counts ([`counts`]) live in the same table, outside the index (no `day`):
+//!
+//! | `pk`                      | `sk`         | attributes                                     |
+//! |---------------------------|--------------|------------------------------------------------|
+//! | `counts#<event partition>`| `YYYY-MM-DD` | `s00`..`l23` per hour and outcome, `m_<method>`, `n` |
+//! | `counts#all`              | `YYYY-MM-DD` | the same, over every event                     |
+//!
+//! - "A person's sign-ins per day" (the dashboard): `Query pk = counts#… AND sk BETWEEN` per
+//!   partition, at most one item per day of the range; "everyone's, per hour" (the reports):
+//!   one such `Query` on `counts#all`. Neither grows with the number of events.
+//!
 //! Before events carried a `sub`, every event was filed under its address: those events are
 //! still read through the address partition of the person's current e-mail.
 
+use super::counts::{self, DayCounts};
 use super::{AuthEvent, EventKind, Method};
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 pub const BY_DAY_INDEX: &str = "by_day";
 /// The most events one range read returns (a bound on memory and time; the pages say when
@@ -56,6 +70,12 @@ pub struct EventStore {
     client: Client,
     table: String,
     retention_secs: i64,
+    items_read: Arc<AtomicU64>,
+}
+
+/// The partition key of a partition's counts.
+pub fn counts_key(partition: &str) -> String {
+    format!("counts#{partition}")
 }
 
 /// `2026-11-25T12:34:56.789Z` for the sort key, `2026-11-25` for the day.
@@ -147,7 +167,17 @@ impl EventStore {
             client,
             table,
             retention_secs: retention.as_secs() as i64,
+            items_read: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// Items this store's reads have returned so far (what a page costs; tests compare it).
+    pub fn items_read(&self) -> u64 {
+        self.items_read.load(Ordering::Relaxed)
+    }
+
+    fn count_read(&self, items: usize) {
+        self.items_read.fetch_add(items as u64, Ordering::Relaxed);
     }
 
     pub fn item(&self, e: &AuthEvent) -> HashMap<String, AttributeValue> {
@@ -196,7 +226,7 @@ impl EventStore {
             .collect::<Result<_, EventStoreError>>()?;
         for attempt in 0..4u32 {
             if requests.is_empty() {
-                return Ok(());
+                break;
             }
             if attempt > 0 {
                 tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
@@ -213,14 +243,92 @@ impl EventStore {
                 .and_then(|mut m| m.remove(&self.table))
                 .unwrap_or_default();
         }
-        if requests.is_empty() {
-            Ok(())
-        } else {
-            Err(EventStoreError::Dynamo(format!(
+        if !requests.is_empty() {
+            return Err(EventStoreError::Dynamo(format!(
                 "{} events left unprocessed after retries",
                 requests.len()
-            )))
+            )));
         }
+        // Counted once the events are in (a failed batch is neither stored nor counted).
+        self.add_counts(events).await
+    }
+
+    /// Adds the batch's tally to the stored counts: one `UpdateItem … ADD` per partition and
+    /// day it touches (about two for a batch of one person's events, plus `all`'s).
+    async fn add_counts(&self, events: &[AuthEvent]) -> Result<(), EventStoreError> {
+        let updates = counts::tally(events)
+            .into_iter()
+            .map(|((partition, day), c)| {
+                let mut update = self
+                    .client
+                    .update_item()
+                    .table_name(&self.table)
+                    .key("pk", AttributeValue::S(counts_key(&partition)))
+                    .key("sk", AttributeValue::S(day.clone()));
+                let mut adds = Vec::new();
+                for (i, (name, n)) in c.attributes().into_iter().enumerate() {
+                    adds.push(format!("#a{i} :a{i}"));
+                    update = update
+                        .expression_attribute_names(format!("#a{i}"), name)
+                        .expression_attribute_values(
+                            format!(":a{i}"),
+                            AttributeValue::N(n.to_string()),
+                        );
+                }
+                // Kept as long as the day's last event.
+                let expires = report_day_end_secs(&day) + self.retention_secs;
+                update
+                    .update_expression(format!("SET expires_at = :exp ADD {}", adds.join(", ")))
+                    .expression_attribute_values(":exp", AttributeValue::N(expires.to_string()))
+                    .send()
+            });
+        futures::future::try_join_all(updates)
+            .await
+            .map_err(dynamo_error)?;
+        Ok(())
+    }
+
+    /// The stored counts of `partitions` for the UTC days `from..=to` (`YYYY-MM-DD`), added
+    /// up per day; days without events are absent. One `Query` per partition.
+    pub async fn day_counts(
+        &self,
+        partitions: &[String],
+        (from, to): (&str, &str),
+    ) -> Result<Vec<DayCounts>, EventStoreError> {
+        let reads = partitions.iter().map(|p| async move {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND sk BETWEEN :a AND :b")
+                .expression_attribute_values(":pk", AttributeValue::S(counts_key(p)))
+                .expression_attribute_values(":a", AttributeValue::S(from.to_string()))
+                .expression_attribute_values(":b", AttributeValue::S(to.to_string()))
+                .send()
+                .await
+                .map_err(dynamo_error)?;
+            self.count_read(out.items().len());
+            out.items()
+                .iter()
+                .map(counts_from_item)
+                .collect::<Result<Vec<_>, _>>()
+        });
+        let days = futures::future::try_join_all(reads).await?;
+        Ok(counts::sum_by_day(days.into_iter().flatten()))
+    }
+
+    /// A person's counts (their account's and their address's partitions).
+    pub async fn counts_for(
+        &self,
+        owner: &Owner,
+        days: (&str, &str),
+    ) -> Result<Vec<DayCounts>, EventStoreError> {
+        self.day_counts(&owner.partitions(), days).await
+    }
+
+    /// Everyone's counts.
+    pub async fn counts_all(&self, days: (&str, &str)) -> Result<Vec<DayCounts>, EventStoreError> {
+        self.day_counts(&[counts::ALL.to_string()], days).await
     }
 
     /// The newest `limit` events of one person, newest first.
@@ -241,6 +349,7 @@ impl EventStore {
                 .send()
                 .await
                 .map_err(dynamo_error)?;
+            self.count_read(out.items().len());
             out.items()
                 .iter()
                 .map(from_item)
@@ -271,7 +380,7 @@ impl EventStore {
                 .expression_attribute_values(":b", AttributeValue::S(upper_bound(to_ms)))
                 .scan_index_forward(false);
             let mut events = Vec::new();
-            drain(query, kind, &mut events).await.map(|()| events)
+            self.drain(query, kind, &mut events).await.map(|()| events)
         });
         let events = merged(reads).await?;
         Ok(Ranged::capped_at(events, RANGE_CAP))
@@ -325,40 +434,44 @@ impl EventStore {
                 .expression_attribute_values(":a", AttributeValue::S(sort_time(from_ms)))
                 .expression_attribute_values(":b", AttributeValue::S(upper_bound(to_ms)))
                 .scan_index_forward(order == Order::OldestFirst);
-            drain(query, kind, &mut events).await?;
+            self.drain(query, kind, &mut events).await?;
         }
         Ok(Ranged::capped_at(events, RANGE_CAP))
     }
 }
 
-/// Runs `query` (with the event-kind filter, if any) page by page into `events`, until the
-/// pages end or [`RANGE_CAP`] events are held.
-async fn drain(
-    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
-    kind: Option<EventKind>,
-    events: &mut Vec<AuthEvent>,
-) -> Result<(), EventStoreError> {
-    let query = match kind {
-        Some(kind) => query
-            .filter_expression("#kind = :kind")
-            .expression_attribute_names("#kind", "kind")
-            .expression_attribute_values(":kind", AttributeValue::S(kind.as_str().into())),
-        None => query,
-    };
-    let mut start: Option<HashMap<String, AttributeValue>> = None;
-    loop {
-        let out = query
-            .clone()
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .map_err(dynamo_error)?;
-        for item in out.items() {
-            events.push(from_item(item)?);
-        }
-        match out.last_evaluated_key {
-            Some(k) if !k.is_empty() && events.len() < RANGE_CAP => start = Some(k),
-            _ => return Ok(()),
+impl EventStore {
+    /// Runs `query` (with the event-kind filter, if any) page by page into `events`, until the
+    /// pages end or [`RANGE_CAP`] events are held.
+    async fn drain(
+        &self,
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+        kind: Option<EventKind>,
+        events: &mut Vec<AuthEvent>,
+    ) -> Result<(), EventStoreError> {
+        let query = match kind {
+            Some(kind) => query
+                .filter_expression("#kind = :kind")
+                .expression_attribute_names("#kind", "kind")
+                .expression_attribute_values(":kind", AttributeValue::S(kind.as_str().into())),
+            None => query,
+        };
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let out = query
+                .clone()
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(dynamo_error)?;
+            self.count_read(out.items().len());
+            for item in out.items() {
+                events.push(from_item(item)?);
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() && events.len() < RANGE_CAP => start = Some(k),
+                _ => return Ok(()),
+            }
         }
     }
 }
@@ -389,6 +502,25 @@ impl Ranged {
 /// millisecond before, and before anything at `to_ms`.
 fn upper_bound(to_ms: i64) -> String {
     format!("{}#~", sort_time(to_ms - 1))
+}
+
+/// The end of a UTC day (`YYYY-MM-DD`), in epoch seconds (0 for a malformed day).
+fn report_day_end_secs(day: &str) -> i64 {
+    super::report::parse_day(day)
+        .map(|d| super::report::DayRange { from: d, to: d }.bounds_ms().1 / 1000)
+        .unwrap_or(0)
+}
+
+fn counts_from_item(item: &HashMap<String, AttributeValue>) -> Result<DayCounts, EventStoreError> {
+    let day = item
+        .get("sk")
+        .and_then(|v| v.as_s().ok())
+        .ok_or_else(|| EventStoreError::BadItem("counts sk".into()))?;
+    let numbers = item.iter().filter_map(|(k, v)| {
+        let n = v.as_n().ok()?.parse::<u32>().ok()?;
+        Some((k.as_str(), n))
+    });
+    Ok(DayCounts::from_attributes(day, numbers))
 }
 
 pub fn from_item(item: &HashMap<String, AttributeValue>) -> Result<AuthEvent, EventStoreError> {

@@ -577,3 +577,177 @@ async fn disabling_a_user_ends_their_sessions_and_admins_cannot_lock_themselves_
     );
     assert_eq!(admin.get("/admin").await.status(), StatusCode::OK);
 }
+
+/// `count` sign-in attempts for the person `sub`/`email` over the last 14 days, written as the
+/// app writes them (`put_batch`, 25 at a time): every third fails (filed under the address),
+/// the others succeed (under the account). Each day's batches run in order, the days at once.
+/// Returns the (successes, failures) seeded.
+async fn seed_attempts(app: &TestApp, sub: &str, email: &str, count: usize) -> (u32, u32) {
+    use futures::StreamExt;
+    let now = now_ms();
+    let mut days: Vec<Vec<AuthEvent>> = vec![Vec::new(); 14];
+    let (mut ok, mut failed) = (0, 0);
+    for i in 0..count {
+        let day = i % 14;
+        // `day` days back, a few ms apart: today's before now, the others after (so that
+        // near midnight every event still falls in the chart's 14 days).
+        let spread = (i / 14) as i64;
+        let at = now - day as i64 * 86_400_000 + if day == 0 { -spread } else { spread };
+        let event = if i % 3 == 0 {
+            failed += 1;
+            AuthEvent::new(EventKind::SignInFailed, email, at, &RequestMeta::default())
+        } else {
+            ok += 1;
+            AuthEvent::new(EventKind::SignIn, email, at, &RequestMeta::default())
+                .of_account(sub)
+                .method(gatehouse::events::Method::Password)
+        };
+        days[day].push(event);
+    }
+    let store = &app.state.svc.event_store;
+    futures::stream::iter(days)
+        .for_each_concurrent(None, |events| async move {
+            for batch in events.chunks(25) {
+                store.put_batch(batch).await.expect("BatchWriteItem");
+            }
+        })
+        .await;
+    (ok, failed)
+}
+
+/// Sums of the dashboard chart's series (Succeeded, Failed, Refused) from its data.
+fn chart_sums(body: &str) -> Vec<u64> {
+    let json: serde_json::Value = serde_json::from_str(body).expect("dashboard data");
+    json["chart"]["series"]
+        .as_array()
+        .expect("series")
+        .iter()
+        .map(|s| {
+            s["values"]
+                .as_array()
+                .expect("values")
+                .iter()
+                .filter_map(serde_json::Value::as_u64)
+                .sum()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_cold_dashboard_reads_as_much_for_ten_thousand_events_as_for_ten() {
+    // No cache in front of the reads: every view is a cold render. An events table of its
+    // own, dropped at the end: the stand-in's index reads slow down as its table grows, and
+    // 10,000 events would slow every other test's.
+    let table = unique_name("events").replace(['@', '.'], "-");
+    let app = spawn()
+        .env("PAGE_CACHE_SECS", "0")
+        .env("ACTIVITY_CACHE_SECS", "0")
+        .env("EVENTS_TABLE", &table)
+        .start()
+        .await;
+    let _dropped = EventsTable::create(&app.state.svc.dynamo, &table).await;
+    let store = &app.state.svc.event_store;
+    let mut read = Vec::new();
+    for (prefix, count) in [("busy", 10_000), ("quiet", 10)] {
+        let email = unique_name(prefix);
+        create_user(&app, &email, PASSWORD, false).await;
+        let sub = owner(&app, &email).await.sub.expect("sub");
+        let (ok, failed) = seed_attempts(&app, &sub, &email, count).await;
+        app.sign_in(&email, PASSWORD, None).await;
+        app.state.svc.events.flush().await;
+
+        let before = store.items_read();
+        let (status, body) = call(&app, "/api/dashboard_data", &[]).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        read.push(store.items_read() - before);
+        // Every attempt of the two weeks is in the chart (and the sign-in just made).
+        assert_eq!(
+            chart_sums(&body),
+            vec![u64::from(ok) + 1, u64::from(failed), 0],
+            "{prefix} {body:.300}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            json["recent"].as_array().map(Vec::len),
+            Some(10),
+            "{prefix}"
+        );
+        app.sign_out().await;
+    }
+    // Ten rows from each of the two partitions, one count item per partition and day.
+    let bound = 2 * 10 + 2 * 14;
+    assert!(
+        read.iter().all(|n| *n <= bound),
+        "items read for 10,000 and for 10 events: {read:?} (at most {bound})"
+    );
+}
+
+/// An events table of a test's own, dropped with this value (pass or fail).
+struct EventsTable {
+    dynamo: aws_sdk_dynamodb::Client,
+    name: String,
+}
+
+impl Drop for EventsTable {
+    fn drop(&mut self) {
+        let delete = self.dynamo.delete_table().table_name(&self.name).send();
+        tokio::task::block_in_place(|| {
+            let _ = tokio::runtime::Handle::current().block_on(delete);
+        });
+    }
+}
+
+impl EventsTable {
+    /// As `scripts/seed.py` creates it (key pk/sk, index `by_day` on day/sk).
+    async fn create(dynamo: &aws_sdk_dynamodb::Client, name: &str) -> EventsTable {
+        use aws_sdk_dynamodb::types::{
+            AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+            Projection, ProjectionType, ScalarAttributeType,
+        };
+        let key = |name: &str, kind: KeyType| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(kind)
+                .build()
+                .expect("key")
+        };
+        let attribute = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("attribute")
+        };
+        dynamo
+            .create_table()
+            .table_name(name)
+            .set_attribute_definitions(Some(vec![
+                attribute("pk"),
+                attribute("sk"),
+                attribute("day"),
+            ]))
+            .key_schema(key("pk", KeyType::Hash))
+            .key_schema(key("sk", KeyType::Range))
+            .global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(gatehouse::events::store::BY_DAY_INDEX)
+                    .key_schema(key("day", KeyType::Hash))
+                    .key_schema(key("sk", KeyType::Range))
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::All)
+                            .build(),
+                    )
+                    .build()
+                    .expect("index"),
+            )
+            .billing_mode(BillingMode::PayPerRequest)
+            .send()
+            .await
+            .expect("CreateTable");
+        EventsTable {
+            dynamo: dynamo.clone(),
+            name: name.to_string(),
+        }
+    }
+}
