@@ -35,7 +35,6 @@ pub async fn load_dashboard() -> Result<DashboardData, ApiError> {
     let owner = owner_of(&user);
     let today = report::today((state.svc.clock)());
     let range = DayRange::last(days as i64, today);
-    let (from, to) = (report::format_day(range.from), report::format_day(range.to));
     let store = &state.svc.event_store;
     let cache_key = format!(
         "{}|{}|{}|{days}",
@@ -43,27 +42,11 @@ pub async fn load_dashboard() -> Result<DashboardData, ApiError> {
         owner.address,
         report::format_day(today)
     );
-    let activity = match state.svc.activity.get(&cache_key) {
-        Some(hit) => Ok(hit),
-        None => {
-            // Ten events and at most two items per day of the range: the same cost for a
-            // person with ten events as for one with ten thousand.
-            let (recent, counts) = tokio::join!(
-                store.for_user(&owner, 10),
-                store.counts_for(&owner, (&from, &to))
-            );
-            recent
-                .and_then(|r| counts.map(|c| (r, c)))
-                .map(|(recent, counts)| {
-                    // Only what the page shows is kept: ten rows and the chart's counts.
-                    (
-                        recent.iter().map(report::row).collect::<Vec<_>>(),
-                        report::daily_sign_ins(&counts, range),
-                    )
-                })
-                .inspect(|a| state.svc.activity.insert(cache_key.clone(), a.clone()))
-        }
+    let load = {
+        let (store, owner) = (store.clone(), owner.clone());
+        move || async move { read_activity(&store, &owner, range).await }
     };
+    let activity = state.svc.activity.get_or_refresh(cache_key, load).await;
     let mut data = DashboardData {
         user: user_view(&user),
         ..Default::default()
@@ -87,9 +70,30 @@ pub async fn load_dashboard() -> Result<DashboardData, ApiError> {
 mod ssr {
     pub use crate::access::Area;
     pub use crate::events::report::{self, DayRange};
+    pub use crate::events::store::{EventStore, EventStoreError, Owner};
     pub use crate::server::aws_access::preferences_of;
     pub use crate::server::record::owner_of;
     pub use crate::server::request::{app_state, require_in, user_view};
+    pub use crate::server::state::Activity;
+
+    /// What the dashboard shows of a person's activity, read from the store: ten events and
+    /// at most two count items per day of the range — the same cost for a person with ten
+    /// events as for one with ten thousand.
+    pub async fn read_activity(
+        store: &EventStore,
+        owner: &Owner,
+        range: DayRange,
+    ) -> Result<Activity, EventStoreError> {
+        let (from, to) = (report::format_day(range.from), report::format_day(range.to));
+        let (recent, counts) = tokio::join!(
+            store.for_user(owner, 10),
+            store.counts_for(owner, (&from, &to))
+        );
+        Ok((
+            recent?.iter().map(report::row).collect(),
+            report::daily_sign_ins(&counts?, range),
+        ))
+    }
 
     pub const EVENTS_UNAVAILABLE: &str =
         "Activity data is temporarily unavailable. Please try again in a moment.";

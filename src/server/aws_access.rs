@@ -8,6 +8,7 @@ use crate::auth::identity::AuthSession;
 use crate::auth::identity_pool::{IdentityPoolError, UserCredentials};
 use crate::auth::session::keys::TypedSession;
 use crate::personal::picture::Pictures;
+use crate::support::cache::Lookup;
 use crate::support::errors::error_chain;
 
 #[derive(Debug, thiserror::Error)]
@@ -93,7 +94,36 @@ pub async fn preferences_of(
     let Some(store) = state.svc.preferences.as_ref() else {
         return Default::default();
     };
-    let read = match user_credentials(state, session, auth).await {
+    // Kept ones first: a page does not wait on the table (nor on credentials) for them.
+    let identity_id = auth.identity_id.clone().unwrap_or_default();
+    let cached = match identity_id.as_str() {
+        "" => Lookup::Miss,
+        id => store.cached(id),
+    };
+    let stale = match cached {
+        Lookup::Fresh(kept)
+        | Lookup::Stale {
+            value: kept,
+            refresh: None,
+        } => return kept,
+        Lookup::Stale {
+            value,
+            refresh: Some(generation),
+        } => Some((value, generation)),
+        Lookup::Miss => None,
+    };
+    let creds = user_credentials(state, session, auth).await;
+    if let Some((kept, generation)) = stale {
+        match creds {
+            Ok(creds) => store.refresh(creds, generation),
+            Err(e) => {
+                tracing::warn!(error = %error_chain(&e), "preferences not refreshed");
+                store.refresh_failed(identity_id, generation);
+            }
+        }
+        return kept;
+    }
+    let read = match creds {
         Ok(creds) => store.load(&creds).await.map_err(|e| error_chain(&e)),
         Err(e) => Err(error_chain(&e)),
     };

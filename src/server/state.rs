@@ -62,9 +62,11 @@ pub struct Services {
     pub event_store: EventStore,
     /// Writes to the events table, through a bounded queue.
     pub events: EventSink,
-    /// The dashboard's reads of a user's activity (recent events, the chart's two weeks),
-    /// kept for `ACTIVITY_CACHE_SECS`: new events show within that time.
-    pub activity: crate::support::cache::TtlCache<String, Activity>,
+    /// The dashboard's reads of a user's activity (recent events, the chart's days), kept for
+    /// `ACTIVITY_CACHE_SECS`: new events show within that time. Past half of it a view is
+    /// still answered from here while one background read refreshes it (stale-while-
+    /// revalidate), so a cached view does not wait on the store.
+    pub activity: Arc<crate::support::cache::TtlCache<String, Activity>>,
     /// Rendered dashboards, kept for `PAGE_CACHE_SECS` per session and session state.
     pub pages: super::page_cache::PageCache,
     /// Cookie names, the page policy, HSTS, the same-site rule for posts.
@@ -232,6 +234,7 @@ impl AppState {
             Some(crate::personal::preferences::PreferencesStore::new(
                 table,
                 dynamodb_config(&shared, &config).build(),
+                config.activity_cache,
             ))
         });
         // Metrics on their own listener (never the public port), bound before anything serves.
@@ -273,7 +276,10 @@ impl AppState {
                 directory,
                 event_store,
                 events,
-                activity: crate::support::cache::TtlCache::new(config_activity, 10_000),
+                activity: Arc::new(crate::support::cache::TtlCache::new(
+                    config_activity,
+                    10_000,
+                )),
                 pages,
                 web,
                 readiness,

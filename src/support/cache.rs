@@ -1,16 +1,46 @@
 //! A small bounded in-process cache with a time to live, for reads that may be a little stale
 //! (the session record, a user's recent activity). Each use states its staleness where it is
 //! configured. Freshness runs on the monotonic clock, never on the app's injectable clock.
+//!
+//! Stale-while-revalidate ([`TtlCache::get_or_refresh`]): an entry older than half the time to
+//! live is still answered, and the first reader to see it so starts one background refresh;
+//! only an entry older than the time to live (or none) makes a reader wait for the store. Under
+//! steady traffic a cached view therefore never waits on the store, and what it shows is never
+//! older than the time to live — the bound each use states.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::hash::Hash;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub struct TtlCache<K, V> {
     ttl: Duration,
     capacity: usize,
-    entries: Mutex<HashMap<K, (Instant, V)>>,
+    entries: Mutex<HashMap<K, Entry<V>>>,
+    /// Numbers each stored value, so that a refresh only replaces the value it refreshes.
+    generation: AtomicU64,
+}
+
+struct Entry<V> {
+    at: Instant,
+    value: V,
+    generation: u64,
+    /// A background refresh of this entry is running.
+    refreshing: bool,
+}
+
+/// What [`TtlCache::lookup`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Lookup<V> {
+    /// Younger than half the time to live.
+    Fresh(V),
+    /// Older than half the time to live: answer it; refresh it when `refresh` carries the
+    /// generation to hand to [`TtlCache::refreshed`] (one reader per entry is given it).
+    Stale { value: V, refresh: Option<u64> },
+    /// Absent, or older than the time to live.
+    Miss,
 }
 
 impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
@@ -20,6 +50,7 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
             ttl,
             capacity: capacity.max(1),
             entries: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -35,8 +66,95 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries
             .get(key)
-            .filter(|(at, _)| at.elapsed() < self.ttl)
-            .map(|(_, v)| v.clone())
+            .filter(|e| e.at.elapsed() < self.ttl)
+            .map(|e| e.value.clone())
+    }
+
+    /// The entry for `key` by age (see [`Lookup`]); marks it as refreshing when it hands out
+    /// the refresh.
+    pub fn lookup(&self, key: &K) -> Lookup<V> {
+        if !self.enabled() {
+            return Lookup::Miss;
+        }
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(entry) = entries.get_mut(key) else {
+            return Lookup::Miss;
+        };
+        let age = entry.at.elapsed();
+        if age >= self.ttl {
+            Lookup::Miss
+        } else if age < self.ttl / 2 {
+            Lookup::Fresh(entry.value.clone())
+        } else {
+            let refresh = (!entry.refreshing).then_some(entry.generation);
+            entry.refreshing = true;
+            Lookup::Stale {
+                value: entry.value.clone(),
+                refresh,
+            }
+        }
+    }
+
+    /// A refresh of the value of `generation` ended: with a new value, stored when that value
+    /// is still the one held (not replaced or removed meanwhile: a write or a delete on this
+    /// instance wins over a read that started before it); with none (the read failed), the
+    /// entry may be refreshed again.
+    pub fn refreshed(&self, key: K, generation: u64, value: Option<V>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(entry) = entries.get_mut(&key) else {
+            return;
+        };
+        if entry.generation != generation {
+            return;
+        }
+        match value {
+            Some(value) => {
+                *entry = Entry {
+                    at: Instant::now(),
+                    value,
+                    generation: self.generation.fetch_add(1, Ordering::Relaxed) + 1,
+                    refreshing: false,
+                }
+            }
+            None => entry.refreshing = false,
+        }
+    }
+
+    /// The value for `key`, stale-while-revalidate: fresh or stale from the cache (a stale
+    /// one refreshed in the background by `load`, once at a time), else loaded now and kept.
+    /// `load` must not depend on the caller's task (it may outlive the request).
+    pub async fn get_or_refresh<F, Fut, E>(self: &Arc<Self>, key: K, load: F) -> Result<V, E>
+    where
+        K: Send + Sync + 'static,
+        V: Send + Sync + 'static,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<V, E>> + Send + 'static,
+        E: std::fmt::Display,
+    {
+        match self.lookup(&key) {
+            Lookup::Fresh(value) => Ok(value),
+            Lookup::Stale { value, refresh } => {
+                if let Some(generation) = refresh {
+                    let (cache, read) = (self.clone(), load());
+                    tokio::spawn(async move {
+                        let value = match read.await {
+                            Ok(v) => Some(v),
+                            Err(e) => {
+                                tracing::warn!(error = %e, "background refresh failed; the cached value is kept");
+                                None
+                            }
+                        };
+                        cache.refreshed(key, generation, value);
+                    });
+                }
+                Ok(value)
+            }
+            Lookup::Miss => {
+                let value = load().await?;
+                self.insert(key, value.clone());
+                Ok(value)
+            }
+        }
     }
 
     pub fn insert(&self, key: K, value: V) {
@@ -47,12 +165,21 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
         if entries.len() >= self.capacity && !entries.contains_key(&key) {
             // Full: drop what is stale; if everything is fresh, start over (bounded memory
             // matters more than the hit rate of a cache this short-lived).
-            entries.retain(|_, (at, _)| at.elapsed() < self.ttl);
+            entries.retain(|_, e| e.at.elapsed() < self.ttl);
             if entries.len() >= self.capacity {
                 entries.clear();
             }
         }
-        entries.insert(key, (Instant::now(), value));
+        let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
+        entries.insert(
+            key,
+            Entry {
+                at: Instant::now(),
+                value,
+                generation,
+                refreshing: false,
+            },
+        );
     }
 
     pub fn remove(&self, key: &K) {
@@ -93,6 +220,84 @@ mod tests {
         cache.insert(12, "d");
         std::thread::sleep(Duration::from_millis(60));
         assert_eq!(cache.get(&12), None, "expired");
+    }
+
+    #[test]
+    fn a_stale_entry_is_answered_while_one_refresh_runs() {
+        let cache = TtlCache::new(Duration::from_millis(200), 10);
+        cache.insert(1, "old");
+        assert_eq!(cache.lookup(&1), Lookup::Fresh("old"));
+        std::thread::sleep(Duration::from_millis(110));
+        // Past half its life: answered, and only the first reader refreshes it.
+        let Lookup::Stale {
+            value: "old",
+            refresh: Some(generation),
+        } = cache.lookup(&1)
+        else {
+            panic!("the first stale read is given the refresh");
+        };
+        assert_eq!(
+            cache.lookup(&1),
+            Lookup::Stale {
+                value: "old",
+                refresh: None
+            }
+        );
+        // A failed refresh lets the next reader try again.
+        cache.refreshed(1, generation, None);
+        let Lookup::Stale {
+            refresh: Some(generation),
+            ..
+        } = cache.lookup(&1)
+        else {
+            panic!("refreshable again after a failure");
+        };
+        cache.refreshed(1, generation, Some("new"));
+        assert_eq!(cache.lookup(&1), Lookup::Fresh("new"));
+        // A refresh that started before a write or a removal does not undo it.
+        std::thread::sleep(Duration::from_millis(110));
+        let Lookup::Stale {
+            refresh: Some(generation),
+            ..
+        } = cache.lookup(&1)
+        else {
+            panic!("stale again");
+        };
+        cache.insert(1, "written");
+        cache.refreshed(1, generation, Some("read before the write"));
+        assert_eq!(cache.get(&1), Some("written"));
+        std::thread::sleep(Duration::from_millis(110));
+        let Lookup::Stale {
+            refresh: Some(generation),
+            ..
+        } = cache.lookup(&1)
+        else {
+            panic!("stale again");
+        };
+        cache.remove(&1);
+        cache.refreshed(1, generation, Some("read before the delete"));
+        assert_eq!(cache.lookup(&1), Lookup::Miss);
+        // Past its whole life: a miss (the reader waits for the store).
+        cache.insert(2, "x");
+        std::thread::sleep(Duration::from_millis(210));
+        assert_eq!(cache.lookup(&2), Lookup::Miss);
+    }
+
+    #[tokio::test]
+    async fn get_or_refresh_answers_stale_values_without_waiting_for_the_load() {
+        let cache = Arc::new(TtlCache::new(Duration::from_millis(200), 10));
+        let load = |v: &'static str| move || async move { Ok::<_, String>(v) };
+        assert_eq!(cache.get_or_refresh(1, load("first")).await, Ok("first"));
+        tokio::time::sleep(Duration::from_millis(110)).await;
+        // The refresh never ends: the stale value is still answered at once.
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let stuck = move || async move {
+            let _ = rx.await;
+            Ok::<_, String>("late")
+        };
+        assert_eq!(cache.get_or_refresh(1, stuck).await, Ok("first"));
+        assert_eq!(cache.get_or_refresh(1, load("unused")).await, Ok("first"));
+        drop(tx);
     }
 
     #[test]

@@ -195,3 +195,38 @@ async fn a_request_without_its_own_csrf_cookie_or_with_a_flash_is_rendered() {
         "a flash request is rendered (and its cookie cleared)"
     );
 }
+
+/// The session record, the dashboard's activity and the preferences, past half their time in
+/// the cache, are answered from it while one background read refreshes them: under steady use
+/// a view does not wait on the store, even while the store answers nothing at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_cached_view_is_answered_while_the_store_stalls() {
+    let relay = Relay::start(&stack_env()["DYNAMODB_ENDPOINT"]).await;
+    let app = spawn()
+        .env("DYNAMODB_ENDPOINT", &relay.url)
+        .env("PAGE_CACHE_SECS", "0")
+        .env("SESSION_CACHE_SECS", "2")
+        .env("ACTIVITY_CACHE_SECS", "2")
+        .start()
+        .await;
+    signed_in_new_user(&app, "stall").await;
+    app.state.svc.events.flush().await;
+    let (_, html) = dashboard(&app, "/dashboard").await;
+    assert!(html.contains("data-testid=\"my-activity\""), "{html}");
+
+    // Past half of the two seconds the caches keep what they read: answered from them, and
+    // read again in the background.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    dashboard(&app, "/dashboard").await;
+    // Past the two seconds since the first read (not since the refresh), the store stalls.
+    // Without the refresh this view would wait on it.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    relay.pause();
+    let answer = tokio::time::timeout(Duration::from_secs(2), dashboard(&app, "/dashboard"))
+        .await
+        .expect("the view waited on the stalled store");
+    relay.resume();
+    let (_, html) = answer;
+    assert!(html.contains("data-testid=\"my-activity\""), "{html}");
+    assert!(!html.contains("temporarily unavailable"), "{html}");
+}

@@ -14,6 +14,7 @@
 //! [`load`]: DynamoSessionStore::load
 
 use super::SessionError;
+use crate::support::cache::Lookup;
 use crate::support::clock::{system_clock, Clock};
 use crate::support::errors::error_chain;
 use async_trait::async_trait;
@@ -34,7 +35,8 @@ pub struct DynamoSessionStore {
     /// Records read or written by this instance in the last `SESSION_CACHE_SECS`: a page view
     /// then costs no DynamoDB read. Staleness: a session ended or changed by *another*
     /// instance is still seen here for at most that long (this instance's own writes and
-    /// deletes update the cache at once).
+    /// deletes update the cache at once). Past half of it a record is still answered while
+    /// one background read refreshes it, so a steady user's requests never wait on the table.
     cache: Arc<crate::support::cache::TtlCache<Id, Record>>,
 }
 
@@ -60,6 +62,44 @@ impl DynamoSessionStore {
     pub fn with_cache(mut self, ttl: Duration, capacity: usize) -> Self {
         self.cache = Arc::new(crate::support::cache::TtlCache::new(ttl, capacity));
         self
+    }
+
+    /// The stored record (a consistent read), or none when it is absent or expired.
+    async fn fetch(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("id", AttributeValue::S(id.to_string()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| Self::backend("GetItem", e))?;
+        let Some(item) = out.item else {
+            return Ok(None);
+        };
+        let expires_at = match item.get("expires_at") {
+            Some(AttributeValue::N(n)) => n.parse::<i64>().unwrap_or(0),
+            _ => 0,
+        };
+        // TTL deletion is late: the clock decides.
+        if expires_at <= (self.clock)() {
+            return Ok(None);
+        }
+        let data = match item.get("data") {
+            Some(AttributeValue::S(s)) => {
+                serde_json::from_str(s).map_err(|e| session_store::Error::Decode(e.to_string()))?
+            }
+            _ => return Ok(None),
+        };
+        let expiry_date = time::OffsetDateTime::from_unix_timestamp(expires_at)
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let record = Record {
+            id: *id,
+            data,
+            expiry_date,
+        };
+        Ok(Some(record))
     }
 
     pub fn with_clock(mut self, clock: Clock) -> Self {
@@ -295,10 +335,29 @@ impl SessionStore for DynamoSessionStore {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let cached = self.cache.get(id);
+        let (cached, refresh) = match self.cache.lookup(id) {
+            Lookup::Fresh(record) => (Some(record), None),
+            Lookup::Stale { value, refresh } => (Some(value), refresh),
+            Lookup::Miss => (None, None),
+        };
         let result = if cached.is_some() { "hit" } else { "miss" };
         metrics::counter!(crate::support::metric_names::SESSION_CACHE, "result" => result)
             .increment(1);
+        if let Some(generation) = refresh {
+            // Past half its time in the cache: answered from it, and read again meanwhile.
+            let (store, id) = (self.clone(), *id);
+            tokio::spawn(async move {
+                match store.fetch(&id).await {
+                    Ok(Some(record)) => store.cache.refreshed(id, generation, Some(record)),
+                    // Ended elsewhere: gone from here too.
+                    Ok(None) => store.cache.remove(&id),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "session refresh failed; the cached record is kept");
+                        store.cache.refreshed(id, generation, None);
+                    }
+                }
+            });
+        }
         if let Some(record) = cached {
             if record.expiry_date.unix_timestamp() > (self.clock)() {
                 return Ok(Some(record));
@@ -306,43 +365,12 @@ impl SessionStore for DynamoSessionStore {
             self.cache.remove(id);
             return Ok(None);
         }
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("id", AttributeValue::S(id.to_string()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| Self::backend("GetItem", e))?;
-        let Some(item) = out.item else {
-            return Ok(None);
-        };
-        let expires_at = match item.get("expires_at") {
-            Some(AttributeValue::N(n)) => n.parse::<i64>().unwrap_or(0),
-            _ => 0,
-        };
-        // TTL deletion is late: the clock decides.
-        if expires_at <= (self.clock)() {
-            return Ok(None);
+        let record = self.fetch(id).await?;
+        if let Some(record) = &record {
+            self.cache.insert(*id, record.clone());
         }
-        let data = match item.get("data") {
-            Some(AttributeValue::S(s)) => {
-                serde_json::from_str(s).map_err(|e| session_store::Error::Decode(e.to_string()))?
-            }
-            _ => return Ok(None),
-        };
-        let expiry_date = time::OffsetDateTime::from_unix_timestamp(expires_at)
-            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        let record = Record {
-            id: *id,
-            data,
-            expiry_date,
-        };
-        self.cache.insert(*id, record.clone());
-        Ok(Some(record))
+        Ok(record)
     }
-
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         self.cache.remove(id);
         let deleted = self
