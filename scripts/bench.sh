@@ -66,6 +66,8 @@ STACK_STARTED_FILE="$started_file" scripts/stack.sh up
 load_stack_env
 rm -rf "$OUT"
 mkdir -p "$OUT"
+# What this run ran against (the stand-ins slow down as their tables grow).
+log "stand-ins: $("$PY" bench/sizes.py "$OUT/tables.json")"
 
 # ------------------------------------------------------------------------------- helpers
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
