@@ -125,8 +125,8 @@ impl DayCounts {
 pub fn tally(events: &[AuthEvent]) -> BTreeMap<(String, String), DayCounts> {
     let mut out: BTreeMap<(String, String), DayCounts> = BTreeMap::new();
     for e in events {
-        let day = super::store::day_of(e.at_ms);
-        for partition in [super::store::partition_of(e), ALL.to_string()] {
+        let day = super::keys::day_of(e.at_ms);
+        for partition in [super::keys::partition_of(e), ALL.to_string()] {
             out.entry((partition, day.clone()))
                 .or_insert_with(|| DayCounts::new(&day))
                 .add_event(e);

@@ -6,12 +6,14 @@
 //! writes to DynamoDB in batches: recording never waits on DynamoDB and never fails a
 //! sign-in; when the queue is full the event is dropped, counted and logged.
 //!
+//! - [`keys`]: an event's keys (time, day, owner) and where day counts are kept.
 //! - [`store`]: the DynamoDB table and its key design (every read is a Query).
 //! - [`sink`]: the queue and its writer.
 //! - [`counts`]: per-day, per-hour counts written with the events (what the charts read).
 //! - [`report`]: the figures of `/dashboard`, `/reports` and the audit log, and CSV.
 
 pub mod counts;
+pub mod keys;
 pub mod report;
 pub mod sink;
 pub mod store;

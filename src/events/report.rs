@@ -105,7 +105,7 @@ pub fn today(now_secs: i64) -> Date {
 
 /// "2026-11-25 12:34:56 UTC".
 pub fn format_at(at_ms: i64) -> String {
-    let s = super::store::sort_time(at_ms);
+    let s = super::keys::sort_time(at_ms);
     format!("{} {} UTC", &s[..10], &s[11..19])
 }
 
@@ -195,7 +195,7 @@ pub fn hourly_outcomes(days: &[DayCounts], range: DayRange) -> BarChart {
     let (start, _) = range.bounds_ms();
     let labels = (0..series[0].values.len())
         .map(|i| {
-            let t = super::store::sort_time(start + i as i64 * MS_PER_HOUR);
+            let t = super::keys::sort_time(start + i as i64 * MS_PER_HOUR);
             format!("{} {}:00", &t[5..10], &t[11..13])
         })
         .collect();
@@ -251,7 +251,7 @@ pub fn csv_anonymous(events: &[AuthEvent]) -> String {
     csv_line(&mut out, &["time_utc", "event", "method"].map(String::from));
     for e in events {
         let cells = [
-            super::store::sort_time(e.at_ms),
+            super::keys::sort_time(e.at_ms),
             e.kind.as_str().to_string(),
             e.method.map(|m| m.as_str().to_string()).unwrap_or_default(),
         ];
@@ -277,7 +277,7 @@ pub fn csv(events: &[AuthEvent]) -> String {
     csv_line(&mut out, &header.map(String::from));
     for e in events {
         let cells = [
-            super::store::sort_time(e.at_ms),
+            super::keys::sort_time(e.at_ms),
             e.kind.as_str().to_string(),
             e.user.clone(),
             e.method.map(|m| m.as_str().to_string()).unwrap_or_default(),

@@ -39,6 +39,7 @@
 //! still read through the address partition of the person's current e-mail.
 
 use super::counts::{self, DayCounts};
+pub use super::keys::{counts_key, day_of, partition_of, sort_time, sub_key, user_key};
 use super::{AuthEvent, EventKind, Method};
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
@@ -71,47 +72,6 @@ pub struct EventStore {
     table: String,
     retention_secs: i64,
     items_read: Arc<AtomicU64>,
-}
-
-/// The partition key of a partition's counts.
-pub fn counts_key(partition: &str) -> String {
-    format!("counts#{partition}")
-}
-
-/// `2026-11-25T12:34:56.789Z` for the sort key, `2026-11-25` for the day.
-pub fn sort_time(at_ms: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(at_ms as i128 * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
-}
-
-pub fn day_of(at_ms: i64) -> String {
-    sort_time(at_ms)[..10].to_string()
-}
-
-pub fn user_key(user: &str) -> String {
-    format!("user#{user}")
-}
-
-pub fn sub_key(sub: &str) -> String {
-    format!("sub#{sub}")
-}
-
-/// The partition an event is filed under.
-pub fn partition_of(e: &AuthEvent) -> String {
-    match e.sub.as_deref() {
-        Some(sub) => sub_key(sub),
-        None => user_key(&e.user),
-    }
 }
 
 /// Whose events a read is about: an address (what was typed at sign-in) and, when the
@@ -275,8 +235,8 @@ impl EventStore {
                             AttributeValue::N(n.to_string()),
                         );
                 }
-                // Kept as long as the day's last event.
-                let expires = report_day_end_secs(&day) + self.retention_secs;
+                // Kept as long as the day's last event could be.
+                let expires = day_end_secs(events, &day) + self.retention_secs;
                 update
                     .update_expression(format!("SET expires_at = :exp ADD {}", adds.join(", ")))
                     .expression_attribute_values(":exp", AttributeValue::N(expires.to_string()))
@@ -504,10 +464,14 @@ fn upper_bound(to_ms: i64) -> String {
     format!("{}#~", sort_time(to_ms - 1))
 }
 
-/// The end of a UTC day (`YYYY-MM-DD`), in epoch seconds (0 for a malformed day).
-fn report_day_end_secs(day: &str) -> i64 {
-    super::report::parse_day(day)
-        .map(|d| super::report::DayRange { from: d, to: d }.bounds_ms().1 / 1000)
+/// The end of the UTC day `day` (`YYYY-MM-DD`) of the events that fall on it, in epoch seconds.
+fn day_end_secs(events: &[AuthEvent], day: &str) -> i64 {
+    const DAY_MS: i64 = 86_400_000;
+    events
+        .iter()
+        .filter(|e| day_of(e.at_ms) == day)
+        .map(|e| (e.at_ms - e.at_ms.rem_euclid(DAY_MS) + DAY_MS) / 1000)
+        .max()
         .unwrap_or(0)
 }
 
