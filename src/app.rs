@@ -104,11 +104,12 @@ pub fn App() -> impl IntoView {
 #[component]
 fn SessionScope(children: Children) -> impl IntoView {
     let location = use_location();
-    // Keyed on the URL so that a navigation (e.g. after signing in or out) re-reads it.
-    let info: SessionResource = Resource::new_blocking(
-        move || (location.pathname.get(), location.search.get()),
-        |_| get_session_info(),
-    );
+    // Keyed on the path so that a navigation to another page re-reads it. Not on the query:
+    // a page's own filters (a report's dates) keep the page, its form and the form's busy
+    // state while only its data reloads. (Sign-in, sign-out and every other server-function
+    // redirect are full navigations, see `hydrate` in lib.rs.)
+    let info: SessionResource =
+        Resource::new_blocking(move || location.pathname.get(), |_| get_session_info());
     provide_context(info);
     provide_context(PictureVersion::default());
     children()

@@ -70,6 +70,14 @@ pub mod startup;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
+    // A server function's redirect (a sign-in's destination, the next step of a flow) is a
+    // full navigation: the server renders the destination complete, with the data it needs,
+    // so nothing else is asked for before it paints (the router's own hook would route in
+    // the page and then fetch the session and the page's data, one after the other). Set
+    // before the router sets its own, which then stays unused.
+    let _ = leptos::server_fn::redirect::set_redirect_hook(|location: &str| {
+        let _ = leptos::prelude::window().location().assign(location);
+    });
     leptos::mount::hydrate_body(app::App);
     // A marker for people and tests: the page is now interactive.
     if let Some(root) = leptos::prelude::document().document_element() {

@@ -32,6 +32,30 @@ test.describe('sign-in', () => {
     expect(await sessionCookie(page.context()), 'gh_session cookie after sign-in').toBeDefined();
   });
 
+  test('a sign-in is one navigation: nothing else is asked for before the dashboard shows', async ({
+    page,
+  }) => {
+    await page.goto('/login');
+    await waitForHydration(page);
+    // Every document and data request after the click (not the page's images, styles and
+    // bundle, which a document brings).
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      if (['document', 'fetch', 'xhr'].includes(r.resourceType())) {
+        asked.push(`${r.method()} ${new URL(r.url()).pathname} ${r.resourceType()}`);
+      }
+    });
+    await signIn(page, USERS.user.email, DEMO_PASSWORD);
+    await expect(page.getByTestId('user-email')).toHaveText(USERS.user.email);
+    await expect(page).toHaveURL(/\/dashboard$/);
+    // The sign-in's answer, then the destination rendered complete by the server: no session
+    // or dashboard data fetched by the page afterwards.
+    expect(asked).toEqual(['POST /api/sign_in fetch', 'GET /dashboard document']);
+    await waitForHydration(page);
+    await page.waitForLoadState('networkidle');
+    expect(asked, 'nor does the page once it is interactive').toHaveLength(2);
+  });
+
   test('a user without groups sees "No groups" on the dashboard', async ({ page }) => {
     await signInAs(page, USERS.user.email);
     await expect(page.getByTestId('user-groups')).toHaveText('No groups');
