@@ -69,6 +69,38 @@ async function hold(page: Page, endpoint: string) {
   return release;
 }
 
+test('a filter form says it is busy while its page loads', async ({ page }) => {
+  await signInAs(page, USERS.analyst.email);
+  await page.goto('/reports');
+  await waitForHydration(page);
+  // The next range's data is held: the page is still on its way.
+  const release = await hold(page, 'reports_data');
+  await page.getByLabel('From', { exact: true }).fill('2026-01-01');
+  await page.getByLabel('To', { exact: true }).fill('2026-01-07');
+  await page.getByRole('button', { name: 'Show', exact: true }).click();
+  const busy = page.getByRole('button', { name: 'Loading…' });
+  await expect(busy).toHaveAttribute('aria-busy', 'true');
+  await expect(busy).toHaveAttribute('aria-disabled', 'true');
+  release('continue');
+  await expect(page.getByTestId('report-range')).toContainText('2026-01-01 to 2026-01-07');
+  await expect(page.getByRole('button', { name: 'Show', exact: true })).not.toHaveAttribute('aria-busy', 'true');
+  await page.unrouteAll();
+
+  // The audit log's filter, the same way.
+  await signInAs(page, USERS.admin.email);
+  await page.goto('/admin/audit');
+  await waitForHydration(page);
+  const again = await hold(page, 'audit_data');
+  await page.getByLabel('From', { exact: true }).fill('2026-01-01');
+  await page.getByLabel('To', { exact: true }).fill('2026-01-07');
+  await page.getByRole('button', { name: 'Filter', exact: true }).click();
+  const filtering = page.getByRole('button', { name: 'Filtering…' });
+  await expect(filtering).toHaveAttribute('aria-busy', 'true');
+  again('continue');
+  await expect(page.getByTestId('audit-count')).toContainText('2026-01-01 to 2026-01-07');
+  await page.unrouteAll();
+});
+
 test('every password field has a keyboard show/hide button, and is a plain field without JavaScript', async ({
   page,
   browser,

@@ -5,7 +5,7 @@ use crate::access::Area;
 use crate::model::{ApiError, EventRow};
 use crate::support::urlencode;
 use crate::ui::events::EventTable;
-use crate::ui::Gate;
+use crate::ui::{Gate, SubmitButton};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -122,6 +122,11 @@ pub fn AuditPage() -> impl IntoView {
 #[component]
 fn Audit() -> impl IntoView {
     let query = use_query_map();
+    let (loading, set_loading) = signal(false);
+    // Made here, outlasting the views the Transition swaps (a conversion at the button would
+    // belong to the old view, disposed while it is still shown); busy only in the browser (the
+    // server renders while the data is pending, and must send the button at rest).
+    let loading = Signal::derive(move || cfg!(feature = "hydrate") && loading.get());
     let data = Resource::new_blocking(
         move || query.with(|q| (q.get("user"), q.get("kind"), q.get("from"), q.get("to"))),
         |(user, kind, from, to)| load_audit(user, kind, from, to),
@@ -130,7 +135,9 @@ fn Audit() -> impl IntoView {
         <section class="card wide">
             <p class="breadcrumb"><a href="/admin">"Admin"</a> " / Audit log"</p>
             <h1>"Audit log"</h1>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            // A Transition: a new range keeps the page (and its form, whose button says it is
+            // busy) until the new figures arrive.
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> } set_pending=set_loading>
                 {move || Suspend::new(async move {
                     match data.await {
                         Err(e) => view! { <div class="alert" role="alert">{e.to_string()}</div> }.into_any(),
@@ -166,7 +173,7 @@ fn Audit() -> impl IntoView {
                                             <label for="to">"To"</label>
                                             <input id="to" name="to" type="date" value=to.clone() required/>
                                         </div>
-                                        <button type="submit" class="button">"Filter"</button>
+                                        <SubmitButton label="Filter" busy="Filtering…" pending=loading/>
                                         {match d.step_up.clone() {
                                             None => view! {
                                                 // Not `download` but a plain navigation (rel=external: past the client-side
@@ -200,7 +207,7 @@ fn Audit() -> impl IntoView {
                         }
                     }
                 })}
-            </Suspense>
+            </Transition>
         </section>
     }
 }

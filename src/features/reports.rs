@@ -5,7 +5,7 @@ use crate::access::Area;
 use crate::model::{ApiError, BarChart};
 use crate::support::urlencode;
 use crate::ui::charts::Chart;
-use crate::ui::Gate;
+use crate::ui::{Gate, SubmitButton};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -86,6 +86,11 @@ pub fn ReportsPage() -> impl IntoView {
 #[component]
 fn Reports() -> impl IntoView {
     let query = use_query_map();
+    let (loading, set_loading) = signal(false);
+    // Made here, outlasting the views the Transition swaps (a conversion at the button would
+    // belong to the old view, disposed while it is still shown); busy only in the browser (the
+    // server renders while the data is pending, and must send the button at rest).
+    let loading = Signal::derive(move || cfg!(feature = "hydrate") && loading.get());
     let data = Resource::new_blocking(
         move || query.with(|q| (q.get("from"), q.get("to"))),
         |(from, to)| load_reports(from, to),
@@ -93,7 +98,9 @@ fn Reports() -> impl IntoView {
     view! {
         <section class="card wide">
             <h1>"Reports"</h1>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            // A Transition: a new range keeps the page (and its form, whose button says it is
+            // busy) until the new figures arrive.
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> } set_pending=set_loading>
                 {move || Suspend::new(async move {
                     match data.await {
                         Err(e) => view! { <div class="alert" role="alert">{e.to_string()}</div> }.into_any(),
@@ -115,7 +122,7 @@ fn Reports() -> impl IntoView {
                                             <label for="to">"To"</label>
                                             <input id="to" name="to" type="date" value=to.clone() required/>
                                         </div>
-                                        <button type="submit" class="button">"Show"</button>
+                                        <SubmitButton label="Show" busy="Loading…" pending=loading/>
                                         <a class="button secondary" href=csv download data-testid="reports-csv">"Download CSV"</a>
                                     </Form>
                                     {d.range_error.clone().map(|m| view! { <p class="field-error" id="range-error" role="alert">{m}</p> })}
@@ -145,7 +152,7 @@ fn Reports() -> impl IntoView {
                         }
                     }
                 })}
-            </Suspense>
+            </Transition>
         </section>
     }
 }
