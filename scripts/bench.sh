@@ -5,7 +5,8 @@
 #   sign-in through the lockout path, RSS idle and under load, start-up to the first request;
 #   the Express peer (bench/express) on the same stand-ins: the same scenarios where it has them;
 #   the Streamlit counterpart (bench/streamlit): start-up, RSS, and (with gatehouse) the time
-#   from submitting credentials to the dashboard being visible, measured in Chromium.
+#   from submitting credentials to the dashboard being visible, measured in Chromium; beside
+#   it the floor: the stand-in calls of one sign-in issued directly (examples/signin_floor.rs).
 # Results: .local/bench/*.json, then BENCHMARKS.md (and the README's summary table) from
 # bench/report.py. Load generator: oha (cargo install, pinned), never a timed test.
 #
@@ -20,7 +21,9 @@ OHA_VERSION=1.16.0
 SECONDS_PER_RUN="${BENCH_SECONDS:-10}"
 CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 SIGNIN_RUNS="${BENCH_SIGNIN_RUNS:-15}"
+WARMUP_SECONDS="${BENCH_WARMUP_SECONDS:-2}"
 GH_PORT=3200
+GH_UNCACHED_PORT=3201
 EXPRESS_PORT=3300
 STREAMLIT_PORT=3400
 OUT="$LOCAL_DIR/bench"
@@ -61,6 +64,10 @@ log "cargo leptos build --release --precompress (site: $LEPTOS_SITE_ROOT)..."
 cargo leptos build --release --precompress
 BIN="$ROOT/target/release/gatehouse"
 [[ -x "$BIN" ]] || die "$BIN missing after the release build"
+# The sign-in floor: the stand-in calls of one sign-in, issued directly (examples/signin_floor.rs).
+log "cargo build --release --features ssr --example signin_floor..."
+cargo build --release --features ssr --example signin_floor
+FLOOR="$ROOT/target/release/examples/signin_floor"
 
 STACK_STARTED_FILE="$started_file" scripts/stack.sh up
 load_stack_env
@@ -82,11 +89,13 @@ wait_http() {
   echo $(($(now_ms) - start))
 }
 
-# load NAME PID -- oha args...: runs oha for SECONDS_PER_RUN, samples the RSS of PID meanwhile.
+# load NAME PID -- oha args...: a warm-up of WARMUP_SECONDS (not recorded: connections, caches,
+# the allocator), then oha for SECONDS_PER_RUN while the RSS of PID is sampled.
 load() {
   local name="$1" pid="$2"
   shift 3
   local peak=0 r
+  "$OHA" --no-tui -z "${WARMUP_SECONDS}s" "$@" >/dev/null
   "$OHA" --no-tui --output-format json -z "${SECONDS_PER_RUN}s" "$@" >"$OUT/$name.oha.json" &
   local oha_pid=$!
   while kill -0 "$oha_pid" 2>/dev/null; do
@@ -139,6 +148,16 @@ max_then_half gh-healthz "$gh_pid" "http://127.0.0.1:$GH_PORT/healthz" --
 # answer would issue a new one, and with it a page that cannot be kept).
 max_then_half gh-dashboard "$gh_pid" "http://127.0.0.1:$GH_PORT/dashboard" -- \
   -H "cookie: gh_session=$session; gh_csrf=$csrf_cookie"
+# The same view without the rendered-page cache (a first view): a second instance on the same
+# tables, the same session.
+setsid env BIND_ADDR="127.0.0.1:$GH_UNCACHED_PORT" PUBLIC_URL="http://localhost:$GH_UNCACHED_PORT" \
+  RUST_LOG=warn PAGE_CACHE_SECS=0 RATE_LIMIT_BURST=0 "$BIN" >"$OUT/gatehouse-uncached.log" 2>&1 &
+gh_uncached_pid=$!
+pids+=("$gh_uncached_pid")
+wait_http "http://127.0.0.1:$GH_UNCACHED_PORT/healthz" "$(now_ms)" >/dev/null
+max_then_half gh-dashboard-uncached "$gh_uncached_pid" "http://127.0.0.1:$GH_UNCACHED_PORT/dashboard" -- \
+  -H "cookie: gh_session=$session; gh_csrf=$csrf_cookie"
+kill -TERM "$gh_uncached_pid" 2>/dev/null || true
 load gh-login "$gh_pid" -- -c "$CONNECTIONS" "http://127.0.0.1:$GH_PORT/login"
 load gh-signin-fail "$gh_pid" -- -c "$CONNECTIONS" -m POST \
   -H "cookie: gh_csrf=$csrf_cookie" -H 'accept: application/json' \
@@ -185,6 +204,9 @@ st_py="${st_py:-$st_pid}"
 st_idle="$(rss_kb "$st_py")"
 node bench/streamlit/signin-timing.mjs "gatehouse=http://localhost:$GH_PORT" \
   "streamlit=http://localhost:$STREAMLIT_PORT" --runs "$SIGNIN_RUNS" >"$OUT/signin-timing.jsonl"
+"$FLOOR" "$SIGNIN_RUNS" "${BENCH_EMAIL:-analyst@example.com}" "${BENCH_PASSWORD:-Demo-Passw0rd!}" \
+  >"$OUT/signin-floor.json"
+log "sign-in floor: $(cat "$OUT/signin-floor.json")"
 st_after="$(rss_kb "$st_py")"
 printf '{"name":"streamlit","startup_ms":%s,"idle_rss_kb":%s,"after_load_rss_kb":%s}\n' \
   "$st_start_ms" "$st_idle" "$st_after" >"$OUT/streamlit.proc.json"

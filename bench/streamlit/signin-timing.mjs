@@ -13,9 +13,9 @@
 // [data-testid=user-email]; Streamlit: the st.text under "Dashboard"). Two clocks:
 // - in the page (the figure the goal is judged on): from the click event's timestamp to the
 //   first animation frame after the dashboard's email was put in the document (a mutation
-//   observer installed before the page loads). Neither app navigates to a new document
-//   here (gatehouse routes in the hydrated app, Streamlit re-renders over its websocket),
-//   so both ends are on the same page clock.
+//   observer installed before each document loads). gatehouse's sign-in ends in a new
+//   document (the server renders the destination); Streamlit re-renders over its websocket.
+//   Both ends are absolute times (timeOrigin + now), the click kept in sessionStorage.
 // - as Playwright sees it: Node's performance.now() around the click action and the wait,
 //   which adds Playwright's actionability checks before the click and its polling after.
 // For gatehouse the sign-in request itself (Resource Timing, start to response end) is
@@ -84,17 +84,44 @@ const drivers = {
   },
 };
 
-// Installed before any page script: the click's timestamp, and the first frame after the
-// dashboard's email is in the document.
+// Installed before any page script of every document: the click's time, and the first frame
+// after the dashboard's email is in the document. Times are absolute (timeOrigin + now) and the
+// click and the sign-in request's duration are kept in sessionStorage, so that both ends are
+// on one clock whether the dashboard is a new document (gatehouse: the server renders the
+// sign-in's destination) or the same one (Streamlit re-renders over its websocket).
 function pageClock({ selector, email }) {
   const t = (window.__signinTiming = {});
-  document.addEventListener('click', (e) => { t.click ??= e.timeStamp; }, true);
+  const now = () => performance.timeOrigin + performance.now();
+  let store = null;
+  try {
+    store = window.sessionStorage;
+  } catch {
+    return; // about:blank
+  }
+  const kept = store.getItem('__signinClick');
+  if (kept !== null) t.click = Number(kept);
+  document.addEventListener(
+    'click',
+    (e) => {
+      if (t.click !== undefined) return;
+      t.click = performance.timeOrigin + e.timeStamp;
+      store.setItem('__signinClick', String(t.click));
+    },
+    true,
+  );
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (new URL(e.name).pathname === '/api/sign_in') {
+        store.setItem('__signinRequest', String(e.responseEnd - e.startTime));
+      }
+    }
+  }).observe({ type: 'resource', buffered: true });
   new MutationObserver(() => {
     if (t.shown !== undefined || t.click === undefined) return;
     for (const el of document.querySelectorAll(selector)) {
       if (el.textContent.includes(email)) {
-        t.shown = performance.now();
-        requestAnimationFrame(() => { t.painted = performance.now(); });
+        t.shown = now();
+        requestAnimationFrame(() => { t.painted = now(); });
         return;
       }
     }
@@ -118,10 +145,8 @@ async function iteration(browser, target) {
     await page.waitForFunction(() => window.__signinTiming.painted !== undefined);
     const inPage = await page.evaluate(() => {
       const t = window.__signinTiming;
-      const req = performance
-        .getEntriesByType('resource')
-        .find((e) => new URL(e.name).pathname === '/api/sign_in');
-      return { page: t.painted - t.click, request: req ? req.responseEnd - req.startTime : null };
+      const req = sessionStorage.getItem('__signinRequest');
+      return { page: t.painted - t.click, request: req === null ? null : Number(req) };
     });
     return { wall, ...inPage };
   } finally {
