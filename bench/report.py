@@ -140,7 +140,10 @@ def write(out, bench_md, readme):
     md.append("| app | start-up to first answer | RSS idle | RSS peak under load | RSS after |")
     md.append("|---|---|---|---|---|")
     peaks = {
-        "gatehouse": max((r.get("peak_rss_kb", 0) for k, r in res.items() if k.startswith("gh-")), default=0),
+        "gatehouse": max(
+            (r.get("peak_rss_kb", 0) for k, r in res.items() if k.startswith("gh-") and "uncached" not in k),
+            default=0,
+        ),
         "express": max((r.get("peak_rss_kb", 0) for k, r in res.items() if k.startswith("ex-")), default=0),
         "streamlit": 0,
     }

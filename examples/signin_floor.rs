@@ -22,6 +22,9 @@ use tower_sessions::SessionStore;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let runs: usize = args.next().unwrap_or_else(|| "15".into()).parse()?;
+    if runs == 0 {
+        return Err("RUNS must be at least 1".into());
+    }
     let email = args.next().unwrap_or_else(|| "analyst@example.com".into());
     let password = args.next().unwrap_or_else(|| "Demo-Passw0rd!".into());
     let config = Config::from_env()?;
@@ -51,12 +54,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         sign_in.lockout().clear(&username).await?;
-        let record = Record {
+        let mut record = Record {
             id: Id::default(),
             data: Default::default(),
             expiry_date: time::OffsetDateTime::now_utc() + time::Duration::minutes(30),
         };
-        state.svc.sessions.save(&record).await?;
+        // A new record, as a sign-in writes it (`save` only replaces an existing one).
+        state.svc.sessions.create(&mut record).await?;
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         // The first run opens the connections: not counted.
         if run > 0 {

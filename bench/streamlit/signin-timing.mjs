@@ -1,7 +1,7 @@
 // Sign-in latency: gatehouse vs the Streamlit counterpart, in headless Debian Chromium.
 //
 // Run from the repo root (playwright-core resolves from /work/main/node_modules):
-//   node bench/streamlit/signin-timing.mjs gatehouse=http://localhost:3201 streamlit=http://localhost:3400 --runs 15
+//   node bench/streamlit/signin-timing.mjs gatehouse=http://localhost:3200 streamlit=http://localhost:3400 --runs 15
 //
 // Targets are NAME=URL; a NAME starting with "streamlit" is driven as the Streamlit app,
 // anything else as gatehouse. Runs: --runs N, else $RUNS, else 15. One uncounted warm-up
@@ -49,7 +49,7 @@ function parseArgs(argv) {
     }
   }
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${runs}`);
-  if (targets.length === 0) throw new Error('give at least one target, e.g. gatehouse=http://localhost:3201');
+  if (targets.length === 0) throw new Error('give at least one target, e.g. gatehouse=http://localhost:3200');
   return { targets, runs };
 }
 

@@ -38,10 +38,11 @@ test.describe('sign-in', () => {
     await page.goto('/login');
     await waitForHydration(page);
     // Every document and data request after the click (not the page's images, styles and
-    // bundle, which a document brings).
+    // bundle — wasm-bindgen fetches its .wasm — which a document brings).
     const asked: string[] = [];
     page.on('request', (r) => {
-      if (['document', 'fetch', 'xhr'].includes(r.resourceType())) {
+      const bundle = new URL(r.url()).pathname.startsWith('/pkg/');
+      if (!bundle && ['document', 'fetch', 'xhr'].includes(r.resourceType())) {
         asked.push(`${r.method()} ${new URL(r.url()).pathname} ${r.resourceType()}`);
       }
     });

@@ -203,18 +203,43 @@ impl EventStore {
                 .and_then(|mut m| m.remove(&self.table))
                 .unwrap_or_default();
         }
+        // The stored events are counted, whatever the counts' writes do: a failure there is
+        // logged and measured, never reported as lost events.
+        let unprocessed: Vec<&str> = requests
+            .iter()
+            .filter_map(|r| {
+                r.put_request()?
+                    .item()
+                    .get("sk")?
+                    .as_s()
+                    .ok()
+                    .map(String::as_str)
+            })
+            .collect();
+        let stored: Vec<AuthEvent> = events
+            .iter()
+            .filter(|e| !unprocessed.iter().any(|sk| sk.ends_with(e.id.as_str())))
+            .cloned()
+            .collect();
+        if let Err(e) = self.add_counts(&stored).await {
+            metrics::counter!(crate::support::metric_names::EVENT_COUNTS_FAILED)
+                .increment(stored.len() as u64);
+            tracing::error!(error = %e, events = stored.len(), "day counts not updated for stored events");
+        }
         if !requests.is_empty() {
             return Err(EventStoreError::Dynamo(format!(
                 "{} events left unprocessed after retries",
                 requests.len()
             )));
         }
-        // Counted once the events are in (a failed batch is neither stored nor counted).
-        self.add_counts(events).await
+        Ok(())
     }
 
     /// Adds the batch's tally to the stored counts: one `UpdateItem … ADD` per partition and
-    /// day it touches (about two for a batch of one person's events, plus `all`'s).
+    /// day it touches, plus one per day for `all`. Every update is sent (one failing does not
+    /// stop the others); the first error is returned. `ADD` is not idempotent: an update the
+    /// SDK retries after its answer was lost is counted twice, so the counts are exact only
+    /// as long as the table answers.
     async fn add_counts(&self, events: &[AuthEvent]) -> Result<(), EventStoreError> {
         let updates = counts::tally(events)
             .into_iter()
@@ -242,10 +267,11 @@ impl EventStore {
                     .expression_attribute_values(":exp", AttributeValue::N(expires.to_string()))
                     .send()
             });
-        futures::future::try_join_all(updates)
+        futures::future::join_all(updates)
             .await
-            .map_err(dynamo_error)?;
-        Ok(())
+            .into_iter()
+            .find_map(Result::err)
+            .map_or(Ok(()), |e| Err(dynamo_error(e)))
     }
 
     /// The stored counts of `partitions` for the UTC days `from..=to` (`YYYY-MM-DD`), added

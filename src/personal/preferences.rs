@@ -86,8 +86,10 @@ impl PreferencesStore {
 
     /// The user's preferences read now, and kept.
     pub async fn load(&self, creds: &UserCredentials) -> Result<Preferences, PreferencesError> {
+        let started = std::time::Instant::now();
         let preferences = self.read(creds).await?;
-        self.cache.insert(creds.identity_id.clone(), preferences);
+        self.cache
+            .insert_read(creds.identity_id.clone(), preferences, started);
         Ok(preferences)
     }
 

@@ -94,7 +94,9 @@ pub async fn preferences_of(
     let Some(store) = state.svc.preferences.as_ref() else {
         return Default::default();
     };
-    // Kept ones first: a page does not wait on the table (nor on credentials) for them.
+    // Kept ones first: a fresh one costs no call at all; a stale one is answered while a
+    // background read refreshes it (the credentials for that read come from the identity
+    // pool's cache, asked of Cognito Identity only when they have expired, about hourly).
     let identity_id = auth.identity_id.clone().unwrap_or_default();
     let cached = match identity_id.as_str() {
         "" => Lookup::Miss,

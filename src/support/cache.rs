@@ -27,8 +27,9 @@ struct Entry<V> {
     at: Instant,
     value: V,
     generation: u64,
-    /// A background refresh of this entry is running.
-    refreshing: bool,
+    /// When the running background refresh of this entry was handed out (its read started
+    /// no earlier: the refreshed value is as old as that).
+    refreshing: Option<Instant>,
 }
 
 /// What [`TtlCache::lookup`] found.
@@ -86,8 +87,10 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
         } else if age < self.ttl / 2 {
             Lookup::Fresh(entry.value.clone())
         } else {
-            let refresh = (!entry.refreshing).then_some(entry.generation);
-            entry.refreshing = true;
+            let refresh = entry.refreshing.is_none().then_some(entry.generation);
+            if refresh.is_some() {
+                entry.refreshing = Some(Instant::now());
+            }
             Lookup::Stale {
                 value: entry.value.clone(),
                 refresh,
@@ -107,16 +110,17 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
         if entry.generation != generation {
             return;
         }
-        match value {
-            Some(value) => {
+        match (value, entry.refreshing) {
+            (Some(value), Some(started)) => {
                 *entry = Entry {
-                    at: Instant::now(),
+                    // As old as the read: a slow read does not make its value look newer.
+                    at: started,
                     value,
                     generation: self.generation.fetch_add(1, Ordering::Relaxed) + 1,
-                    refreshing: false,
+                    refreshing: None,
                 }
             }
-            None => entry.refreshing = false,
+            _ => entry.refreshing = None,
         }
     }
 
@@ -150,14 +154,22 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
                 Ok(value)
             }
             Lookup::Miss => {
+                let started = Instant::now();
                 let value = load().await?;
-                self.insert(key, value.clone());
+                self.insert_read(key, value.clone(), started);
                 Ok(value)
             }
         }
     }
 
+    /// Keeps `value` as of now (a value this instance just wrote).
     pub fn insert(&self, key: K, value: V) {
+        self.insert_read(key, value, Instant::now());
+    }
+
+    /// Keeps `value` as of `started`, when the read that returned it began (so that what is
+    /// served is never older than the time to live, however slow the read).
+    pub fn insert_read(&self, key: K, value: V, started: Instant) {
         if !self.enabled() {
             return;
         }
@@ -174,10 +186,10 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
         entries.insert(
             key,
             Entry {
-                at: Instant::now(),
+                at: started,
                 value,
                 generation,
-                refreshing: false,
+                refreshing: None,
             },
         );
     }
@@ -222,12 +234,16 @@ mod tests {
         assert_eq!(cache.get(&12), None, "expired");
     }
 
+    /// Wide margins on both sides of half the time to live (a busy machine wakes late).
+    const TTL: Duration = Duration::from_millis(800);
+    const PAST_HALF: Duration = Duration::from_millis(450);
+
     #[test]
     fn a_stale_entry_is_answered_while_one_refresh_runs() {
-        let cache = TtlCache::new(Duration::from_millis(200), 10);
+        let cache = TtlCache::new(TTL, 10);
         cache.insert(1, "old");
         assert_eq!(cache.lookup(&1), Lookup::Fresh("old"));
-        std::thread::sleep(Duration::from_millis(110));
+        std::thread::sleep(PAST_HALF);
         // Past half its life: answered, and only the first reader refreshes it.
         let Lookup::Stale {
             value: "old",
@@ -255,7 +271,7 @@ mod tests {
         cache.refreshed(1, generation, Some("new"));
         assert_eq!(cache.lookup(&1), Lookup::Fresh("new"));
         // A refresh that started before a write or a removal does not undo it.
-        std::thread::sleep(Duration::from_millis(110));
+        std::thread::sleep(PAST_HALF);
         let Lookup::Stale {
             refresh: Some(generation),
             ..
@@ -266,7 +282,7 @@ mod tests {
         cache.insert(1, "written");
         cache.refreshed(1, generation, Some("read before the write"));
         assert_eq!(cache.get(&1), Some("written"));
-        std::thread::sleep(Duration::from_millis(110));
+        std::thread::sleep(PAST_HALF);
         let Lookup::Stale {
             refresh: Some(generation),
             ..
@@ -279,24 +295,28 @@ mod tests {
         assert_eq!(cache.lookup(&1), Lookup::Miss);
         // Past its whole life: a miss (the reader waits for the store).
         cache.insert(2, "x");
-        std::thread::sleep(Duration::from_millis(210));
+        std::thread::sleep(TTL + Duration::from_millis(50));
         assert_eq!(cache.lookup(&2), Lookup::Miss);
     }
 
     #[tokio::test]
     async fn get_or_refresh_answers_stale_values_without_waiting_for_the_load() {
-        let cache = Arc::new(TtlCache::new(Duration::from_millis(200), 10));
+        let cache = Arc::new(TtlCache::new(TTL, 10));
         let load = |v: &'static str| move || async move { Ok::<_, String>(v) };
         assert_eq!(cache.get_or_refresh(1, load("first")).await, Ok("first"));
-        tokio::time::sleep(Duration::from_millis(110)).await;
+        tokio::time::sleep(PAST_HALF).await;
         // The refresh never ends: the stale value is still answered at once.
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let stuck = move || async move {
             let _ = rx.await;
             Ok::<_, String>("late")
         };
-        assert_eq!(cache.get_or_refresh(1, stuck).await, Ok("first"));
-        assert_eq!(cache.get_or_refresh(1, load("unused")).await, Ok("first"));
+        // (Bounded: a hang would be the bug this test is about.)
+        let within = Duration::from_secs(2);
+        let answer = tokio::time::timeout(within, cache.get_or_refresh(1, stuck)).await;
+        assert_eq!(answer, Ok(Ok("first")));
+        let answer = tokio::time::timeout(within, cache.get_or_refresh(1, load("unused"))).await;
+        assert_eq!(answer, Ok(Ok("first")));
         drop(tx);
     }
 

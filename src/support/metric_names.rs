@@ -15,6 +15,8 @@ pub const LOCKS_ENGAGED: &str = "gatehouse_locks_engaged_total";
 pub const EVENT_QUEUE_LENGTH: &str = "gatehouse_event_queue_length";
 /// Events dropped because the queue was full or the writer stopped, by `queue`.
 pub const EVENTS_DROPPED: &str = "gatehouse_events_dropped_total";
+/// Stored events whose day counts could not be updated (their charts undercount).
+pub const EVENT_COUNTS_FAILED: &str = "gatehouse_event_counts_failed_total";
 /// AWS calls by `service`, `operation` and `outcome` (ok, error), and their latency.
 pub const AWS_CALLS: &str = "gatehouse_aws_calls_total";
 pub const AWS_DURATION: &str = "gatehouse_aws_call_duration_seconds";

@@ -365,9 +365,10 @@ impl SessionStore for DynamoSessionStore {
             self.cache.remove(id);
             return Ok(None);
         }
+        let started = std::time::Instant::now();
         let record = self.fetch(id).await?;
         if let Some(record) = &record {
-            self.cache.insert(*id, record.clone());
+            self.cache.insert_read(*id, record.clone(), started);
         }
         Ok(record)
     }
