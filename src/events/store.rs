@@ -282,22 +282,15 @@ impl EventStore {
         (from, to): (&str, &str),
     ) -> Result<Vec<DayCounts>, EventStoreError> {
         let reads = partitions.iter().map(|p| async move {
-            let out = self
+            let query = self
                 .client
                 .query()
                 .table_name(&self.table)
                 .key_condition_expression("pk = :pk AND sk BETWEEN :a AND :b")
                 .expression_attribute_values(":pk", AttributeValue::S(counts_key(p)))
                 .expression_attribute_values(":a", AttributeValue::S(from.to_string()))
-                .expression_attribute_values(":b", AttributeValue::S(to.to_string()))
-                .send()
-                .await
-                .map_err(dynamo_error)?;
-            self.count_read(out.items().len());
-            out.items()
-                .iter()
-                .map(counts_from_item)
-                .collect::<Result<Vec<_>, _>>()
+                .expression_attribute_values(":b", AttributeValue::S(to.to_string()));
+            self.one_page(query, counts_from_item).await
         });
         let days = futures::future::try_join_all(reads).await?;
         Ok(counts::sum_by_day(days.into_iter().flatten()))
@@ -324,22 +317,15 @@ impl EventStore {
         limit: i32,
     ) -> Result<Vec<AuthEvent>, EventStoreError> {
         let reads = owner.partitions().into_iter().map(|pk| async move {
-            let out = self
+            let query = self
                 .client
                 .query()
                 .table_name(&self.table)
                 .key_condition_expression("pk = :pk")
                 .expression_attribute_values(":pk", AttributeValue::S(pk))
                 .scan_index_forward(false)
-                .limit(limit)
-                .send()
-                .await
-                .map_err(dynamo_error)?;
-            self.count_read(out.items().len());
-            out.items()
-                .iter()
-                .map(from_item)
-                .collect::<Result<Vec<_>, _>>()
+                .limit(limit);
+            self.one_page(query, from_item).await
         });
         let mut events = merged(reads).await?;
         events.truncate(limit.max(0) as usize);
@@ -427,6 +413,18 @@ impl EventStore {
 }
 
 impl EventStore {
+    /// Runs `query` for its first page only and reads each item with `parse` (the items
+    /// counted in [`EventStore::items_read`]).
+    async fn one_page<T>(
+        &self,
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+        parse: fn(&HashMap<String, AttributeValue>) -> Result<T, EventStoreError>,
+    ) -> Result<Vec<T>, EventStoreError> {
+        let out = query.send().await.map_err(dynamo_error)?;
+        self.count_read(out.items().len());
+        out.items().iter().map(parse).collect()
+    }
+
     /// Runs `query` (with the event-kind filter, if any) page by page into `events`, until the
     /// pages end or [`RANGE_CAP`] events are held.
     async fn drain(

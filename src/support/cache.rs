@@ -238,6 +238,17 @@ mod tests {
     const TTL: Duration = Duration::from_millis(800);
     const PAST_HALF: Duration = Duration::from_millis(450);
 
+    /// The refresh a stale entry hands out (the test fails with `why` otherwise).
+    fn refresh_of<V: Clone>(cache: &TtlCache<i32, V>, key: &i32, why: &str) -> u64 {
+        match cache.lookup(key) {
+            Lookup::Stale {
+                refresh: Some(generation),
+                ..
+            } => generation,
+            _ => panic!("{why}"),
+        }
+    }
+
     #[test]
     fn a_stale_entry_is_answered_while_one_refresh_runs() {
         let cache = TtlCache::new(TTL, 10);
@@ -261,35 +272,17 @@ mod tests {
         );
         // A failed refresh lets the next reader try again.
         cache.refreshed(1, generation, None);
-        let Lookup::Stale {
-            refresh: Some(generation),
-            ..
-        } = cache.lookup(&1)
-        else {
-            panic!("refreshable again after a failure");
-        };
+        let generation = refresh_of(&cache, &1, "refreshable again after a failure");
         cache.refreshed(1, generation, Some("new"));
         assert_eq!(cache.lookup(&1), Lookup::Fresh("new"));
         // A refresh that started before a write or a removal does not undo it.
         std::thread::sleep(PAST_HALF);
-        let Lookup::Stale {
-            refresh: Some(generation),
-            ..
-        } = cache.lookup(&1)
-        else {
-            panic!("stale again");
-        };
+        let generation = refresh_of(&cache, &1, "stale again");
         cache.insert(1, "written");
         cache.refreshed(1, generation, Some("read before the write"));
         assert_eq!(cache.get(&1), Some("written"));
         std::thread::sleep(PAST_HALF);
-        let Lookup::Stale {
-            refresh: Some(generation),
-            ..
-        } = cache.lookup(&1)
-        else {
-            panic!("stale again");
-        };
+        let generation = refresh_of(&cache, &1, "stale again");
         cache.remove(&1);
         cache.refreshed(1, generation, Some("read before the delete"));
         assert_eq!(cache.lookup(&1), Lookup::Miss);
