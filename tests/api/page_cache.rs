@@ -205,8 +205,8 @@ async fn a_cached_view_is_answered_while_the_store_stalls() {
     let app = spawn()
         .env("DYNAMODB_ENDPOINT", &relay.url)
         .env("PAGE_CACHE_SECS", "0")
-        .env("SESSION_CACHE_SECS", "2")
-        .env("ACTIVITY_CACHE_SECS", "2")
+        .env("SESSION_CACHE_SECS", "4")
+        .env("ACTIVITY_CACHE_SECS", "4")
         .start()
         .await;
     signed_in_new_user(&app, "stall").await;
@@ -214,13 +214,14 @@ async fn a_cached_view_is_answered_while_the_store_stalls() {
     let (_, html) = dashboard(&app, "/dashboard").await;
     assert!(html.contains("data-testid=\"my-activity\""), "{html}");
 
-    // Past half of the two seconds the caches keep what they read: answered from them, and
-    // read again in the background.
-    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    // Past half of the four seconds the caches keep what they read: answered from them, and
+    // read again in the background (which has until the next step to finish, even on a busy
+    // stand-in).
+    tokio::time::sleep(Duration::from_millis(2_200)).await;
     dashboard(&app, "/dashboard").await;
-    // Past the two seconds since the first read (not since the refresh), the store stalls.
+    // Past the four seconds since the first read (not since the refresh), the store stalls.
     // Without the refresh this view would wait on it.
-    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    tokio::time::sleep(Duration::from_millis(2_200)).await;
     relay.pause();
     let answer = tokio::time::timeout(Duration::from_secs(2), dashboard(&app, "/dashboard"))
         .await
