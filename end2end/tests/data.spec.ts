@@ -2,7 +2,7 @@
 // and its actions, the audit log — each group seeing exactly its pages and controls.
 import fs from 'node:fs';
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { USERS, signInAs, startInstance, type Instance } from './helpers';
+import { USERS, signInAs, startInstance, waitForHydration, type Instance } from './helpers';
 
 async function csvOf(page: Page, link: string): Promise<string> {
   const [download] = await Promise.all([
@@ -160,6 +160,37 @@ test.describe('data pages', () => {
     // Newest first.
     const times = audit.map((r) => r[0]);
     expect([...times].sort().reverse()).toEqual(times);
+  });
+
+  test('what a page only shows is kept on hydration and rendered after an in-app navigation', async ({
+    page,
+  }) => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await signInAs(page, USERS.admin.email);
+    // The sign-in is a full navigation: the dashboard's activity comes with its HTML only.
+    await waitForHydration(page);
+    const activity = page.getByTestId('my-activity');
+    await expect(activity.locator('tr[data-kind="sign_in"]').first()).toBeVisible();
+    const documents: string[] = [];
+    page.on('request', (r) => r.resourceType() === 'document' && documents.push(r.url()));
+    // In-app navigations: each page's data arrives through its server function and is
+    // rendered in the browser.
+    await page.locator('header').getByRole('link', { name: 'Reports', exact: true }).click();
+    await expect(page).toHaveURL(/\/reports$/);
+    await expect(page.getByTestId('chart-hourly')).toBeVisible();
+    await expect(page.getByTestId('method-split')).toBeVisible();
+    await expect(page.getByTestId('report-range')).toContainText('events.');
+    await page.locator('header').getByRole('link', { name: 'Admin', exact: true }).click();
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await expect(page.getByTestId('audit-table').locator('tr').nth(1)).toBeVisible();
+    await expect(page.getByTestId('audit-count')).toContainText('events, newest first');
+    await page.locator('header').getByRole('link', { name: 'Dashboard', exact: true }).click();
+    await expect(activity.locator('tr[data-kind="sign_in"]').first()).toBeVisible();
+    await expect(page.getByTestId('chart-mine')).toBeVisible();
+    expect(documents, 'no full page load').toEqual([]);
+    expect(errors, 'no error in the browser (hydration kept the server markup)').toEqual([]);
   });
 
   test.describe('with JavaScript disabled', () => {

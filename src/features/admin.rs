@@ -239,17 +239,9 @@ mod ssr {
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
-    view! {
-        <Title text="Admin"/>
-        <Gate area=Area::Admin children=|_user| view! { <Admin/> }/>
-    }
-}
-
-#[component]
-fn Admin() -> impl IntoView {
-    let info = use_session();
     let query = use_query_map();
     let manage = ServerAction::<ManageUser>::new();
+    // Made once for the page, not in the gate's view (see the dashboard).
     let data = Resource::new_blocking(
         move || {
             (
@@ -259,6 +251,18 @@ fn Admin() -> impl IntoView {
         },
         |(_, (filter, page))| load_admin(filter, page),
     );
+    view! {
+        <Title text="Admin"/>
+        <Gate area=Area::Admin children=move |_user| view! { <Admin manage data/> }/>
+    }
+}
+
+#[component]
+fn Admin(
+    manage: ServerAction<ManageUser>,
+    data: Resource<Result<AdminData, ApiError>>,
+) -> impl IntoView {
+    let info = use_session();
     view! {
         <section class="card wide">
             <h1>"Admin"</h1>

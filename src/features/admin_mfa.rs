@@ -125,18 +125,19 @@ mod ssr {
 
 #[component]
 pub fn ResetMfaPage() -> impl IntoView {
+    let query = use_query_map();
+    // Made once for the page, not in the gate's view (see the dashboard).
+    let target = Resource::new_blocking(move || query.read().get("user"), reset_mfa_target);
     view! {
         <Title text="Reset two-step verification"/>
-        <Gate area=Area::Admin children=|_user| view! { <ResetMfa/> }/>
+        <Gate area=Area::Admin children=move |_user| view! { <ResetMfa target/> }/>
     }
 }
 
 #[component]
-fn ResetMfa() -> impl IntoView {
+fn ResetMfa(target: Resource<Result<Option<ResetTarget>, ApiError>>) -> impl IntoView {
     let info = use_session();
-    let query = use_query_map();
     let action = ServerAction::<ResetMfa>::new();
-    let target = Resource::new_blocking(move || query.read().get("user"), reset_mfa_target);
     view! {
         <section class="card narrow">
             <p class="breadcrumb"><a href="/admin">"Admin"</a> " / Reset two-step verification"</p>

@@ -5,6 +5,7 @@ use crate::access::Area;
 use crate::model::{ApiError, EventRow};
 use crate::support::urlencode;
 use crate::ui::events::EventTable;
+use crate::ui::shown::{shown, Shown};
 use crate::ui::{Gate, SubmitButton};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -111,26 +112,39 @@ mod ssr {
     pub use std::sync::atomic::Ordering;
 }
 
+/// The filter form's values (sent with the page: the form is live; `rows` left empty) and the
+/// events (shown once: in the page's HTML only, see [`Shown`]).
+type AuditResource = Resource<Result<(AuditData, Shown<AuditData>), ApiError>>;
+
 #[component]
 pub fn AuditPage() -> impl IntoView {
+    let query = use_query_map();
+    // Made once for the page, not in the gate's view (see the dashboard).
+    let data: AuditResource = Resource::new_blocking(
+        move || query.with(|q| (q.get("user"), q.get("kind"), q.get("from"), q.get("to"))),
+        |(user, kind, from, to)| async move {
+            load_audit(user, kind, from, to).await.map(|d| {
+                let form = AuditData {
+                    rows: Vec::new(),
+                    ..d.clone()
+                };
+                (form, d.into())
+            })
+        },
+    );
     view! {
         <Title text="Audit log"/>
-        <Gate area=Area::Admin children=|_user| view! { <Audit/> }/>
+        <Gate area=Area::Admin children=move |_user| view! { <Audit data/> }/>
     }
 }
 
 #[component]
-fn Audit() -> impl IntoView {
-    let query = use_query_map();
+fn Audit(data: AuditResource) -> impl IntoView {
     let (loading, set_loading) = signal(false);
     // Made here, outlasting the views the Transition swaps (a conversion at the button would
     // belong to the old view, disposed while it is still shown); busy only in the browser (the
     // server renders while the data is pending, and must send the button at rest).
     let loading = Signal::derive(move || cfg!(feature = "hydrate") && loading.get());
-    let data = Resource::new_blocking(
-        move || query.with(|q| (q.get("user"), q.get("kind"), q.get("from"), q.get("to"))),
-        |(user, kind, from, to)| load_audit(user, kind, from, to),
-    );
     view! {
         <section class="card wide">
             <p class="breadcrumb"><a href="/admin">"Admin"</a> " / Audit log"</p>
@@ -141,14 +155,13 @@ fn Audit() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match data.await {
                         Err(e) => view! { <div class="alert" role="alert">{e.to_string()}</div> }.into_any(),
-                        Ok(d) => {
+                        Ok((d, events)) => {
                             let csv = format!(
                                 "/admin/audit.csv?user={}&kind={}&from={}&to={}",
                                 urlencode(&d.user), urlencode(&d.kind), urlencode(&d.from), urlencode(&d.to)
                             );
                             let selected = d.kind.clone();
                             let (user, from, to, kinds) = (d.user.clone(), d.from.clone(), d.to.clone(), d.kinds.clone());
-                            let summary = format!("{} events, newest first ({} to {}, UTC).", d.rows.len(), d.from, d.to);
                             view! {
                                 <div>
                                     <Form method="GET" action="/admin/audit" attr:class="filters">
@@ -188,20 +201,7 @@ fn Audit() -> impl IntoView {
                                         }}
                                     </Form>
                                     {d.range_error.clone().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
-                                    <p class="muted" data-testid="audit-count">
-                                        {summary}
-                                        {(d.truncated && !d.capped).then_some(" Only the newest are shown; the CSV has them all.")}
-                                        {d.capped.then_some(" More events match than one read returns (20,000): the page and the CSV hold the newest of them. Narrow the filters to see the rest.")}
-                                    </p>
-                                    {(d.dropped != (0, 0)).then(|| view! {
-                                        <p class="notice" role="status" data-testid="events-dropped">
-                                            {format!(
-                                                "This server could not record {} sign-in or sign-out events and {} admin or security events since it started (its event queue was full).",
-                                                d.dropped.0, d.dropped.1
-                                            )}
-                                        </p>
-                                    })}
-                                    <EventTable rows=d.rows show_user=true testid="audit-table"/>
+                                    {shown(events, events_view)}
                                 </div>
                             }.into_any()
                         }
@@ -209,5 +209,31 @@ fn Audit() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// The matching events: plain markup (see [`shown`]).
+fn events_view(d: AuditData) -> impl IntoView {
+    let summary = format!(
+        "{} events, newest first ({} to {}, UTC).",
+        d.rows.len(),
+        d.from,
+        d.to
+    );
+    view! {
+        <p class="muted" data-testid="audit-count">
+            {summary}
+            {(d.truncated && !d.capped).then_some(" Only the newest are shown; the CSV has them all.")}
+            {d.capped.then_some(" More events match than one read returns (20,000): the page and the CSV hold the newest of them. Narrow the filters to see the rest.")}
+        </p>
+        {(d.dropped != (0, 0)).then(|| view! {
+            <p class="notice" role="status" data-testid="events-dropped">
+                {format!(
+                    "This server could not record {} sign-in or sign-out events and {} admin or security events since it started (its event queue was full).",
+                    d.dropped.0, d.dropped.1
+                )}
+            </p>
+        })}
+        <EventTable rows=d.rows show_user=true testid="audit-table"/>
     }
 }

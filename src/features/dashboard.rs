@@ -4,6 +4,7 @@ use crate::access::Area;
 use crate::model::{ApiError, BarChart, EventRow, UserView};
 use crate::ui::charts::Chart;
 use crate::ui::events::EventTable;
+use crate::ui::shown::{shown, Shown};
 use crate::ui::Gate;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -99,18 +100,25 @@ mod ssr {
         "Activity data is temporarily unavailable. Please try again in a moment.";
 }
 
+/// The activity, shown once (in the page's HTML; see [`Shown`]).
+type ActivityResource = Resource<Result<Shown<DashboardData>, ApiError>>;
+
 #[component]
 pub fn DashboardPage() -> impl IntoView {
+    // Made once for the page, not in the gate's view (which the server may render more than
+    // once, each time with a resource of its own, all serialized into the page), and fetched
+    // beside the session instead of after it.
+    let activity: ActivityResource =
+        Resource::new_blocking(|| (), |_| async { load_dashboard().await.map(Shown::from) });
     view! {
         <Title text="Dashboard"/>
-        <Gate area=Area::Dashboard children=|user: UserView| view! { <Dashboard user/> }/>
+        <Gate area=Area::Dashboard children=move |user: UserView| view! { <Dashboard user activity/> }/>
     }
 }
 
 #[component]
-fn Dashboard(user: UserView) -> impl IntoView {
+fn Dashboard(user: UserView, activity: ActivityResource) -> impl IntoView {
     let groups = user.groups.clone();
-    let activity = Resource::new_blocking(|| (), |_| load_dashboard());
     view! {
         <div class="stack">
             <section class="card">
@@ -145,17 +153,15 @@ fn Dashboard(user: UserView) -> impl IntoView {
                     {move || Suspend::new(async move {
                         match activity.await {
                             Err(e) => view! { <div class="alert" role="alert">{e.to_string()}</div> }.into_any(),
-                            Ok(d) => match d.activity_error {
+                            Ok(d) => shown(d, |d| match d.activity_error {
                                 Some(message) => view! {
                                     <div class="alert" role="alert" data-testid="activity-error">{message}</div>
                                 }.into_any(),
                                 None => view! {
-                                    <div>
-                                        <Chart chart=d.chart id="chart-mine"/>
-                                        <EventTable rows=d.recent show_user=false testid="my-activity"/>
-                                    </div>
+                                    <Chart chart=d.chart id="chart-mine"/>
+                                    <EventTable rows=d.recent show_user=false testid="my-activity"/>
                                 }.into_any(),
-                            },
+                            }).into_any(),
                         }
                     })}
                 </Suspense>

@@ -146,22 +146,26 @@ mod ssr {
 
 #[component]
 pub fn LockoutsPage() -> impl IntoView {
-    view! {
-        <Title text="Lockouts"/>
-        <Gate area=Area::Admin children=|_user| view! { <Lockouts/> }/>
-    }
-}
-
-#[component]
-fn Lockouts() -> impl IntoView {
-    let info = use_session();
     let unlock = ServerAction::<UnlockAccount>::new();
     let query = use_query_map();
+    // Made once for the page, not in the gate's view (see the dashboard).
     // Re-read after every unlock.
     let data = Resource::new_blocking(
         move || (unlock.version().get(), query.with(|q| q.get("page"))),
         |(_, page)| list_lockouts(page),
     );
+    view! {
+        <Title text="Lockouts"/>
+        <Gate area=Area::Admin children=move |_user| view! { <Lockouts unlock data/> }/>
+    }
+}
+
+#[component]
+fn Lockouts(
+    unlock: ServerAction<UnlockAccount>,
+    data: Resource<Result<LockoutsData, ApiError>>,
+) -> impl IntoView {
+    let info = use_session();
     view! {
         <section class="card">
             <p class="breadcrumb"><a href="/admin">"Admin"</a> " / Lockouts"</p>

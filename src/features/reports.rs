@@ -5,6 +5,7 @@ use crate::access::Area;
 use crate::model::{ApiError, BarChart};
 use crate::support::urlencode;
 use crate::ui::charts::Chart;
+use crate::ui::shown::{shown, Shown};
 use crate::ui::{Gate, SubmitButton};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -75,26 +76,41 @@ mod ssr {
     pub use crate::server::request::{app_state, require_in, unavailable};
 }
 
+/// The range the page shows (the filter form's values, sent with the page: the form is live)
+/// and its figures (shown once: in the page's HTML only, see [`Shown`]).
+type ReportsResource = Resource<Result<(ReportRange, Shown<ReportsData>), ApiError>>;
+
+/// The filter form's values: from, to, and why the range asked for was not taken.
+type ReportRange = (String, String, Option<String>);
+
 #[component]
 pub fn ReportsPage() -> impl IntoView {
+    let query = use_query_map();
+    // Made once for the page, not in the gate's view (see the dashboard).
+    let data: ReportsResource = Resource::new_blocking(
+        move || query.with(|q| (q.get("from"), q.get("to"))),
+        |(from, to)| async move {
+            load_reports(from, to).await.map(|d| {
+                (
+                    (d.from.clone(), d.to.clone(), d.range_error.clone()),
+                    d.into(),
+                )
+            })
+        },
+    );
     view! {
         <Title text="Reports"/>
-        <Gate area=Area::Reports children=|_user| view! { <Reports/> }/>
+        <Gate area=Area::Reports children=move |_user| view! { <Reports data/> }/>
     }
 }
 
 #[component]
-fn Reports() -> impl IntoView {
-    let query = use_query_map();
+fn Reports(data: ReportsResource) -> impl IntoView {
     let (loading, set_loading) = signal(false);
     // Made here, outlasting the views the Transition swaps (a conversion at the button would
     // belong to the old view, disposed while it is still shown); busy only in the browser (the
     // server renders while the data is pending, and must send the button at rest).
     let loading = Signal::derive(move || cfg!(feature = "hydrate") && loading.get());
-    let data = Resource::new_blocking(
-        move || query.with(|q| (q.get("from"), q.get("to"))),
-        |(from, to)| load_reports(from, to),
-    );
     view! {
         <section class="card wide">
             <h1>"Reports"</h1>
@@ -104,49 +120,27 @@ fn Reports() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match data.await {
                         Err(e) => view! { <div class="alert" role="alert">{e.to_string()}</div> }.into_any(),
-                        Ok(d) => {
-                            let csv = format!("/reports/events.csv?from={}&to={}", urlencode(&d.from), urlencode(&d.to));
-                            let methods_total: u32 = d.methods.iter().map(|(_, n)| n).sum();
-                            let (from, to) = (d.from.clone(), d.to.clone());
-                            let invalid = d.range_error.is_some().then_some("true");
-                            let described = d.range_error.is_some().then_some("range-error");
+                        Ok(((from, to, range_error), figures)) => {
+                            let csv = format!("/reports/events.csv?from={}&to={}", urlencode(&from), urlencode(&to));
+                            let invalid = range_error.is_some().then_some("true");
+                            let described = range_error.is_some().then_some("range-error");
                             view! {
                                 <div>
                                     <Form method="GET" action="/reports" attr:class="filters">
                                         <div class="field">
                                             <label for="from">"From"</label>
-                                            <input id="from" name="from" type="date" value=from.clone() required
+                                            <input id="from" name="from" type="date" value=from required
                                                 aria-invalid=invalid aria-describedby=described/>
                                         </div>
                                         <div class="field">
                                             <label for="to">"To"</label>
-                                            <input id="to" name="to" type="date" value=to.clone() required/>
+                                            <input id="to" name="to" type="date" value=to required/>
                                         </div>
                                         <SubmitButton label="Show" busy="Loading…" pending=loading/>
                                         <a class="button secondary" href=csv download data-testid="reports-csv">"Download CSV"</a>
                                     </Form>
-                                    {d.range_error.clone().map(|m| view! { <p class="field-error" id="range-error" role="alert">{m}</p> })}
-                                    <p class="muted" data-testid="report-range">
-                                        {format!("{} to {} (UTC): {} events.", d.from, d.to, d.total_events)}
-                                    </p>
-                                    <Chart chart=d.hourly id="chart-hourly"/>
-                                    <Chart chart=d.daily id="chart-daily"/>
-                                    <figure class="chart-figure">
-                                        <figcaption><strong>"Successful sign-ins by method"</strong></figcaption>
-                                        <ul class="hbars" data-testid="method-split">
-                                            {d.methods.into_iter().map(|(name, n)| {
-                                                let pct = (n * 100).checked_div(methods_total).unwrap_or(0);
-                                                let key = name.clone();
-                                                view! {
-                                                    <li data-method=key data-value=n>
-                                                        <span class="hbar-label">{name}</span>
-                                                        <span class="hbar-track"><span class="hbar-fill" style=format!("width: {pct}%")></span></span>
-                                                        <span class="hbar-value">{format!("{n} ({pct}%)")}</span>
-                                                    </li>
-                                                }
-                                            }).collect_view()}
-                                        </ul>
-                                    </figure>
+                                    {range_error.map(|m| view! { <p class="field-error" id="range-error" role="alert">{m}</p> })}
+                                    {shown(figures, figures_view)}
                                 </div>
                             }.into_any()
                         }
@@ -154,5 +148,33 @@ fn Reports() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// The range's figures: plain markup (see [`shown`]).
+fn figures_view(d: ReportsData) -> impl IntoView {
+    let methods_total: u32 = d.methods.iter().map(|(_, n)| n).sum();
+    view! {
+        <p class="muted" data-testid="report-range">
+            {format!("{} to {} (UTC): {} events.", d.from, d.to, d.total_events)}
+        </p>
+        <Chart chart=d.hourly id="chart-hourly"/>
+        <Chart chart=d.daily id="chart-daily"/>
+        <figure class="chart-figure">
+            <figcaption><strong>"Successful sign-ins by method"</strong></figcaption>
+            <ul class="hbars" data-testid="method-split">
+                {d.methods.into_iter().map(|(name, n)| {
+                    let pct = (n * 100).checked_div(methods_total).unwrap_or(0);
+                    let key = name.clone();
+                    view! {
+                        <li data-method=key data-value=n>
+                            <span class="hbar-label">{name}</span>
+                            <span class="hbar-track"><span class="hbar-fill" style=format!("width: {pct}%")></span></span>
+                            <span class="hbar-value">{format!("{n} ({pct}%)")}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </figure>
     }
 }

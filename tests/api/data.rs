@@ -751,3 +751,65 @@ impl EventsTable {
         }
     }
 }
+
+/// A page split into its markup and the values of its resources serialized for hydration
+/// (`__RESOLVED_RESOURCES[i] = "…"`, JSON inside a JavaScript string).
+fn markup_and_state(html: &str) -> (&str, Vec<&str>) {
+    let start = html
+        .find("__RESOLVED_RESOURCES=[]")
+        .expect("the page's hydration state");
+    let (markup, state) = html.split_at(start);
+    let values = state
+        .split("__RESOLVED_RESOURCES[")
+        .skip(1)
+        .map(|entry| {
+            let value = entry.split_once("] = \"").expect("a resource's value").1;
+            value.split_once("\";").expect("its end").0
+        })
+        .collect();
+    (markup, values)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn data_pages_send_what_they_show_once() {
+    let pair = user_and_admin("once").await;
+    pair.app.state.svc.events.flush().await;
+    pair.admin.state.svc.events.flush().await;
+    // What the tables show of each sign-in (the test client's browser), and what a chart's
+    // data holds; the pages' own fields (a range, the session) may stay in the state.
+    for (app, path, shown, data) in [
+        (&pair.app, "/dashboard", "gatehouse-tests/1.0", "values"),
+        (&pair.admin, "/dashboard", "gatehouse-tests/1.0", "values"),
+        (
+            &pair.admin,
+            "/reports",
+            "data-series=\"Succeeded\"",
+            "values",
+        ),
+        (
+            &pair.admin,
+            "/admin/audit",
+            "gatehouse-tests/1.0",
+            "user_agent",
+        ),
+    ] {
+        let (status, html) = app.page(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        let (markup, state) = markup_and_state(&html);
+        assert!(markup.contains(shown), "{path} shows {shown}");
+        for value in &state {
+            assert!(
+                !value.contains("gatehouse-tests/1.0") && !value.contains(data),
+                "{path} sends again what it shows: {value}"
+            );
+        }
+        let mut distinct = state.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(
+            distinct.len(),
+            state.len(),
+            "{path} sends a value twice: {state:?}"
+        );
+    }
+}

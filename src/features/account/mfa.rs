@@ -260,18 +260,10 @@ mod ssr {
 
 #[component]
 pub fn MfaPage() -> impl IntoView {
-    view! {
-        <Title text="Two-step verification"/>
-        <Gate area=Area::Dashboard children=|_user: UserView| view! { <Mfa/> }/>
-    }
-}
-
-#[component]
-fn Mfa() -> impl IntoView {
-    let info = use_session();
     let start = ServerAction::<StartMfa>::new();
     let verify = ServerAction::<VerifyMfa>::new();
     let disable = ServerAction::<DisableMfa>::new();
+    // Made once for the page, not in the gate's view (see the dashboard).
     // Re-read after each step.
     let data = Resource::new_blocking(
         move || {
@@ -283,6 +275,36 @@ fn Mfa() -> impl IntoView {
         },
         |_| load_mfa(),
     );
+    let steps = MfaSteps {
+        start,
+        verify,
+        disable,
+        data,
+    };
+    view! {
+        <Title text="Two-step verification"/>
+        <Gate area=Area::Dashboard children=move |_user: UserView| view! { <Mfa steps/> }/>
+    }
+}
+
+/// The page's actions and what it reads again after each of them.
+#[derive(Clone, Copy)]
+struct MfaSteps {
+    start: ServerAction<StartMfa>,
+    verify: ServerAction<VerifyMfa>,
+    disable: ServerAction<DisableMfa>,
+    data: Resource<Result<MfaData, ApiError>>,
+}
+
+#[component]
+fn Mfa(steps: MfaSteps) -> impl IntoView {
+    let info = use_session();
+    let MfaSteps {
+        start,
+        verify,
+        disable,
+        data,
+    } = steps;
     view! {
         <section class="card narrow">
             <p class="breadcrumb"><a href="/account">"Account"</a> " / Two-step verification"</p>

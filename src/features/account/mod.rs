@@ -185,15 +185,16 @@ pub(crate) mod ssr {
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
+    // Made once for the page, not in the gate's view (see the dashboard).
+    let data = Resource::new_blocking(|| (), |_| load_account());
     view! {
         <Title text="Your account"/>
-        <Gate area=Area::Dashboard children=|_user: UserView| view! { <Account/> }/>
+        <Gate area=Area::Dashboard children=move |_user: UserView| view! { <Account data/> }/>
     }
 }
 
 #[component]
-fn Account() -> impl IntoView {
-    let data = Resource::new_blocking(|| (), |_| load_account());
+fn Account(data: Resource<Result<AccountData, ApiError>>) -> impl IntoView {
     let info = use_session();
     let csrf = move || {
         info.get()

@@ -2,7 +2,7 @@
 //! policy as the user types); the user's other sessions are signed out.
 
 use crate::access::Area;
-use crate::model::{ApiError, FormState, UserView};
+use crate::model::{ApiError, FormState, PasswordPolicy, UserView};
 use crate::ui::password::{get_password_policy, NewPassword};
 use crate::ui::{
     latest_form_state, use_session, FormAlert, Gate, HiddenUsername, PasswordField, SubmitButton,
@@ -153,17 +153,21 @@ mod ssr {
 
 #[component]
 pub fn ChangePasswordPage() -> impl IntoView {
+    // Made once for the page, not in the gate's view (see the dashboard).
+    let policy = Resource::new_blocking(|| (), |_| get_password_policy());
     view! {
         <Title text="Change password"/>
-        <Gate area=Area::Dashboard children=|user: UserView| view! { <ChangePasswordForm email=user.email/> }/>
+        <Gate area=Area::Dashboard children=move |user: UserView| view! { <ChangePasswordForm email=user.email policy/> }/>
     }
 }
 
 #[component]
-fn ChangePasswordForm(email: String) -> impl IntoView {
+fn ChangePasswordForm(
+    email: String,
+    policy: Resource<Result<PasswordPolicy, ApiError>>,
+) -> impl IntoView {
     let info = use_session();
     let action = ServerAction::<ChangePassword>::new();
-    let policy = Resource::new_blocking(|| (), |_| get_password_policy());
     view! {
         <section class="card narrow">
             <p class="breadcrumb"><a href="/account">"Account"</a> " / Password"</p>

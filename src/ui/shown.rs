@@ -1,0 +1,77 @@
+//! Data a page only shows, sent to the browser once: in the page's HTML, not again in its
+//! hydration state.
+//!
+//! A resource's value is serialized into the page so that the browser can hydrate the view it
+//! rendered; for a view that only shows data (a chart, a table of events) that repeats every row
+//! the HTML already holds. A value wrapped in [`Shown`] is rendered by the server into a `<div>`
+//! ([`shown`]) and serialized as nothing: the hydrating browser gets [`Shown::InPage`] and keeps
+//! the server's markup (an `inner_html` is never applied again on hydration). After a navigation
+//! in the browser the resource fetches the value and renders it there.
+//!
+//! Only for views without event handlers or state of their own: what is inside is plain markup
+//! (links still navigate through the router, which listens on the document). A server
+//! function never returns a `Shown` (its answer would be empty): the resource wraps the value.
+
+use leptos::either::Either;
+use leptos::prelude::*;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A value the page shows: rendered where it is (`Value`), or already in the page (`InPage`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Shown<T> {
+    Value(T),
+    /// What the hydrating browser holds: the server rendered the value into the page.
+    InPage,
+}
+
+impl<T> From<T> for Shown<T> {
+    fn from(value: T) -> Self {
+        Shown::Value(value)
+    }
+}
+
+/// Serialized as nothing (`null`): the page's HTML carries it.
+impl<T> Serialize for Shown<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_unit()
+    }
+}
+
+impl<'de, T> Deserialize<'de> for Shown<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(deserializer)?;
+        Ok(Shown::InPage)
+    }
+}
+
+/// A `<div>` holding `render(value)`: rendered by the server as markup, kept as it is by the
+/// hydrating browser, rendered by the browser itself after a navigation (as nodes: a browser
+/// build cannot write every view as HTML).
+pub fn shown<T, V>(value: Shown<T>, render: impl FnOnce(T) -> V) -> impl IntoView
+where
+    V: IntoView + 'static,
+{
+    match value {
+        // The server: the markup the hydrating browser will find and keep.
+        Shown::Value(v) if cfg!(feature = "ssr") => {
+            let html = render(v).to_html();
+            Either::Left(view! { <div class="shown" inner_html=html></div> })
+        }
+        Shown::InPage => Either::Left(view! { <div class="shown" inner_html=String::new()></div> }),
+        Shown::Value(v) => Either::Right(view! { <div class="shown">{render(v)}</div> }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shown_value_is_serialized_as_nothing_and_read_back_as_in_page() {
+        let sent: Result<Shown<Vec<String>>, String> = Ok(Shown::Value(vec!["row".into()]));
+        let json = serde_json::to_string(&sent).unwrap();
+        assert_eq!(json, r#"{"Ok":null}"#);
+        let back: Result<Shown<Vec<String>>, String> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, Ok(Shown::InPage));
+    }
+}
