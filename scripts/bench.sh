@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# make bench: release build, local stack, then in one run on this machine:
+# make bench: release build, a fresh stack of its own, then in one run on this machine:
 #   gatehouse: the ceiling (/healthz), an authenticated /dashboard (throughput, p50/p99 at a fixed
-#   concurrency, p99 at half the maximum throughput), the anonymous /login render, a failed
+#   concurrency, p99 at half the maximum throughput), the same without the page cache, and with
+#   the page cache while every DynamoDB call answers BENCH_STORE_DELAY_MS later (bench/slow_relay.py
+#   in front of moto), the anonymous /login render, a failed
 #   sign-in through the lockout path, RSS idle and under load, start-up to the first request;
 #   the Express peer (bench/express) on the same stand-ins: the same scenarios where it has them;
 #   the Streamlit counterpart (bench/streamlit): start-up, RSS, and (with gatehouse) the time
 #   from submitting credentials to the dashboard being visible, measured in Chromium; beside
 #   it the floor: the stand-in calls of one sign-in issued directly (examples/signin_floor.rs).
+# The stand-ins are the bench's own, started fresh: state in .local/bench-stack (deleted first),
+# cognito-local on :9329 and moto on :8100 (scripts/stack.sh with GATEHOUSE_STACK_DIR,
+# COGNITO_PORT, DYNAMODB_PORT), stopped at the end; the default stack (:9229, :8000) is not touched.
 # Results: .local/bench/*.json, then BENCHMARKS.md (and the README's summary table) from
 # bench/report.py. Load generator: oha (cargo install, pinned), never a timed test.
 #
-#   BENCH_SECONDS=10 BENCH_CONNECTIONS=32 BENCH_SIGNIN_RUNS=15 scripts/bench.sh
+#   BENCH_SECONDS=10 BENCH_CONNECTIONS=32 BENCH_SIGNIN_RUNS=15 BENCH_STORE_DELAY_MS=200 scripts/bench.sh
 set -euo pipefail
 LOG_TAG=bench
 # shellcheck source=scripts/common.sh
@@ -22,28 +27,43 @@ SECONDS_PER_RUN="${BENCH_SECONDS:-10}"
 CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 SIGNIN_RUNS="${BENCH_SIGNIN_RUNS:-15}"
 WARMUP_SECONDS="${BENCH_WARMUP_SECONDS:-2}"
+STORE_DELAY_MS="${BENCH_STORE_DELAY_MS:-200}"
 GH_PORT=3200
 GH_UNCACHED_PORT=3201
+GH_SLOW_PORT=3202
 EXPRESS_PORT=3300
 STREAMLIT_PORT=3400
 OUT="$LOCAL_DIR/bench"
 TOOLS="$LOCAL_DIR/tools"
 PY="$ROOT/.venv/bin/python"
+# The bench's own stand-ins (never the default stack of `make run` / `make test`).
+BENCH_STACK_DIR="$LOCAL_DIR/bench-stack"
+BENCH_COGNITO_PORT=9329
+BENCH_DYNAMODB_PORT=8100
+SLOW_STORE_PORT=8101 # bench/slow_relay.py -> moto on BENCH_DYNAMODB_PORT
+[[ "$STORE_DELAY_MS" =~ ^[0-9]+$ ]] || die "BENCH_STORE_DELAY_MS must be a whole number of milliseconds"
+
+# scripts/stack.sh on the bench's stack.
+bench_stack() {
+  GATEHOUSE_STACK_DIR="$BENCH_STACK_DIR" COGNITO_PORT="$BENCH_COGNITO_PORT" \
+    DYNAMODB_PORT="$BENCH_DYNAMODB_PORT" scripts/stack.sh "$@"
+}
+# True when something answers HTTP on 127.0.0.1:PORT.
+port_answers() {
+  local code
+  code="$(curl -s -o /dev/null --max-time 2 -w '%{http_code}' "http://127.0.0.1:$1/" 2>/dev/null || true)"
+  [[ -n "$code" && "$code" != 000 ]]
+}
 
 pids=()
-started_file="$(mktemp "${TMPDIR:-/tmp}/gatehouse-bench.XXXXXX")"
+stack_started=0
 cleanup() {
   for p in "${pids[@]}"; do
     kill -TERM "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true
   done
   wait 2>/dev/null || true
-  # Only the emulators this run started (a stack that was already up stays up).
-  local started=()
-  if [[ -s "$started_file" ]]; then mapfile -t started <"$started_file"; fi
-  if [[ ${#started[@]} -gt 0 ]]; then
-    scripts/stack.sh down "${started[@]}" || true
-  fi
-  rm -f "$started_file"
+  # Exactly the bench's stack (its pid files are in its own directory).
+  if ((stack_started)); then bench_stack down || true; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -69,8 +89,22 @@ log "cargo build --release --features ssr --example signin_floor..."
 cargo build --release --features ssr --example signin_floor
 FLOOR="$ROOT/target/release/examples/signin_floor"
 
-STACK_STARTED_FILE="$started_file" scripts/stack.sh up
+# A fresh stack: a previous run's leftovers stopped, its state deleted, the ports free.
+bench_stack down >/dev/null 2>&1 || true
+rm -rf "$BENCH_STACK_DIR"
+for port in "$BENCH_COGNITO_PORT" "$BENCH_DYNAMODB_PORT" "$SLOW_STORE_PORT" \
+  "$GH_PORT" "$GH_UNCACHED_PORT" "$GH_SLOW_PORT" "$EXPRESS_PORT" "$STREAMLIT_PORT"; do
+  ! port_answers "$port" || die "port $port is in use: the bench needs it for its own processes"
+done
+log "stand-ins: a fresh stack in ${BENCH_STACK_DIR#"$ROOT"/} (cognito-local :$BENCH_COGNITO_PORT, moto :$BENCH_DYNAMODB_PORT)"
+stack_started=1
+bench_stack up
+STACK_ENV="$BENCH_STACK_DIR/stack.env"
 load_stack_env
+case "$COGNITO_ENDPOINT $DYNAMODB_ENDPOINT $COGNITO_ISSUER" in
+  "http://127.0.0.1:$BENCH_COGNITO_PORT http://127.0.0.1:$BENCH_DYNAMODB_PORT http://localhost:$BENCH_COGNITO_PORT/"*) ;;
+  *) die "$STACK_ENV does not point at the bench's stack ($COGNITO_ENDPOINT, $DYNAMODB_ENDPOINT, $COGNITO_ISSUER)" ;;
+esac
 rm -rf "$OUT"
 mkdir -p "$OUT"
 # What this run ran against (the stand-ins slow down as their tables grow).
@@ -143,6 +177,9 @@ csrf_cookie="$(awk '$6 == "gh_csrf" {print $7}' "$jar")"
 curl -fsS -H "cookie: gh_session=$session; gh_csrf=$csrf_cookie" "http://127.0.0.1:$GH_PORT/dashboard" | grep -q 'analyst@example.com' ||
   die "the session cookie does not open gatehouse's dashboard"
 
+# Each page's bytes (raw, gzip, hydration state) and the bundle's, before any load.
+log "pages: $("$PY" bench/pages.py "http://localhost:$GH_PORT" "$LEPTOS_SITE_ROOT/pkg" "$OUT/pages.json")"
+
 max_then_half gh-healthz "$gh_pid" "http://127.0.0.1:$GH_PORT/healthz" --
 # Both cookies, as a browser sends them after its first page (without the CSRF cookie every
 # answer would issue a new one, and with it a page that cannot be kept).
@@ -158,6 +195,32 @@ wait_http "http://127.0.0.1:$GH_UNCACHED_PORT/healthz" "$(now_ms)" >/dev/null
 max_then_half gh-dashboard-uncached "$gh_uncached_pid" "http://127.0.0.1:$GH_UNCACHED_PORT/dashboard" -- \
   -H "cookie: gh_session=$session; gh_csrf=$csrf_cookie"
 kill -TERM "$gh_uncached_pid" 2>/dev/null || true
+# The same cached view while the store answers slowly: a third instance whose DynamoDB calls
+# (sessions, activity, preferences) go through bench/slow_relay.py, each answered STORE_DELAY_MS
+# later; Cognito, the identity pool and S3 are reached directly. Same tables and session.
+setsid "$PY" bench/slow_relay.py "$SLOW_STORE_PORT" "$BENCH_DYNAMODB_PORT" "$STORE_DELAY_MS" \
+  >"$OUT/slow-relay.log" 2>&1 &
+relay_pid=$!
+pids+=("$relay_pid")
+deadline=$(($(now_ms) + 10000))
+until curl -fsS -o /dev/null --max-time 5 "http://127.0.0.1:$SLOW_STORE_PORT/moto-api/" 2>/dev/null; do
+  pid_alive "$relay_pid" || die "bench/slow_relay.py exited (see $OUT/slow-relay.log)"
+  (($(now_ms) < deadline)) || die "no answer through bench/slow_relay.py on :$SLOW_STORE_PORT"
+  sleep 0.05
+done
+setsid env BIND_ADDR="127.0.0.1:$GH_SLOW_PORT" PUBLIC_URL="http://localhost:$GH_SLOW_PORT" \
+  DYNAMODB_ENDPOINT="http://127.0.0.1:$SLOW_STORE_PORT" RUST_LOG=warn RATE_LIMIT_BURST=0 \
+  "$BIN" >"$OUT/gatehouse-slowstore.log" 2>&1 &
+gh_slow_pid=$!
+pids+=("$gh_slow_pid")
+wait_http "http://127.0.0.1:$GH_SLOW_PORT/healthz" "$(now_ms)" >/dev/null
+curl -fsS -H "cookie: gh_session=$session; gh_csrf=$csrf_cookie" "http://127.0.0.1:$GH_SLOW_PORT/dashboard" |
+  grep -q 'analyst@example.com' || die "the session cookie does not open the slowed-store instance's dashboard"
+printf '{"delay_ms":%s,"relay_port":%s,"store_port":%s}\n' \
+  "$STORE_DELAY_MS" "$SLOW_STORE_PORT" "$BENCH_DYNAMODB_PORT" >"$OUT/slowstore.json"
+max_then_half gh-dashboard-slowstore "$gh_slow_pid" "http://127.0.0.1:$GH_SLOW_PORT/dashboard" -- \
+  -H "cookie: gh_session=$session; gh_csrf=$csrf_cookie"
+kill -TERM "$gh_slow_pid" "$relay_pid" 2>/dev/null || true
 load gh-login "$gh_pid" -- -c "$CONNECTIONS" "http://127.0.0.1:$GH_PORT/login"
 load gh-signin-fail "$gh_pid" -- -c "$CONNECTIONS" -m POST \
   -H "cookie: gh_csrf=$csrf_cookie" -H 'accept: application/json' \
@@ -226,6 +289,7 @@ printf '{"name":"streamlit","startup_ms":%s,"idle_rss_kb":%s,"after_load_rss_kb"
   echo "\"node\": \"$(node --version)\","
   echo "\"python\": \"$("$PY" --version 2>&1)\","
   echo "\"oha\": \"$("$OHA" --version)\","
+  echo "\"stack\": \"started fresh for this run: cognito-local on :$BENCH_COGNITO_PORT, moto on :$BENCH_DYNAMODB_PORT (${BENCH_STACK_DIR#"$ROOT"/})\","
   echo "\"seconds\": $SECONDS_PER_RUN, \"connections\": $CONNECTIONS, \"signin_runs\": $SIGNIN_RUNS"
   echo "}"
 } >"$OUT/machine.json"

@@ -1,16 +1,20 @@
 # shellcheck shell=bash
 # Shared helpers for scripts/*.sh. Source it; do not execute it.
 #   ROOT          project root (the directory that holds Makefile and Cargo.toml)
-#   LOCAL_DIR     $ROOT/.local (git-ignored state: emulator data, pid files, logs, stack.env)
-#   STACK_ENV     $ROOT/.local/stack.env (written by scripts/seed.py)
+#   LOCAL_DIR     $ROOT/.local (git-ignored state: tools, bench results, and the default stack)
+#   STACK_DIR     the stack's state (emulator data, pid files, logs, lock, stack.env):
+#                 $GATEHOUSE_STACK_DIR, default $LOCAL_DIR
+#   STACK_ENV     $STACK_DIR/stack.env (written by scripts/seed.py)
+#   COGNITO_PORT  cognito-local's port (default 9229); DYNAMODB_PORT: moto's (default 8000)
+# GATEHOUSE_STACK_DIR, COGNITO_PORT and DYNAMODB_PORT (exported, normalised) let a second stack
+# run beside the default one (scripts/bench.sh); `make run`/`make test` leave them unset.
 # PATH gets ~/.cargo/bin (cargo-leptos, wasm-bindgen) and node_modules/.bin (wasm-opt from npm
 # `binaryen`, cognito-local, playwright) in front, so cargo-leptos never tries to download tools
 # and never picks up Debian's older wasm-opt.
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCAL_DIR="$ROOT/.local"
-STACK_ENV="$LOCAL_DIR/stack.env"
-export ROOT LOCAL_DIR STACK_ENV
+export ROOT LOCAL_DIR
 
 if [[ -d "$HOME/.cargo/bin" && ":$PATH:" != *":$HOME/.cargo/bin:"* ]]; then
   PATH="$HOME/.cargo/bin:$PATH"
@@ -30,6 +34,27 @@ die() {
   exit 1
 }
 
+# (Re)derives STACK_DIR, STACK_ENV and the ports from GATEHOUSE_STACK_DIR, COGNITO_PORT and
+# DYNAMODB_PORT (a relative directory is taken from the current directory).
+stack_settings() {
+  local dir="${GATEHOUSE_STACK_DIR:-$LOCAL_DIR}"
+  [[ "$dir" == /* ]] || dir="$PWD/$dir"
+  STACK_DIR="${dir%/}"
+  STACK_ENV="$STACK_DIR/stack.env"
+  COGNITO_PORT="${COGNITO_PORT:-9229}"
+  DYNAMODB_PORT="${DYNAMODB_PORT:-8000}"
+  local port
+  for port in "$COGNITO_PORT" "$DYNAMODB_PORT"; do
+    if ! [[ "$port" =~ ^[0-9]+$ ]] || ((port < 1 || port > 65535)); then
+      die "bad port '$port' (COGNITO_PORT / DYNAMODB_PORT)"
+    fi
+  done
+  [[ "$COGNITO_PORT" != "$DYNAMODB_PORT" ]] || die "COGNITO_PORT and DYNAMODB_PORT are both $COGNITO_PORT"
+  GATEHOUSE_STACK_DIR="$STACK_DIR"
+  export STACK_DIR STACK_ENV COGNITO_PORT DYNAMODB_PORT GATEHOUSE_STACK_DIR
+}
+stack_settings
+
 # Milliseconds since the epoch (bash 5 EPOCHREALTIME; '.' or ',' decimal mark depending on locale).
 now_ms() {
   local t="${EPOCHREALTIME//[.,]/}"
@@ -41,7 +66,7 @@ since() {
   printf '%d.%03ds' $((d / 1000)) $((d % 1000))
 }
 
-# Export every KEY=value line of .local/stack.env into the environment.
+# Export every KEY=value line of $STACK_ENV (default .local/stack.env) into the environment.
 load_stack_env() {
   [[ -f "$STACK_ENV" ]] || die "$STACK_ENV is missing: run 'scripts/stack.sh up' (or 'make stack-up') first"
   set -a

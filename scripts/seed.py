@@ -20,6 +20,10 @@ Profile pictures and preferences (moto's S3 and DynamoDB, on the same 127.0.0.1:
   the browser tests), and table `gatehouse-preferences` (key `identity_id` S).
 Writes .local/stack.env (KEY=value lines), keeping APP_SECRET across runs.
 
+The ports and the state directory follow the environment of scripts/stack.sh (scripts/common.sh):
+COGNITO_PORT (default 9229), DYNAMODB_PORT (default 8000) and GATEHOUSE_STACK_DIR (default
+.local; holds cognito/ and stack.env), so that a second stack can run beside the default one.
+
 The demo admin has two-step verification on with the fixed authenticator key ADMIN_TOTP_KEY
 (CONTRACTS.md; local stack only), because admin actions need it: demos and tests compute its
 codes (`scripts/seed.py --admin-code` prints the current one). Cognito's API cannot set a key, so
@@ -60,13 +64,27 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCAL = ROOT / ".local"
+# The stack's state directory (scripts/common.sh: STACK_DIR); relative to the current directory.
+LOCAL = Path(os.environ.get("GATEHOUSE_STACK_DIR") or ROOT / ".local").absolute()
 STACK_ENV = LOCAL / "stack.env"
 
+
+def port(name: str, default: int) -> int:
+    value = os.environ.get(name) or str(default)
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        print(f"[seed] ERROR: {name}={value!r} is not a port", file=sys.stderr)
+        sys.exit(1)
+    return int(value)
+
+
+COGNITO_PORT = port("COGNITO_PORT", 9229)
+DYNAMODB_PORT = port("DYNAMODB_PORT", 8000)
+
 REGION = "us-east-1"
-COGNITO_ENDPOINT = "http://127.0.0.1:9229"
-COGNITO_ISSUER_BASE = "http://localhost:9229"  # IssuerDomain in .local/cognito/.cognito/config.json
-DYNAMODB_ENDPOINT = "http://127.0.0.1:8000"
+COGNITO_ENDPOINT = f"http://127.0.0.1:{COGNITO_PORT}"
+# IssuerDomain in <stack dir>/cognito/.cognito/config.json (scripts/stack.sh)
+COGNITO_ISSUER_BASE = f"http://localhost:{COGNITO_PORT}"
+DYNAMODB_ENDPOINT = f"http://127.0.0.1:{DYNAMODB_PORT}"
 
 POOL_NAME = "gatehouse-local"
 CLIENT_NAME = "gatehouse-web"
@@ -81,7 +99,7 @@ DEMO_USERS = {  # email -> groups (CONTRACTS.md)
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_TOTP_KEY = "GATEHOUSEDEMOADMINKEYTOTPLOCAL23"
 ADMIN_KEY_NEEDED = 3  # exit status: stack.sh writes the key with cognito-local stopped
-COGNITO_DATA = Path(__file__).resolve().parent.parent / ".local" / "cognito" / ".cognito" / "db"
+COGNITO_DATA = LOCAL / "cognito" / ".cognito" / "db"
 # Test-only accounts (no group, same password) for tests that lock an account on purpose, so
 # that a failing test can never lock out the demo users above.
 TEST_USERS = {
@@ -640,7 +658,8 @@ def write_stack_env(pool_id: str, client_id: str, identity_pool_id: str) -> None
     tmp.write_text(text)
     tmp.chmod(0o600)
     tmp.replace(STACK_ENV)
-    say(f"wrote {STACK_ENV.relative_to(ROOT)} (APP_SECRET {'kept' if kept else 'generated'})")
+    shown = STACK_ENV.relative_to(ROOT) if STACK_ENV.is_relative_to(ROOT) else STACK_ENV
+    say(f"wrote {shown} (APP_SECRET {'kept' if kept else 'generated'})")
 
 
 def main() -> None:

@@ -2,6 +2,8 @@
 # Local AWS stand-ins for gatehouse, bound to 127.0.0.1 only:
 #   cognito : npm cognito-local  on 127.0.0.1:9229 (cwd .local/cognito, data in .local/cognito/.cognito)
 #   dynamodb: PyPI moto[server]  on 127.0.0.1:8000 (in memory)
+# (ports COGNITO_PORT / DYNAMODB_PORT and the state directory GATEHOUSE_STACK_DIR, default
+# .local, when set: a second stack beside the default one, as scripts/bench.sh runs)
 #
 #   scripts/stack.sh up            start what is not running yet (reuses a healthy service already on
 #                                  the port), wait until ready, then seed (scripts/seed.py)
@@ -9,11 +11,12 @@
 #   scripts/stack.sh status        print state; exit 0 when both answer, 3 otherwise
 #   scripts/stack.sh reset         clear moto (drops all tables) and re-seed
 #
-# State in .local/: <svc>.pid exists only for a process this script started (so `down` never
+# State in .local/ (GATEHOUSE_STACK_DIR): <svc>.pid exists only for a process this script started (so `down` never
 # stops a service someone else started), <svc>.log is its output, and last-up.started lists the
 # services that the latest `up` started itself (scripts/run.sh and scripts/test.sh read it to stop
 # exactly those; they point STACK_STARTED_FILE at a file of their own).
-# Env: STACK_TIMEOUT (seconds to wait for readiness, default 60), STACK_STARTED_FILE.
+# Env: STACK_TIMEOUT (seconds to wait for readiness, default 60), STACK_STARTED_FILE,
+# GATEHOUSE_STACK_DIR, COGNITO_PORT, DYNAMODB_PORT (scripts/common.sh).
 set -euo pipefail
 LOG_TAG=stack
 # shellcheck source=scripts/common.sh
@@ -22,26 +25,26 @@ cd "$ROOT"
 
 SERVICES=(cognito dynamodb)
 STACK_TIMEOUT="${STACK_TIMEOUT:-60}"
-COGNITO_DIR="$LOCAL_DIR/cognito"
-STARTED_FILE="${STACK_STARTED_FILE:-$LOCAL_DIR/last-up.started}"
+COGNITO_DIR="$STACK_DIR/cognito"
+STARTED_FILE="${STACK_STARTED_FILE:-$STACK_DIR/last-up.started}"
 
 svc_port() {
   case "$1" in
-    cognito) echo 9229 ;;
-    dynamodb) echo 8000 ;;
+    cognito) echo "$COGNITO_PORT" ;;
+    dynamodb) echo "$DYNAMODB_PORT" ;;
     *) die "unknown service '$1' (choose from: ${SERVICES[*]})" ;;
   esac
 }
-pid_file() { echo "$LOCAL_DIR/$1.pid"; }
-log_file() { echo "$LOCAL_DIR/$1.log"; }
+pid_file() { echo "$STACK_DIR/$1.pid"; }
+log_file() { echo "$STACK_DIR/$1.log"; }
 
 # True when the service answers its health URL with the body only that emulator gives.
 healthy() {
   local body
   case "$1" in
-    cognito) body="$(curl -s --max-time 2 http://127.0.0.1:9229/health 2>/dev/null || true)"
+    cognito) body="$(curl -s --max-time 2 "http://127.0.0.1:$COGNITO_PORT/health" 2>/dev/null || true)"
       [[ "$body" == *'"ok":true'* ]] ;;
-    dynamodb) body="$(curl -s --max-time 2 http://127.0.0.1:8000/moto-api/ 2>/dev/null || true)"
+    dynamodb) body="$(curl -s --max-time 2 "http://127.0.0.1:$DYNAMODB_PORT/moto-api/" 2>/dev/null || true)"
       [[ "$body" == *'<title>Moto</title>'* ]] ;;
   esac
 }
@@ -51,16 +54,23 @@ port_in_use() {
   [[ -n "$code" && "$code" != 000 ]]
 }
 
-# Pid recorded by this script, if that process still runs (and still is that emulator, not a
-# recycled pid); removes a stale pid file.
+# Pid recorded by this script, if that process still runs (and still is that emulator of this
+# stack, not a recycled pid nor another stack's: cognito-local runs in this stack's cognito/ dir,
+# moto has this stack's port on its command line); removes a stale pid file.
 our_pid() {
-  local f pid args want
+  local f pid args want ours=1
   f="$(pid_file "$1")"
   [[ -f "$f" ]] || return 1
   pid="$(cat "$f")"
-  case "$1" in cognito) want=cognito-local ;; *) want=dynamodb_server.py ;; esac
+  case "$1" in
+    cognito) want=cognito-local ;;
+    *) want="dynamodb_server.py 127.0.0.1 $DYNAMODB_PORT" ;;
+  esac
   args="$(ps -o args= -p "$pid" 2>/dev/null || true)"
-  if [[ "$pid" =~ ^[0-9]+$ && "$args" == *"$want"* ]] && pid_alive "$pid"; then
+  if [[ "$1" == cognito && "$pid" =~ ^[0-9]+$ && -e "/proc/$pid/cwd" ]]; then
+    [[ "/proc/$pid/cwd" -ef "$COGNITO_DIR" ]] || ours=0
+  fi
+  if [[ "$pid" =~ ^[0-9]+$ && "$args" == *"$want"* ]] && ((ours)) && pid_alive "$pid"; then
     echo "$pid"
     return 0
   fi
@@ -109,7 +119,7 @@ start_service() {
         die "node_modules/.bin/cognito-local missing: run scripts/setup.sh node"
       (
         cd "$COGNITO_DIR"
-        HOST=127.0.0.1 PORT=9229 exec setsid "$ROOT/node_modules/.bin/cognito-local" \
+        HOST=127.0.0.1 PORT="$COGNITO_PORT" exec setsid "$ROOT/node_modules/.bin/cognito-local" \
           </dev/null >"$(log_file cognito)" 2>&1 9>&-
       ) &
       ;;
@@ -118,7 +128,7 @@ start_service() {
       # moto's server, one request at a time (per-request atomicity, as DynamoDB has):
       # see scripts/dynamodb_server.py. TZ=UTC: moto dates identity-pool credentials with a
       # naive UTC time read as local time.
-      TZ=UTC setsid "$ROOT/.venv/bin/python" "$ROOT/scripts/dynamodb_server.py" 127.0.0.1 8000 \
+      TZ=UTC setsid "$ROOT/.venv/bin/python" "$ROOT/scripts/dynamodb_server.py" 127.0.0.1 "$DYNAMODB_PORT" \
         </dev/null >"$(log_file dynamodb)" 2>&1 9>&- &
       ;;
   esac
@@ -128,7 +138,7 @@ start_service() {
 
 write_cognito_config() {
   local cfg="$COGNITO_DIR/.cognito/config.json"
-  local want='{"TokenConfig":{"IssuerDomain":"http://localhost:9229"}}'
+  local want="{\"TokenConfig\":{\"IssuerDomain\":\"http://localhost:$COGNITO_PORT\"}}"
   mkdir -p "$COGNITO_DIR/.cognito"
   if [[ ! -f "$cfg" || "$(cat "$cfg")" != "$want" ]]; then
     printf '%s\n' "$want" >"$cfg"
@@ -178,7 +188,7 @@ cmd_up() {
       pid=$STARTED_PID
       started+=("$svc")
       printf '%s\n' "${started[@]}" >"$STARTED_FILE"
-      log "$svc: started (pid $pid), log ${LOCAL_DIR#"$ROOT"/}/$svc.log"
+      log "$svc: started (pid $pid), log ${STACK_DIR#"$ROOT"/}/$svc.log"
     fi
   done
   for svc in "${started[@]}"; do
@@ -236,20 +246,20 @@ cmd_reset() {
   for svc in "${SERVICES[@]}"; do
     healthy "$svc" || die "$svc is not running: use 'scripts/stack.sh up'"
   done
-  curl -fsS --max-time 10 -X POST http://127.0.0.1:8000/moto-api/reset >/dev/null ||
+  curl -fsS --max-time 10 -X POST "http://127.0.0.1:$DYNAMODB_PORT/moto-api/reset" >/dev/null ||
     die "POST /moto-api/reset failed"
   log "dynamodb: moto reset (all tables dropped)"
   seed
 }
 
-mkdir -p "$LOCAL_DIR"
+mkdir -p "$STACK_DIR"
 cmd="${1:-}"
 [[ $# -gt 0 ]] && shift
 case "$cmd" in
   up | down | status | reset)
     # One stack.sh at a time (e.g. parallel Playwright web servers calling `up`).
-    exec 9>"$LOCAL_DIR/stack.lock"
-    flock -w 300 9 || die "another scripts/stack.sh is still running (lock $LOCAL_DIR/stack.lock)"
+    exec 9>"$STACK_DIR/stack.lock"
+    flock -w 300 9 || die "another scripts/stack.sh is still running (lock $STACK_DIR/stack.lock)"
     "cmd_$cmd" "$@"
     ;;
   *)
