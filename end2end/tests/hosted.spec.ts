@@ -181,10 +181,27 @@ test.describe('hosted sign-in', () => {
     expect(params.get('identity_provider'), 'no identity_provider on the hosted route').toBeNull();
 
     const preSignIn = await sessionCookie(page.context());
+    // Every document and data request to the app from here (not the bundle a document brings).
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      const url = new URL(r.url());
+      if (
+        url.origin === baseURL &&
+        !url.pathname.startsWith('/pkg/') &&
+        ['document', 'fetch', 'xhr'].includes(r.resourceType())
+      ) {
+        asked.push(`${r.method()} ${url.pathname} ${r.resourceType()}`);
+      }
+    });
     await submitHostedForm(page, USERS.analyst.email);
 
     await expect(page).toHaveURL(`${baseURL}/dashboard`);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Dashboard');
+    // The callback, then the destination rendered complete by the server: one navigation, no
+    // session or dashboard data fetched by the page afterwards, even once it is interactive.
+    await waitForHydration(page);
+    await page.waitForLoadState('networkidle');
+    expect(asked).toEqual(['GET /auth/callback document', 'GET /dashboard document']);
     await expect(page.getByTestId('user-email')).toHaveText(USERS.analyst.email);
     await expect(page.getByTestId('user-groups').locator('li')).toHaveText(['analysts']);
     await expect(page.getByText(HOSTED_METHOD, { exact: true })).toBeVisible();
