@@ -209,10 +209,10 @@ def write(out, bench_md, readme):
     if "gatehouse" in timing and "streamlit" in timing:
         g, st = timing["gatehouse"], timing["streamlit"]
         md.append(
-            f"\ngatehouse is {st['median_ms'] / g['median_ms']:.1f}× faster than the Streamlit "
+            f"\ngatehouse is {speed(st['median_ms'], g['median_ms'])} than the Streamlit "
             "counterpart in the page"
             + (
-                f", {st['playwright']['median_ms'] / g['playwright']['median_ms']:.1f}× as Playwright sees it"
+                f", {speed(st['playwright']['median_ms'], g['playwright']['median_ms'])} as Playwright sees it"
                 if "playwright" in g and "playwright" in st
                 else ""
             )
@@ -258,6 +258,12 @@ def write(out, bench_md, readme):
         block.extend(summary)
         block += ["", "Full tables, machine and commands: [BENCHMARKS.md](BENCHMARKS.md).", "", END]
         Path(readme).write_text(head + "\n".join(block) + tail)
+
+
+def speed(theirs_ms, ours_ms):
+    """"1.52× faster" or "1.05× slower": gatehouse's time against another's."""
+    r = theirs_ms / ours_ms
+    return f"{r:.2f}× faster" if r >= 1 else f"{1 / r:.2f}× slower"
 
 
 def sizes_text(sizes):
@@ -318,7 +324,7 @@ def summarise(res, timing, m=None):
         req = f"; of which the sign-in request {g['request']['median_ms']:.0f} ms" if "request" in g else ""
         out.append(
             f"- Sign-in to dashboard, in the page: {g['median_ms']:.0f} ms vs Streamlit "
-            f"{st['median_ms']:.0f} ms (median{req}), {r:.1f}× faster; goal ≥ 3×: "
+            f"{st['median_ms']:.0f} ms (median{req}), {speed(st['median_ms'], g['median_ms'])}; goal ≥ 3× faster: "
             f"{'met' if r >= 3 else 'not met'}."
         )
     if "gatehouse" in timing and "floor" in timing:

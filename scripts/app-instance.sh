@@ -8,6 +8,7 @@ set -euo pipefail
 LOG_TAG=app-instance
 # shellcheck source=scripts/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+require_default_stack
 cd "$ROOT"
 
 [[ $# -ge 1 ]] || die "usage: $0 PORT [KEY=VALUE ...]"

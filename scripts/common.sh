@@ -6,8 +6,9 @@
 #                 $GATEHOUSE_STACK_DIR, default $LOCAL_DIR
 #   STACK_ENV     $STACK_DIR/stack.env (written by scripts/seed.py)
 #   COGNITO_PORT  cognito-local's port (default 9229); DYNAMODB_PORT: moto's (default 8000)
-# GATEHOUSE_STACK_DIR, COGNITO_PORT and DYNAMODB_PORT (exported, normalised) let a second stack
-# run beside the default one (scripts/bench.sh); `make run`/`make test` leave them unset.
+# GATEHOUSE_STACK_DIR, COGNITO_PORT and DYNAMODB_PORT let a second stack run beside the default
+# one (scripts/bench.sh); they are not exported (stack.sh hands them to seed.py), and run, dev,
+# test and app-instance refuse them (require_default_stack).
 # PATH gets ~/.cargo/bin (cargo-leptos, wasm-bindgen) and node_modules/.bin (wasm-opt from npm
 # `binaryen`, cognito-local, playwright) in front, so cargo-leptos never tries to download tools
 # and never picks up Debian's older wasm-opt.
@@ -51,9 +52,15 @@ stack_settings() {
   done
   [[ "$COGNITO_PORT" != "$DYNAMODB_PORT" ]] || die "COGNITO_PORT and DYNAMODB_PORT are both $COGNITO_PORT"
   GATEHOUSE_STACK_DIR="$STACK_DIR"
-  export STACK_DIR STACK_ENV COGNITO_PORT DYNAMODB_PORT GATEHOUSE_STACK_DIR
 }
 stack_settings
+
+# For the scripts that run the app and the tests on the default stack: the Rust and Playwright
+# tests read .local/stack.env, so a second stack's settings left in the shell must stop them.
+require_default_stack() {
+  [[ "$STACK_DIR" == "$LOCAL_DIR" && "$COGNITO_PORT" == 9229 && "$DYNAMODB_PORT" == 8000 ]] ||
+    die "GATEHOUSE_STACK_DIR/COGNITO_PORT/DYNAMODB_PORT are set ($STACK_DIR, $COGNITO_PORT, $DYNAMODB_PORT): this script runs on the default stack only (unset them)"
+}
 
 # Milliseconds since the epoch (bash 5 EPOCHREALTIME; '.' or ',' decimal mark depending on locale).
 now_ms() {

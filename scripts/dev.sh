@@ -7,6 +7,7 @@ set -euo pipefail
 LOG_TAG=dev
 # shellcheck source=scripts/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+require_default_stack
 cd "$ROOT"
 
 started_file="$(mktemp "${TMPDIR:-/tmp}/gatehouse-dev.XXXXXX")"

@@ -7,6 +7,7 @@ set -euo pipefail
 LOG_TAG=run
 # shellcheck source=scripts/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+require_default_stack
 cd "$ROOT"
 
 APP_PORT=3000

@@ -64,13 +64,13 @@ our_pid() {
   pid="$(cat "$f")"
   case "$1" in
     cognito) want=cognito-local ;;
-    *) want="dynamodb_server.py 127.0.0.1 $DYNAMODB_PORT" ;;
+    *) want="dynamodb_server.py 127.0.0.1 $DYNAMODB_PORT" ;; # the whole command line's end
   esac
   args="$(ps -o args= -p "$pid" 2>/dev/null || true)"
   if [[ "$1" == cognito && "$pid" =~ ^[0-9]+$ && -e "/proc/$pid/cwd" ]]; then
     [[ "/proc/$pid/cwd" -ef "$COGNITO_DIR" ]] || ours=0
   fi
-  if [[ "$pid" =~ ^[0-9]+$ && "$args" == *"$want"* ]] && ((ours)) && pid_alive "$pid"; then
+  if [[ "$pid" =~ ^[0-9]+$ && ("$args" == *"$want" || ("$1" == cognito && "$args" == *"$want"*)) ]] && ((ours)) && pid_alive "$pid"; then
     echo "$pid"
     return 0
   fi
@@ -151,20 +151,23 @@ write_cognito_config() {
 seed() {
   [[ -x "$ROOT/.venv/bin/python" ]] || die ".venv missing: run scripts/setup.sh python"
   local rc=0 pid
-  "$ROOT/.venv/bin/python" "$ROOT/scripts/seed.py" || rc=$?
+  GATEHOUSE_STACK_DIR="$STACK_DIR" COGNITO_PORT="$COGNITO_PORT" DYNAMODB_PORT="$DYNAMODB_PORT" \
+    "$ROOT/.venv/bin/python" "$ROOT/scripts/seed.py" || rc=$?
   ((rc == 3)) || return "$rc"
   pid="$(our_pid cognito)" ||
     die "the demo admin's authenticator key must be written with cognito-local stopped, but the running one was not started by stack.sh: stop it and run 'scripts/stack.sh up'"
   stop_pid "$pid" 10 || die "could not stop cognito (pid $pid)"
   rc=0
-  "$ROOT/.venv/bin/python" "$ROOT/scripts/seed.py" --write-admin-key || rc=$?
+  GATEHOUSE_STACK_DIR="$STACK_DIR" COGNITO_PORT="$COGNITO_PORT" DYNAMODB_PORT="$DYNAMODB_PORT" \
+    "$ROOT/.venv/bin/python" "$ROOT/scripts/seed.py" --write-admin-key || rc=$?
   # Started again whatever happened: the stack is left up, as after any seeding failure.
   start_service cognito
   wait_ready cognito "$STARTED_PID" || die "cognito-local did not come back after the restart (see $(log_file cognito))"
   ((rc == 0)) || return "$rc"
   log "cognito: restarted (pid $STARTED_PID) with the demo admin's authenticator key"
   rc=0
-  "$ROOT/.venv/bin/python" "$ROOT/scripts/seed.py" || rc=$?
+  GATEHOUSE_STACK_DIR="$STACK_DIR" COGNITO_PORT="$COGNITO_PORT" DYNAMODB_PORT="$DYNAMODB_PORT" \
+    "$ROOT/.venv/bin/python" "$ROOT/scripts/seed.py" || rc=$?
   ((rc != 3)) || die "the demo admin's authenticator key was written into $COGNITO_DIR/.cognito/db but cognito-local does not use it"
   return "$rc"
 }

@@ -8,6 +8,7 @@ set -euo pipefail
 LOG_TAG="test"
 # shellcheck source=scripts/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+require_default_stack
 cd "$ROOT"
 
 started_file="$(mktemp "${TMPDIR:-/tmp}/gatehouse-test.XXXXXX")"

@@ -123,12 +123,10 @@ pub fn AuditPage() -> impl IntoView {
     let data: AuditResource = Resource::new_blocking(
         move || query.with(|q| (q.get("user"), q.get("kind"), q.get("from"), q.get("to"))),
         |(user, kind, from, to)| async move {
-            load_audit(user, kind, from, to).await.map(|d| {
-                let form = AuditData {
-                    rows: Vec::new(),
-                    ..d.clone()
-                };
-                (form, d.into())
+            load_audit(user, kind, from, to).await.map(|mut d| {
+                let rows = std::mem::take(&mut d.rows);
+                let shown = AuditData { rows, ..d.clone() };
+                (d, shown.into())
             })
         },
     );

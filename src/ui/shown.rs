@@ -11,6 +11,8 @@
 //! Only for views without event handlers or state of their own: what is inside is plain markup
 //! (links still navigate through the router, which listens on the document). A server
 //! function never returns a `Shown` (its answer would be empty): the resource wraps the value.
+//! `InPage` renders an empty `<div>` outside hydration, so a resource holding it must be
+//! fetched again (not re-rendered from the hydrated value) before its view is built anew.
 
 use leptos::either::Either;
 use leptos::prelude::*;
