@@ -66,18 +66,16 @@ def load_all(out):
             if l.strip():
                 d = json.loads(l)
                 timing[d["target"]] = d
-    floor = out / "signin-floor.json"
-    if floor.exists():
-        timing["floor"] = json.loads(floor.read_text())
-    tables = out / "tables.json"
-    if tables.exists():
-        machine["stand_ins"] = json.loads(tables.read_text())
-    pages = out / "pages.json"
-    if pages.exists():
-        machine["pages"] = json.loads(pages.read_text())
-    slow = out / "slowstore.json"
-    if slow.exists():
-        machine["slowstore"] = json.loads(slow.read_text())
+    # Optional results: (file, where its JSON goes, under which key).
+    for name, into, key in [
+        ("signin-floor.json", timing, "floor"),
+        ("tables.json", machine, "stand_ins"),
+        ("pages.json", machine, "pages"),
+        ("slowstore.json", machine, "slowstore"),
+    ]:
+        f = out / name
+        if f.exists():
+            into[key] = json.loads(f.read_text())
     return res, proc, timing, machine
 
 
