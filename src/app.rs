@@ -19,6 +19,7 @@ use crate::features::{
     stepup::StepUpPage,
 };
 use crate::model::{SessionInfo, UserView};
+use crate::ui::arrival::Arrival;
 use crate::ui::status::{Forbidden, NotFound};
 use crate::ui::{app_name, use_session, PictureVersion, SessionResource, SubmitButton};
 use leptos::prelude::*;
@@ -106,10 +107,19 @@ fn SessionScope(children: Children) -> impl IntoView {
     let location = use_location();
     // Keyed on the path so that a navigation to another page re-reads it. Not on the query:
     // a page's own filters (a report's dates) keep the page, its form and the form's busy
-    // state while only its data reloads. (Sign-in, sign-out and every other server-function
-    // redirect are full navigations, see `hydrate` in lib.rs.)
-    let info: SessionResource =
-        Resource::new_blocking(move || location.pathname.get(), |_| get_session_info());
+    // state while only its data reloads. A sign-in that lands in the page hands its new
+    // session over instead ([`Arrival`]); sign-out and every server-function redirect are
+    // full navigations (see `hydrate` in lib.rs).
+    let arrival = Arrival::provide();
+    let info: SessionResource = Resource::new_blocking(
+        move || location.pathname.get(),
+        move |_| async move {
+            match arrival.take_session() {
+                Some(info) => Ok(info),
+                None => get_session_info().await,
+            }
+        },
+    );
     provide_context(info);
     provide_context(PictureVersion::default());
     children()

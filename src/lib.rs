@@ -70,8 +70,9 @@ pub mod startup;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // A server function's redirect (a sign-in's destination, the next step of a flow) is a
-    // full navigation: the server renders the destination complete, with the data it needs,
+    // A server function's redirect (the next step of a flow, a sign-out, a sign-in's
+    // destination other than the dashboard — which the sign-in's answer brings along, see
+    // `ui::arrival`) is a full navigation: the server renders it complete, with its data,
     // so nothing else is asked for before it paints (the router's own hook would route in
     // the page and then fetch the session and the page's data, one after the other). Set
     // before the router sets its own, which then stays unused.

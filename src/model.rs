@@ -68,6 +68,10 @@ pub struct FormState {
     pub values: Vec<(String, String)>,
     /// HTTP status the page should carry when it is re-rendered without JavaScript.
     pub status: u16,
+    /// Where a success leads, when the page goes there itself (a form posted with
+    /// JavaScript; a plain post is redirected instead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
 }
 
 impl FormState {
@@ -109,6 +113,10 @@ impl FormState {
             .iter()
             .find(|(f, _)| f == field)
             .map(|(_, v)| v.clone())
+    }
+    pub fn going_to(mut self, path: impl Into<String>) -> Self {
+        self.to = Some(path.into());
+        self
     }
     pub fn has_errors(&self) -> bool {
         self.error.is_some() || !self.field_errors.is_empty()

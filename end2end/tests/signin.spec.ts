@@ -32,9 +32,12 @@ test.describe('sign-in', () => {
     expect(await sessionCookie(page.context()), 'gh_session cookie after sign-in').toBeDefined();
   });
 
-  test('a sign-in is one navigation: nothing else is asked for before the dashboard shows', async ({
+  test('a sign-in is one round trip: its answer brings the dashboard, nothing else is asked for', async ({
     page,
   }) => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     await page.goto('/login');
     await waitForHydration(page);
     // Every document and data request after the click (not the page's images, styles and
@@ -49,12 +52,18 @@ test.describe('sign-in', () => {
     await signIn(page, USERS.user.email, DEMO_PASSWORD);
     await expect(page.getByTestId('user-email')).toHaveText(USERS.user.email);
     await expect(page).toHaveURL(/\/dashboard$/);
-    // The sign-in's answer, then the destination rendered complete by the server: no session
-    // or dashboard data fetched by the page afterwards.
-    expect(asked).toEqual(['POST /api/sign_in fetch', 'GET /dashboard document']);
-    await waitForHydration(page);
+    // The header and the activity are drawn from the answer too.
+    await expect(page.locator('header').getByRole('link', { name: 'Dashboard', exact: true })).toBeVisible();
+    await expect(page.getByTestId('chart-mine')).toBeVisible();
+    // The sign-in's answer only: no new document, no session or dashboard data fetched.
+    expect(asked).toEqual(['POST /api/sign_in fetch']);
     await page.waitForLoadState('networkidle');
-    expect(asked, 'nor does the page once it is interactive').toHaveLength(2);
+    expect(asked, 'nor afterwards').toHaveLength(1);
+    expect(errors, 'no error in the browser').toEqual([]);
+    // The session the answer handed over is the page's: its sign-out form works.
+    await page.locator('header').getByRole('button', { name: 'Sign out' }).click();
+    await expect(page).toHaveURL(/\/login\?signed_out=1$/);
+    await expect(page.getByText('You have signed out.')).toBeVisible();
   });
 
   test('a user without groups sees "No groups" on the dashboard', async ({ page }) => {

@@ -2,6 +2,7 @@
 
 use crate::access::Area;
 use crate::model::{ApiError, BarChart, EventRow, UserView};
+use crate::ui::arrival::use_arrival;
 use crate::ui::charts::Chart;
 use crate::ui::events::EventTable;
 use crate::ui::shown::{shown, Shown};
@@ -108,8 +109,17 @@ pub fn DashboardPage() -> impl IntoView {
     // Made once for the page, not in the gate's view (which the server may render more than
     // once, each time with a resource of its own, all serialized into the page), and fetched
     // beside the session instead of after it.
-    let activity: ActivityResource =
-        Resource::new_blocking(|| (), |_| async { load_dashboard().await.map(Shown::from) });
+    // A sign-in that lands here has brought the data along (see `ui::arrival`).
+    let arrival = use_arrival();
+    let activity: ActivityResource = Resource::new_blocking(
+        || (),
+        move |_| async move {
+            match arrival.and_then(|a| a.take_page::<DashboardData>()) {
+                Some(data) => Ok(Shown::Value(data)),
+                None => load_dashboard().await.map(Shown::from),
+            }
+        },
+    );
     view! {
         <Title text="Dashboard"/>
         <Gate area=Area::Dashboard children=move |user: UserView| view! { <Dashboard user activity/> }/>

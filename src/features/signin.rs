@@ -1,18 +1,41 @@
 //! `/login`: the email/password form and its server function, and how any sign-in step ends
 //! (a session, the next step, or the message on the form). With JavaScript the form posts in
-//! the background and the page updates in place; without it, it is a plain POST and the
-//! answer comes back as a redirect to this page carrying a one-time flash.
+//! the background and the page updates in place; a success that leads to the dashboard
+//! brings the new session and the dashboard's data in its answer, and the page goes there
+//! itself (one round trip, no new document: see `ui::arrival`). Without JavaScript it is a
+//! plain POST and the answer is a redirect: to the destination, or back to this page carrying
+//! a one-time flash.
 
-use crate::model::{ApiError, FormState};
+use crate::features::dashboard::DashboardData;
+use crate::model::{ApiError, FormState, SessionInfo};
 use crate::support::urlencode;
+use crate::ui::arrival::use_arrival;
 use crate::ui::{
     latest_form_state, use_session, FieldError, FormAlert, PasswordField, SubmitButton,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use serde::{Deserialize, Serialize};
 
 pub const FORM: &str = "login";
+
+/// The answer to the sign-in form.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SignInAnswer {
+    pub form: FormState,
+    /// A success that leads to the dashboard (a post with JavaScript): what the page there
+    /// shows, so that it paints without asking again. `None` otherwise, or when it could not
+    /// be read (the page then goes there as a new document).
+    pub landing: Option<Box<Landing>>,
+}
+
+/// What the page a sign-in leads to shows: the session, and the dashboard's data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Landing {
+    pub session: SessionInfo,
+    pub dashboard: DashboardData,
+}
 
 /// The email/password form (Cognito `InitiateAuth`, `USER_PASSWORD_AUTH`).
 #[server(endpoint = "sign_in")]
@@ -21,10 +44,10 @@ pub async fn sign_in(
     password: String,
     next: Option<String>,
     csrf: String,
-) -> Result<FormState, ApiError> {
+) -> Result<SignInAnswer, ApiError> {
     use self::ssr::*;
     let email = email.trim().to_string();
-    FormPost::new(FORM, "/login", &csrf)
+    let form = FormPost::new(FORM, "/login", &csrf)
         .keep("email", &email)
         .answer(
             move |FormCx {
@@ -45,26 +68,58 @@ pub async fn sign_in(
                 }
                 let next = sanitize_next(next.as_deref());
                 let outcome = state.svc.sign_in.password(&email, &password, &next).await;
-                finish_sign_in(outcome, form, &email, &next).await
+                let signed_in = matches!(outcome, Ok(SignInOutcome::SignedIn(_)));
+                Ok(match finish_sign_in(outcome, form, &email, &next).await? {
+                    Answer::Redirect(to) if signed_in && to == DEFAULT_AFTER_SIGN_IN => {
+                        Answer::Arrive(to)
+                    }
+                    answer => answer,
+                })
             },
         )
-        .await
+        .await?;
+    let landing = match form.to.as_deref() {
+        Some(DEFAULT_AFTER_SIGN_IN) => landing().await,
+        _ => None,
+    };
+    Ok(SignInAnswer { form, landing })
 }
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
     pub use crate::auth::account::valid_email;
-    pub use crate::auth::redirect::sanitize_next;
-    use crate::auth::signin::{
-        log_name, normalize_username, SignInError, SignInOutcome, UNAVAILABLE,
-    };
+    pub use crate::auth::redirect::{sanitize_next, DEFAULT_AFTER_SIGN_IN};
+    pub use crate::auth::signin::SignInOutcome;
+    use crate::auth::signin::{log_name, normalize_username, SignInError, UNAVAILABLE};
     use crate::events::{EventKind, Method};
+    use crate::features::dashboard::load_dashboard;
+    use crate::features::session::get_session_info;
+    use crate::features::signin::Landing;
     use crate::model::{ApiError, FormState};
     use crate::server::error::AppError;
     use crate::server::record;
+    use crate::server::request::set_status;
     use crate::server::request::{app_state, session};
     pub use crate::server::request::{Answer, FormCx, FormPost};
     use crate::support::errors::error_chain;
+
+    /// What the dashboard shows, read in the sign-in's own request (after the session is
+    /// established). Read together; if either fails the answer goes without it and the page
+    /// loads the dashboard as a new document, so its status is left as the sign-in's.
+    pub async fn landing() -> Option<Box<Landing>> {
+        match tokio::join!(get_session_info(), load_dashboard()) {
+            (Ok(session), Ok(dashboard)) => Some(Box::new(Landing { session, dashboard })),
+            (session, dashboard) => {
+                tracing::warn!(
+                    session = session.is_ok(),
+                    dashboard = dashboard.is_ok(),
+                    "sign-in answered without the dashboard"
+                );
+                set_status(200);
+                None
+            }
+        }
+    }
 
     /// After a password or a challenge answer: the session, the next challenge page, or the
     /// message on the form.
@@ -147,6 +202,25 @@ pub fn LoginPage() -> impl IntoView {
     let info = use_session();
     let action = ServerAction::<SignIn>::new();
     let query = use_query_map();
+    // A success: hand what the destination shows over and go there in the page, or, when the
+    // answer came without it, load it as a new document.
+    let (arrival, navigate) = (use_arrival(), use_navigate());
+    Effect::new(move |_| {
+        let Some(Ok(SignInAnswer { form, landing })) = action.value().get() else {
+            return;
+        };
+        let Some(to) = form.to else { return };
+        match (landing, arrival) {
+            (Some(landing), Some(arrival)) => {
+                let Landing { session, dashboard } = *landing;
+                arrival.hand_over(session, dashboard);
+                navigate(&to, Default::default());
+            }
+            _ => {
+                let _ = window().location().assign(&to);
+            }
+        }
+    });
     view! {
         <Title text="Sign in"/>
         <section class="card narrow">
@@ -155,7 +229,8 @@ pub fn LoginPage() -> impl IntoView {
                 {move || {
                     let info = info.get().and_then(Result::ok).unwrap_or_default();
                     let next = query.read().get("next").unwrap_or_default();
-                    let state = latest_form_state(action.value().get(), &info, FORM);
+                    let answer = action.value().get().map(|a| a.map(|a| a.form));
+                    let state = latest_form_state(answer, &info, FORM);
                     let notice = if query.read().get("signed_out").is_some() {
                         Some("You have signed out.")
                     } else {

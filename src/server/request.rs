@@ -288,6 +288,10 @@ pub enum Answer {
     Form(FormState),
     /// Somewhere else: the next step, or the page a success leads to.
     Redirect(String),
+    /// The page a success leads to, which a page with JavaScript goes to itself: the answer
+    /// names it ([`FormState::to`]) and the caller may add what that page shows, so that it
+    /// paints without asking again. A plain form post is redirected there.
+    Arrive(String),
 }
 
 /// One form post to answer: which form, the page it is on, the submitted CSRF token, and the
@@ -331,7 +335,10 @@ impl<'a> FormPost<'a> {
         let name = form.form.clone();
         match body(FormCx { app, form }).await? {
             Answer::Form(state) => finish_form(state, page),
-            Answer::Redirect(path) => {
+            Answer::Arrive(path) if !is_plain_form_post() => {
+                Ok(FormState::new(&name).going_to(path))
+            }
+            Answer::Redirect(path) | Answer::Arrive(path) => {
                 leptos_axum::redirect(&path);
                 Ok(FormState::new(&name))
             }

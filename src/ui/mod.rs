@@ -1,10 +1,12 @@
 //! Components and helpers the feature pages share: the session every page reads, the page
 //! gate, the form's alert and fields (password, code, submit and copy controls in [`fields`]),
-//! the latest answer to a form, the status pages, charts,
+//! the latest answer to a form, what a form's answer hands to the page it leads to
+//! ([`arrival`]), the status pages, charts,
 //! event tables, the new-password field, the user's picture address (shown by the header
 //! and the account page), and [`shown`]: data a page shows, sent once. Nothing here knows a
 //! particular page.
 
+pub mod arrival;
 pub mod charts;
 pub mod events;
 pub mod fields;

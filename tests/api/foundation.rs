@@ -65,6 +65,65 @@ async fn sign_in_without_javascript_redirects_and_sets_an_opaque_http_only_cooki
     assert!(!html.contains("eyJ"), "a token leaked into the page");
 }
 
+/// With JavaScript, a sign-in that leads to the dashboard is answered with what the dashboard
+/// shows (the new session and the page's data), so that the page goes there without another
+/// request; any other destination is the redirect, as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sign_in_with_javascript_brings_the_dashboard_along() {
+    let app = spawn().start().await;
+    let csrf = app.csrf().await;
+    let form = [
+        ("email", ANALYST),
+        ("password", PASSWORD),
+        ("csrf", csrf.as_str()),
+    ];
+    let (status, body) = call(&app, "/api/sign_in", &form).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["form"]["to"], "/dashboard", "{body}");
+    assert_eq!(json["form"]["error"], serde_json::Value::Null, "{body}");
+    let landing = &json["landing"];
+    assert_eq!(landing["session"]["user"]["email"], ANALYST, "{body}");
+    assert_eq!(
+        landing["session"]["user"]["groups"][0], "analysts",
+        "{body}"
+    );
+    assert_eq!(landing["dashboard"]["user"]["email"], ANALYST, "{body}");
+    assert!(landing["dashboard"]["chart"].is_object(), "{body}");
+    assert!(landing["dashboard"]["recent"].is_array(), "{body}");
+    assert!(!body.contains("eyJ"), "a token leaked into the answer");
+    // The answer's session is the new one: its form token works for the next post.
+    assert!(app.cookie("gh_session").is_some());
+    let token = landing["session"]["csrf"].as_str().expect("csrf");
+    assert_ne!(token, csrf, "the token is bound to the rotated session");
+    let out = app
+        .post_form("/logout", &[("csrf", token)], "/dashboard")
+        .await;
+    assert!(
+        location(&out).is_some_and(|l| l.contains("signed_out")),
+        "{:?}",
+        location(&out)
+    );
+
+    // Elsewhere: no data, the server function's redirect.
+    let csrf = app.csrf().await;
+    let form = [
+        ("email", ANALYST),
+        ("password", PASSWORD),
+        ("next", "/reports"),
+        ("csrf", csrf.as_str()),
+    ];
+    let (status, body) = call(&app, "/api/sign_in", &form).await;
+    assert!(
+        status.is_success() || status.is_redirection(),
+        "{status} {body}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["landing"], serde_json::Value::Null, "{body}");
+    assert_eq!(json["form"]["to"], serde_json::Value::Null, "{body}");
+    assert_eq!(app.get("/reports").await.status(), StatusCode::OK);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn wrong_password_unknown_user_and_bad_input_get_clear_messages_and_no_session() {
     let app = spawn().start().await;
