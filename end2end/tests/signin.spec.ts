@@ -55,6 +55,8 @@ test.describe('sign-in', () => {
     // The header and the activity are drawn from the answer too.
     await expect(page.locator('header').getByRole('link', { name: 'Dashboard', exact: true })).toBeVisible();
     await expect(page.getByTestId('chart-mine')).toBeVisible();
+    // As after a page load, reading starts at the new page, not at the form that went away.
+    await expect(page.locator('main#main')).toBeFocused();
     // The sign-in's answer only: no new document, no session or dashboard data fetched.
     expect(asked).toEqual(['POST /api/sign_in fetch']);
     await page.waitForLoadState('networkidle');

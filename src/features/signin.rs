@@ -11,7 +11,7 @@ use crate::model::{ApiError, FormState, SessionInfo};
 use crate::support::urlencode;
 use crate::ui::arrival::use_arrival;
 use crate::ui::{
-    latest_form_state, use_session, FieldError, FormAlert, PasswordField, SubmitButton,
+    focus_main, latest_form_state, use_session, FieldError, FormAlert, PasswordField, SubmitButton,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -215,6 +215,8 @@ pub fn LoginPage() -> impl IntoView {
                 let Landing { session, dashboard } = *landing;
                 arrival.hand_over(session, dashboard);
                 navigate(&to, Default::default());
+                // Reading goes on from the dashboard, not from the removed form.
+                focus_main();
             }
             _ => {
                 let _ = window().location().assign(&to);

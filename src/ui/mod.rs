@@ -51,6 +51,21 @@ pub fn app_name() -> String {
     name.unwrap_or_else(|| crate::model::DEFAULT_APP_NAME.to_string())
 }
 
+/// Moves the focus to the page's main region, as a page load would, after the app has drawn
+/// another page in place of the form that had it (no-op on the server).
+pub fn focus_main() {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(main) = document()
+            .get_element_by_id("main")
+            .and_then(|m| m.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = main.focus();
+        }
+    }
+}
+
 /// The email carried in the URL (`?email=`), for the follow-up pages of a form.
 pub fn email_from_query() -> Memo<String> {
     let query = use_query_map();
