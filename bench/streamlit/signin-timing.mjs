@@ -13,9 +13,10 @@
 // [data-testid=user-email]; Streamlit: the st.text under "Dashboard"). Two clocks:
 // - in the page (the figure the goal is judged on): from the click event's timestamp to the
 //   first animation frame after the dashboard's email was put in the document (a mutation
-//   observer installed before each document loads). gatehouse's sign-in ends in a new
-//   document (the server renders the destination); Streamlit re-renders over its websocket.
-//   Both ends are absolute times (timeOrigin + now), the click kept in sessionStorage.
+//   observer installed before each document loads). gatehouse draws the dashboard in the
+//   same document from the sign-in's answer; Streamlit re-renders over its websocket. Both
+//   ends are absolute times (timeOrigin + now), the click kept in sessionStorage, so the
+//   clock also holds across a new document.
 // - as Playwright sees it: Node's performance.now() around the click action and the wait,
 //   which adds Playwright's actionability checks before the click and its polling after.
 // For gatehouse the sign-in request itself (Resource Timing, start to response end) is
@@ -87,8 +88,8 @@ const drivers = {
 // Installed before any page script of every document: the click's time, and the first frame
 // after the dashboard's email is in the document. Times are absolute (timeOrigin + now) and the
 // click and the sign-in request's duration are kept in sessionStorage, so that both ends are
-// on one clock whether the dashboard is a new document (gatehouse: the server renders the
-// sign-in's destination) or the same one (Streamlit re-renders over its websocket).
+// on one clock whether the dashboard is a new document or the same one (gatehouse draws it
+// from the sign-in's answer; Streamlit re-renders over its websocket).
 function pageClock({ selector, email }) {
   const t = (window.__signinTiming = {});
   const now = () => performance.timeOrigin + performance.now();
