@@ -164,6 +164,12 @@ impl IdentityPool {
             .cloned()
     }
 
+    /// The identity id of the user `sub`, if it has been asked for already (no call).
+    pub fn known_identity(&self, sub: &str) -> Option<String> {
+        let ids = self.identities.lock().unwrap_or_else(|e| e.into_inner());
+        ids.get(sub).and_then(|cell| cell.get().cloned())
+    }
+
     /// Drops what is known of the user `sub` (their identity was refused).
     pub fn forget(&self, sub: &str) {
         let mut ids = self.identities.lock().unwrap_or_else(|e| e.into_inner());

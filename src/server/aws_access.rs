@@ -97,7 +97,16 @@ pub async fn preferences_of(
     // Kept ones first: a fresh one costs no call at all; a stale one is answered while a
     // background read refreshes it (the credentials for that read come from the identity
     // pool's cache, asked of Cognito Identity only when they have expired, about hourly).
-    let identity_id = auth.identity_id.clone().unwrap_or_default();
+    // A new session (a sign-in) does not know its identity id yet; the identity pool's
+    // cache may (the same user, signed in before): then their kept preferences serve.
+    let identity_id = auth
+        .identity_id
+        .clone()
+        .or_else(|| {
+            let pool = state.svc.identity_pool.as_ref()?;
+            pool.known_identity(&auth.sub)
+        })
+        .unwrap_or_default();
     let cached = match identity_id.as_str() {
         "" => Lookup::Miss,
         id => store.cached(id),

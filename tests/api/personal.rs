@@ -364,3 +364,50 @@ async fn preferences_are_saved_with_the_user_s_credentials_and_shape_the_data_pa
     let (_, body) = call(&app, "/api/dashboard_data", &[]).await;
     assert_eq!(chart_days(&body), 30);
 }
+
+/// A sign-in answers with the preferences this instance keeps for the user (found by the
+/// identity id known for their `sub`, which a new session does not carry yet) instead of
+/// reading them again: its answer costs the sign-in's own calls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_sign_in_uses_the_preferences_kept_for_the_user() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let app = spawn().start().await;
+    let email = unique_name("kept-prefs");
+    create_user(&app, &email, PASSWORD, false).await;
+    app.sign_in(&email, PASSWORD, None).await;
+    let csrf = page_csrf(&app, "/account").await;
+    save_preferences(&app, &csrf, "30", "14").await;
+    let (_, body) = call(&app, "/api/dashboard_data", &[]).await;
+    let labels = |json: &serde_json::Value| json["labels"].as_array().map(Vec::len);
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(labels(&json["chart"]), Some(30), "{body}");
+    // Changed behind the app's back: a read would now find 7 days.
+    let identity = identity_of(&app).await;
+    app.state
+        .svc
+        .dynamo
+        .put_item()
+        .table_name(std::env::var("PREFERENCES_TABLE").expect("PREFERENCES_TABLE"))
+        .item("identity_id", AttributeValue::S(identity))
+        .item("dashboard_days", AttributeValue::N("7".into()))
+        .item("reports_days", AttributeValue::N("14".into()))
+        .send()
+        .await
+        .expect("put preferences");
+    app.sign_out().await;
+
+    let csrf = app.csrf().await;
+    let form = [
+        ("email", email.as_str()),
+        ("password", PASSWORD),
+        ("csrf", csrf.as_str()),
+    ];
+    let (status, body) = call(&app, "/api/sign_in", &form).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        labels(&json["landing"]["dashboard"]["chart"]),
+        Some(30),
+        "the kept preferences, not read again: {body:.400}"
+    );
+}
