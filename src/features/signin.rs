@@ -104,11 +104,22 @@ pub mod ssr {
     use crate::support::errors::error_chain;
 
     /// What the dashboard shows, read in the sign-in's own request (after the session is
-    /// established). Read together; if either fails the answer goes without it and the page
-    /// loads the dashboard as a new document, so its status is left as the sign-in's.
+    /// established). Read together; if either fails, or they do not agree on who is signed
+    /// in, the answer goes without it and the page loads the dashboard as a new document, so
+    /// its status is left as the sign-in's.
     pub async fn landing() -> Option<Box<Landing>> {
+        // The sign-in's own event is still in the write queue: waited for, briefly (a queue
+        // full of other attempts never holds the answer longer), so that the activity shown
+        // has it.
+        if let Ok(state) = app_state() {
+            let _ = tokio::time::timeout(OWN_EVENT_WAIT, state.svc.events.flush()).await;
+        }
         match tokio::join!(get_session_info(), load_dashboard()) {
-            (Ok(session), Ok(dashboard)) => Some(Box::new(Landing { session, dashboard })),
+            (Ok(session), Ok(dashboard))
+                if session.user.as_ref().map(|u| &u.email) == Some(&dashboard.user.email) =>
+            {
+                Some(Box::new(Landing { session, dashboard }))
+            }
             (session, dashboard) => {
                 tracing::warn!(
                     session = session.is_ok(),
@@ -120,6 +131,9 @@ pub mod ssr {
             }
         }
     }
+
+    /// How long a sign-in's answer waits for its own event to be written.
+    const OWN_EVENT_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
 
     /// After a password or a challenge answer: the session, the next challenge page, or the
     /// message on the form.

@@ -38,9 +38,15 @@ impl Arrival {
         self.page.set_value(Some(Box::new(page)));
     }
 
-    /// The session handed over, once.
+    /// The session handed over, once. Taken at every navigation: one that hands nothing
+    /// over also drops page data a previous hand-over left untaken, so that it can never
+    /// show on a later visit.
     pub fn take_session(&self) -> Option<SessionInfo> {
-        self.session.try_update_value(Option::take).flatten()
+        let session = self.session.try_update_value(Option::take).flatten();
+        if session.is_none() {
+            self.page.set_value(None);
+        }
+        session
     }
 
     /// The page data handed over, once, if it is a `T`.
@@ -75,6 +81,12 @@ mod tests {
 
             arrival.hand_over(SessionInfo::default(), 7u32);
             assert_eq!(arrival.take_page::<u32>(), Some(7));
+            assert_eq!(arrival.take_page::<u32>(), None);
+
+            // Left untaken: the next navigation, which hands nothing over, drops it.
+            arrival.hand_over(SessionInfo::default(), 9u32);
+            assert!(arrival.take_session().is_some());
+            assert_eq!(arrival.take_session(), None);
             assert_eq!(arrival.take_page::<u32>(), None);
         });
     }
