@@ -248,6 +248,39 @@ test('submit buttons say they are busy while their request runs', async ({ page 
   }
 });
 
+test('a button in the admin directory says it is busy, and is sent once', async ({ page }) => {
+  // The directory's rows are sent once, as markup (no hydration state for them): one handler
+  // around them sends their forms and marks the pressed button busy.
+  const email = USERS.analyst.email;
+  await signInAs(page, USERS.admin.email);
+  await page.goto(`/admin?q=${encodeURIComponent(email)}`);
+  await waitForHydration(page);
+  let posts = 0;
+  page.on('request', (r) => {
+    if (r.url().endsWith('/api/manage_user')) posts += 1;
+  });
+  const release = await hold(page, 'manage_user');
+  const row = page.locator(`tr[data-testid="directory-row"][data-email="${email}"]`);
+  const button = row.getByRole('button', { name: `Disable ${email}` });
+  await button.click();
+  await expect(button).toHaveText('Disabling…');
+  await expect(button).toHaveAttribute('aria-busy', 'true');
+  await expect(button).toHaveAttribute('aria-disabled', 'true');
+  // Pressed again while busy: ignored.
+  await button.focus();
+  await page.keyboard.press('Enter');
+  // The request never reaches the server: the rows are read again, the button at rest.
+  release('abort');
+  await expect(page.getByRole('alert')).toBeVisible();
+  await expect(button).toHaveText('Disable');
+  await expect(button).not.toHaveAttribute('aria-busy', 'true');
+  await expect(row).toHaveAttribute('data-enabled', 'true');
+  expect(posts, 'one request for two presses').toBe(1);
+  // Still a page of the app: no document was loaded.
+  expect(new URL(page.url()).pathname).toBe('/admin');
+  await page.unrouteAll();
+});
+
 test('code fields ask for six digits from the number pad, focused where the code is what is asked', async ({
   page,
 }) => {

@@ -3,8 +3,9 @@
 //! membership, enable/disable) as CSRF-protected POSTs that the server checks again.
 
 use crate::access::Area;
-use crate::model::{ApiError, DirectoryUser, FormState};
+use crate::model::{ApiError, DirectoryUser, FormState, UserView};
 use crate::support::urlencode;
+use crate::ui::shown::{shown_forms, Shown};
 use crate::ui::{latest_form_state, use_session, FormAlert, Gate, SubmitButton, TableWrap};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -15,7 +16,6 @@ use serde::{Deserialize, Serialize};
 /// `/admin`: the user directory (one page of it).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminData {
-    pub viewer: String,
     pub users: Vec<DirectoryUser>,
     /// The email prefix filtered on.
     pub filter: String,
@@ -36,11 +36,10 @@ pub async fn load_admin(
     page: Option<String>,
 ) -> Result<AdminData, ApiError> {
     use self::ssr::*;
-    let admin = require(Area::Admin).await?;
+    require(Area::Admin).await?;
     let state = app_state()?;
     let filter = filter.unwrap_or_default().trim().to_lowercase();
     let mut data = AdminData {
-        viewer: admin.email.clone(),
         filter: filter.clone(),
         groups: MANAGED_GROUPS.iter().map(|g| g.to_string()).collect(),
         ..Default::default()
@@ -237,32 +236,48 @@ mod ssr {
     }
 }
 
+/// The page's own fields (sent with the page: the filter form is live; `users` left empty) and
+/// the directory's rows (shown once: in the page's HTML, see [`shown_forms`]).
+type AdminResource = Resource<Result<(AdminData, Shown<Vec<DirectoryUser>>), ApiError>>;
+
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let query = use_query_map();
     let manage = ServerAction::<ManageUser>::new();
     // Made once for the page, not in the gate's view (see the dashboard).
-    let data = Resource::new_blocking(
+    let data: AdminResource = Resource::new_blocking(
         move || {
             (
                 manage.version().get(),
                 query.with(|q| (q.get("q"), q.get("page"))),
             )
         },
-        |(_, (filter, page))| load_admin(filter, page),
+        |(_, (filter, page))| async move {
+            load_admin(filter, page).await.map(|mut d| {
+                let users = std::mem::take(&mut d.users);
+                (d, users.into())
+            })
+        },
     );
     view! {
         <Title text="Admin"/>
-        <Gate area=Area::Admin children=move |_user| view! { <Admin manage data/> }/>
+        <Gate area=Area::Admin children=move |user: UserView| view! { <Admin viewer=user.email manage data/> }/>
     }
 }
 
 #[component]
-fn Admin(
-    manage: ServerAction<ManageUser>,
-    data: Resource<Result<AdminData, ApiError>>,
-) -> impl IntoView {
+fn Admin(viewer: String, manage: ServerAction<ManageUser>, data: AdminResource) -> impl IntoView {
     let info = use_session();
+    // The last action's outcome, in a view of its own: the rows are built again only when
+    // they are fetched again (see `shown_forms`).
+    let outcome = move || {
+        let session = info.get().and_then(Result::ok).unwrap_or_default();
+        let state = latest_form_state(manage.value().get(), &session, FORM);
+        view! {
+            {state.notice.clone().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+            <FormAlert state/>
+        }
+    };
     view! {
         <section class="card wide">
             <h1>"Admin"</h1>
@@ -273,23 +288,22 @@ fn Admin(
                 </ul>
             </nav>
             <h2>"Users"</h2>
+            <p class="muted">"Signed in as " <strong>{viewer}</strong> "."</p>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || {
-                    let session = info.get().and_then(Result::ok).unwrap_or_default();
-                    let state = latest_form_state(manage.value().get(), &session, FORM);
-                    let csrf = session.csrf.clone();
+                    let csrf = info.get_untracked().and_then(Result::ok).unwrap_or_default().csrf;
                     data.get().map(|result| match result {
                         Err(e) => view! { <div class="alert" role="alert">{e.to_string()}</div> }.into_any(),
-                        Ok(d) => {
+                        Ok((d, users)) => {
                             let invalid = d.filter_error.is_some().then_some("true");
                             let described = d.filter_error.is_some().then_some("q-error");
                             let filter = d.filter.clone();
                             let next = d.next_page.clone().map(|token| {
                                 format!("/admin?q={}&page={}", urlencode(&d.filter), urlencode(&token))
                             });
+                            let groups = d.groups.clone();
                             view! {
                                 <div>
-                                    <p class="muted">"Signed in as " <strong>{d.viewer.clone()}</strong> "."</p>
                                     <Form method="GET" action="/admin" attr:class="filters">
                                         <div class="field">
                                             <label for="q">"Email starts with"</label>
@@ -299,9 +313,8 @@ fn Admin(
                                         <button type="submit" class="button">"Search"</button>
                                     </Form>
                                     {d.filter_error.clone().map(|m| view! { <p class="field-error" id="q-error">{m}</p> })}
-                                    {state.notice.clone().map(|n| view! { <p class="notice" role="status">{n}</p> })}
-                                    <FormAlert state=state.clone()/>
-                                    <UserTable users=d.users groups=d.groups manage csrf/>
+                                    {outcome}
+                                    {shown_forms(users, manage, move |users| view! { <UserTable users groups manage csrf/> })}
                                     {next.map(|href| view! { <p><a href=href data-testid="next-page">"Next page"</a></p> })}
                                 </div>
                             }.into_any()

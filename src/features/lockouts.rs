@@ -4,6 +4,7 @@
 use crate::access::Area;
 use crate::model::{ApiError, FormState};
 use crate::support::urlencode;
+use crate::ui::shown::{shown_forms, Shown};
 use crate::ui::{latest_form_state, use_session, FormAlert, Gate, SubmitButton, TableWrap};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -144,15 +145,24 @@ mod ssr {
     }
 }
 
+/// The page's own fields (`rows` left empty) and the locked names (shown once: in the page's
+/// HTML, see [`shown_forms`]).
+type LockoutsResource = Resource<Result<(LockoutsData, Shown<Vec<LockoutRow>>), ApiError>>;
+
 #[component]
 pub fn LockoutsPage() -> impl IntoView {
     let unlock = ServerAction::<UnlockAccount>::new();
     let query = use_query_map();
     // Made once for the page, not in the gate's view (see the dashboard).
     // Re-read after every unlock.
-    let data = Resource::new_blocking(
+    let data: LockoutsResource = Resource::new_blocking(
         move || (unlock.version().get(), query.with(|q| q.get("page"))),
-        |(_, page)| list_lockouts(page),
+        |(_, page)| async move {
+            list_lockouts(page).await.map(|mut d| {
+                let rows = std::mem::take(&mut d.rows);
+                (d, rows.into())
+            })
+        },
     );
     view! {
         <Title text="Lockouts"/>
@@ -161,31 +171,35 @@ pub fn LockoutsPage() -> impl IntoView {
 }
 
 #[component]
-fn Lockouts(
-    unlock: ServerAction<UnlockAccount>,
-    data: Resource<Result<LockoutsData, ApiError>>,
-) -> impl IntoView {
+fn Lockouts(unlock: ServerAction<UnlockAccount>, data: LockoutsResource) -> impl IntoView {
     let info = use_session();
+    // The last unlock's outcome, in a view of its own: the rows are built again only when
+    // they are fetched again (see `shown_forms`).
+    let outcome = move || {
+        let session = info.get().and_then(Result::ok).unwrap_or_default();
+        let state = latest_form_state(unlock.value().get(), &session, FORM);
+        view! {
+            {state.notice.clone().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+            <FormAlert state/>
+        }
+    };
     view! {
         <section class="card">
             <p class="breadcrumb"><a href="/admin">"Admin"</a> " / Lockouts"</p>
             <h1>"Locked accounts"</h1>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || {
-                    let session = info.get().and_then(Result::ok).unwrap_or_default();
-                    let state = latest_form_state(unlock.value().get(), &session, FORM);
-                    let csrf = session.csrf.clone();
+                    let csrf = info.get_untracked().and_then(Result::ok).unwrap_or_default().csrf;
                     data.get().map(|result| match result {
                         Err(e) => view! { <div class="alert" role="alert">{e.to_string()}</div> }.into_any(),
-                        Ok(d) => {
+                        Ok((d, rows)) => {
                             let next = d.next_page.clone().map(|token| {
                                 format!("/admin/lockouts?page={}", urlencode(&token))
                             });
                             view! {
                                 <p class="muted">{d.policy}</p>
-                                {state.notice.clone().map(|n| view! { <p class="notice" role="status">{n}</p> })}
-                                <FormAlert state=state.clone()/>
-                                <LockoutTable rows=d.rows unlock csrf/>
+                                {outcome}
+                                {shown_forms(rows, unlock, move |rows| view! { <LockoutTable rows unlock csrf/> })}
                                 {next.map(|href| view! { <p><a href=href data-testid="next-page">"Next page"</a></p> })}
                             }.into_any()
                         }

@@ -155,7 +155,8 @@ pub fn SubmitButton(
     aria_label: Option<String>,
 ) -> impl IntoView {
     view! {
-        <button type="submit" class=class aria-label=aria_label
+        // `data-busy`: what the button says while busy, for rows sent as markup (`shown_forms`).
+        <button type="submit" class=class aria-label=aria_label data-busy=busy
             aria-disabled=move || pending.get().then_some("true")
             aria-busy=move || pending.get().then_some("true")
             on:click=move |ev| {

@@ -15,7 +15,10 @@
 //! fetched again (not re-rendered from the hydrated value) before its view is built anew.
 
 use leptos::either::Either;
+use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A value the page shows: rendered where it is (`Value`), or already in the page (`InPage`).
@@ -62,6 +65,58 @@ where
         Shown::InPage => Either::Left(view! { <div class="shown" inner_html=String::new()></div> }),
         Shown::Value(v) => Either::Right(view! { <div class="shown">{render(v)}</div> }),
     }
+}
+
+/// [`shown`] for rows whose controls are forms posting to `action` (the admin directory, the
+/// lockouts): the rows are sent once, as markup, yet their buttons work as in the rest of the
+/// app. One `submit` handler around them sends any of their forms through `action`, as an
+/// `ActionForm` would, and marks the pressed button busy (`aria-busy`, `aria-disabled`, the
+/// button's `data-busy` text; pressed again, it does nothing) until the answer has the rows
+/// fetched and rendered again. Rows the browser rendered itself (after a navigation) hold
+/// `ActionForm`s, which handle their own submits first. A form whose fields do not read as
+/// the action's input, and every form without JavaScript, posts as a plain HTML form.
+///
+/// What holds `value` must be rebuilt only when the data is fetched again (see [`Shown`]):
+/// read the action's answer, and anything else that changes, in a view of its own.
+pub fn shown_forms<T, V, S>(
+    value: Shown<T>,
+    action: ServerAction<S>,
+    render: impl FnOnce(T) -> V,
+) -> impl IntoView
+where
+    V: IntoView + 'static,
+    S: ServerFn + DeserializeOwned + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+    S::Error: Send + Sync + 'static,
+{
+    let on_submit = move |ev: SubmitEvent| {
+        if ev.default_prevented() {
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        {
+            use leptos::form::FromFormData;
+            let Ok(input) = S::from_event(&ev) else {
+                return;
+            };
+            ev.prevent_default();
+            let button = ev.submitter();
+            if let Some(button) = &button {
+                if button.has_attribute("aria-busy") {
+                    return;
+                }
+                let _ = button.set_attribute("aria-busy", "true");
+                let _ = button.set_attribute("aria-disabled", "true");
+                if let Some(busy) = button.get_attribute("data-busy") {
+                    button.set_text_content(Some(&busy));
+                }
+            }
+            action.dispatch(input);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = action;
+    };
+    view! { <div class="shown-forms" on:submit=on_submit>{shown(value, render)}</div> }
 }
 
 #[cfg(test)]

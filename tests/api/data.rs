@@ -812,4 +812,43 @@ async fn data_pages_send_what_they_show_once() {
             "{path} sends a value twice: {state:?}"
         );
     }
+
+    // The rows with live controls: the directory (filtered to the user, by a prefix that is
+    // not their whole address) and the locked names (one locked here).
+    let locked = unique_name("once-locked");
+    for n in 1..=5 {
+        pair.app
+            .sign_in(&locked, &format!("Wrong-Passw0rd-{n}"), None)
+            .await;
+    }
+    let prefix = &pair.email[..pair.email.len() - 4];
+    let directory = format!("/admin?q={prefix}");
+    for (path, attribute) in [
+        (directory.as_str(), "data-email=\""),
+        ("/admin/lockouts", "data-username=\""),
+    ] {
+        let (status, html) = pair.admin.page(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        let (markup, state) = markup_and_state(&html);
+        let rows: Vec<&str> = markup
+            .split(attribute)
+            .skip(1)
+            .filter_map(|rest| rest.split_once('"').map(|(name, _)| name))
+            .collect();
+        assert!(!rows.is_empty(), "{path} shows rows: {markup}");
+        for name in rows {
+            for value in &state {
+                assert!(
+                    !value.contains(name),
+                    "{path} sends again the row of {name}: {value}"
+                );
+            }
+        }
+    }
+    assert!(
+        markup_and_state(&pair.admin.page(&directory).await.1)
+            .0
+            .contains(&format!("data-email=\"{}\"", pair.email)),
+        "the directory shows the user"
+    );
 }
