@@ -224,8 +224,8 @@ def write(out, bench_md, readme):
             "(level 6: what a compressing proxy would send; gatehouse does not compress its pages, "
             "which carry a CSRF token), and the part of it that is hydration state (the resources "
             "serialized into the page: the session and the forms' values; what the dashboard, the "
-            "reports and the audit log only show is sent once, in their markup; the rows of the "
-            "admin directory and of the lockouts hold live controls and are still in both).\n"
+            "reports and the audit log show, and the rows of the admin directory and of the "
+            "lockouts, are sent once, in their markup).\n"
         )
         md.append("| page | HTML | gzip | of it hydration state |")
         md.append("|---|---|---|---|")
