@@ -121,11 +121,12 @@ pub mod ssr {
                 Some(Box::new(Landing { session, dashboard }))
             }
             (session, dashboard) => {
-                tracing::warn!(
-                    session = session.is_ok(),
-                    dashboard = dashboard.is_ok(),
-                    "sign-in answered without the dashboard"
-                );
+                let reason = match (&session, &dashboard) {
+                    (Err(e), _) => format!("the session could not be read: {e}"),
+                    (_, Err(e)) => format!("the dashboard could not be read: {e}"),
+                    _ => "the session and the dashboard name different users".to_string(),
+                };
+                tracing::warn!(%reason, "sign-in answered without the dashboard");
                 set_status(200);
                 None
             }

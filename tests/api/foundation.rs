@@ -71,9 +71,13 @@ async fn sign_in_without_javascript_redirects_and_sets_an_opaque_http_only_cooki
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sign_in_with_javascript_brings_the_dashboard_along() {
     let app = spawn().start().await;
+    // A user of its own: the activity it brings is this sign-in's alone.
+    let email = unique_name("landing");
+    let username = create_user(&app, &email, PASSWORD, false).await;
+    add_to_group(&app, &username, "analysts").await;
     let csrf = app.csrf().await;
     let form = [
-        ("email", ANALYST),
+        ("email", email.as_str()),
         ("password", PASSWORD),
         ("csrf", csrf.as_str()),
     ];
@@ -83,16 +87,29 @@ async fn sign_in_with_javascript_brings_the_dashboard_along() {
     assert_eq!(json["form"]["to"], "/dashboard", "{body}");
     assert_eq!(json["form"]["error"], serde_json::Value::Null, "{body}");
     let landing = &json["landing"];
-    assert_eq!(landing["session"]["user"]["email"], ANALYST, "{body}");
+    assert_eq!(
+        landing["session"]["user"]["email"],
+        email.as_str(),
+        "{body}"
+    );
     assert_eq!(
         landing["session"]["user"]["groups"][0], "analysts",
         "{body}"
     );
-    assert_eq!(landing["dashboard"]["user"]["email"], ANALYST, "{body}");
+    assert_eq!(
+        landing["dashboard"]["user"]["email"],
+        email.as_str(),
+        "{body}"
+    );
     assert!(landing["dashboard"]["chart"].is_object(), "{body}");
     assert!(landing["dashboard"]["recent"].is_array(), "{body}");
     assert!(!body.contains("eyJ"), "a token leaked into the answer");
-    // The activity it brings has the sign-in just made (its event is written first).
+    // The activity it brings is the sign-in just made (its event is written first).
+    assert_eq!(
+        landing["dashboard"]["recent"].as_array().map(Vec::len),
+        Some(1),
+        "{body}"
+    );
     assert_eq!(
         landing["dashboard"]["recent"][0]["kind"], "sign_in",
         "{body}"
@@ -105,6 +122,7 @@ async fn sign_in_with_javascript_brings_the_dashboard_along() {
     // works for the next post.
     assert!(app.cookie("gh_session").is_some());
     let token = landing["session"]["csrf"].as_str().expect("csrf");
+    assert_ne!(token, csrf, "the token is bound to the rotated session");
     let out = app
         .post_form("/logout", &[("csrf", token)], "/dashboard")
         .await;
@@ -522,18 +540,21 @@ async fn expired_session_records_are_refused_before_ttl_deletes_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn pages_are_complete_without_javascript() {
-    // No page may send a "Loading…" placeholder that only JavaScript could replace.
+    // No page may send a "Loading…" placeholder that only JavaScript could replace. The text
+    // is looked for as shown text (`>Loading…<`): a button's `data-busy="Loading…"` attribute
+    // is the label it shows only while a script sends its form, not a placeholder.
+    const PLACEHOLDER: &str = ">Loading…<";
     let anonymous = spawn().start().await;
     let admin = spawn().start().await;
     admin.sign_in(ADMIN, PASSWORD, None).await;
     for _ in 0..10 {
         let html = anonymous.html("/login").await;
         assert!(
-            html.contains("name=\"password\"") && !html.contains("Loading…"),
+            html.contains("name=\"password\"") && !html.contains(PLACEHOLDER),
             "/login"
         );
         let html = anonymous.html("/").await;
-        assert!(html.contains("Sign in") && !html.contains("Loading…"), "/");
+        assert!(html.contains("Sign in") && !html.contains(PLACEHOLDER), "/");
         for (path, marker) in [
             ("/dashboard", "data-testid=\"chart-mine\""),
             ("/reports", "data-testid=\"chart-hourly\""),
@@ -543,7 +564,7 @@ async fn pages_are_complete_without_javascript() {
         ] {
             let html = admin.html(path).await;
             assert!(
-                html.contains(marker) && !html.contains("Loading…"),
+                html.contains(marker) && !html.contains(PLACEHOLDER),
                 "{path}"
             );
         }
