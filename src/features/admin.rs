@@ -6,7 +6,7 @@ use crate::access::Area;
 use crate::model::{ApiError, DirectoryUser, FormState, UserView};
 use crate::support::urlencode;
 use crate::ui::shown::{shown_forms, Shown};
-use crate::ui::{latest_form_state, use_session, FormAlert, Gate, SubmitButton, TableWrap};
+use crate::ui::{use_session, ActionOutcome, Gate, SubmitButton, TableWrap};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -268,16 +268,6 @@ pub fn AdminPage() -> impl IntoView {
 #[component]
 fn Admin(viewer: String, manage: ServerAction<ManageUser>, data: AdminResource) -> impl IntoView {
     let info = use_session();
-    // The last action's outcome, in a view of its own: the rows are built again only when
-    // they are fetched again (see `shown_forms`).
-    let outcome = move || {
-        let session = info.get().and_then(Result::ok).unwrap_or_default();
-        let state = latest_form_state(manage.value().get(), &session, FORM);
-        view! {
-            {state.notice.clone().map(|n| view! { <p class="notice" role="status">{n}</p> })}
-            <FormAlert state/>
-        }
-    };
     view! {
         <section class="card wide">
             <h1>"Admin"</h1>
@@ -313,7 +303,7 @@ fn Admin(viewer: String, manage: ServerAction<ManageUser>, data: AdminResource) 
                                         <button type="submit" class="button">"Search"</button>
                                     </Form>
                                     {d.filter_error.clone().map(|m| view! { <p class="field-error" id="q-error">{m}</p> })}
-                                    {outcome}
+                                    <ActionOutcome value=manage.value() form=FORM/>
                                     {shown_forms(users, manage, move |users| view! { <UserTable users groups manage csrf/> })}
                                     {next.map(|href| view! { <p><a href=href data-testid="next-page">"Next page"</a></p> })}
                                 </div>

@@ -5,7 +5,7 @@ use crate::access::Area;
 use crate::model::{ApiError, FormState};
 use crate::support::urlencode;
 use crate::ui::shown::{shown_forms, Shown};
-use crate::ui::{latest_form_state, use_session, FormAlert, Gate, SubmitButton, TableWrap};
+use crate::ui::{use_session, ActionOutcome, Gate, SubmitButton, TableWrap};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -173,16 +173,6 @@ pub fn LockoutsPage() -> impl IntoView {
 #[component]
 fn Lockouts(unlock: ServerAction<UnlockAccount>, data: LockoutsResource) -> impl IntoView {
     let info = use_session();
-    // The last unlock's outcome, in a view of its own: the rows are built again only when
-    // they are fetched again (see `shown_forms`).
-    let outcome = move || {
-        let session = info.get().and_then(Result::ok).unwrap_or_default();
-        let state = latest_form_state(unlock.value().get(), &session, FORM);
-        view! {
-            {state.notice.clone().map(|n| view! { <p class="notice" role="status">{n}</p> })}
-            <FormAlert state/>
-        }
-    };
     view! {
         <section class="card">
             <p class="breadcrumb"><a href="/admin">"Admin"</a> " / Lockouts"</p>
@@ -198,7 +188,7 @@ fn Lockouts(unlock: ServerAction<UnlockAccount>, data: LockoutsResource) -> impl
                             });
                             view! {
                                 <p class="muted">{d.policy}</p>
-                                {outcome}
+                                <ActionOutcome value=unlock.value() form=FORM/>
                                 {shown_forms(rows, unlock, move |rows| view! { <LockoutTable rows unlock csrf/> })}
                                 {next.map(|href| view! { <p><a href=href data-testid="next-page">"Next page"</a></p> })}
                             }.into_any()

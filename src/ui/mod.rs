@@ -165,6 +165,25 @@ pub fn latest_form_state(
     state
 }
 
+/// The latest outcome of a page's action (after a plain post, the flash of `form`): its notice
+/// and its alert. A view of its own, so that what stands around it (rows sent once as markup,
+/// see [`shown::shown_forms`]) is not built again when an outcome arrives.
+#[component]
+pub fn ActionOutcome(
+    #[prop(into)] value: Signal<Option<Result<FormState, ApiError>>>,
+    form: &'static str,
+) -> impl IntoView {
+    let info = use_session();
+    move || {
+        let session = info.get().and_then(Result::ok).unwrap_or_default();
+        let state = latest_form_state(value.get(), &session, form);
+        view! {
+            {state.notice.clone().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+            <FormAlert state/>
+        }
+    }
+}
+
 /// The message for the whole form, announced to screen readers.
 #[component]
 pub fn FormAlert(state: FormState) -> impl IntoView {

@@ -76,14 +76,8 @@ async fn sign_in_with_javascript_brings_the_dashboard_along() {
     let username = create_user(&app, &email, PASSWORD, false).await;
     add_to_group(&app, &username, "analysts").await;
     let csrf = app.csrf().await;
-    let form = [
-        ("email", email.as_str()),
-        ("password", PASSWORD),
-        ("csrf", csrf.as_str()),
-    ];
-    let (status, body) = call(&app, "/api/sign_in", &form).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let json = sign_in_with_javascript(&app, &csrf, &email, PASSWORD).await;
+    let body = json.to_string();
     assert_eq!(json["form"]["to"], "/dashboard", "{body}");
     assert_eq!(json["form"]["error"], serde_json::Value::Null, "{body}");
     let landing = &json["landing"];

@@ -700,3 +700,17 @@ pub async fn call(
     let status = res.status();
     (status, res.text().await.unwrap_or_default())
 }
+
+/// A sign-in as the hydrated login page sends it (`POST /api/sign_in`, JSON answer) with the
+/// form token `csrf`: the answer's status must be 200; its JSON is returned.
+pub async fn sign_in_with_javascript(
+    app: &TestApp,
+    csrf: &str,
+    email: &str,
+    password: &str,
+) -> serde_json::Value {
+    let form = [("email", email), ("password", password), ("csrf", csrf)];
+    let (status, body) = call(app, "/api/sign_in", &form).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
+}

@@ -397,14 +397,8 @@ async fn a_sign_in_uses_the_preferences_kept_for_the_user() {
     app.sign_out().await;
 
     let csrf = app.csrf().await;
-    let form = [
-        ("email", email.as_str()),
-        ("password", PASSWORD),
-        ("csrf", csrf.as_str()),
-    ];
-    let (status, body) = call(&app, "/api/sign_in", &form).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let json = sign_in_with_javascript(&app, &csrf, &email, PASSWORD).await;
+    let body = json.to_string();
     assert_eq!(
         labels(&json["landing"]["dashboard"]["chart"]),
         Some(30),
