@@ -150,6 +150,41 @@ async fn sign_in_with_javascript_brings_the_dashboard_along() {
     assert_eq!(app.get("/reports").await.status(), StatusCode::OK);
 }
 
+/// When the activity store fails during a sign-in (here: its events table is missing), the
+/// sign-in still succeeds, and what it brings along says plainly that the activity is not
+/// available, as the dashboard itself then does; no error status, no empty chart passed off
+/// as "no activity".
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_sign_in_while_the_activity_store_fails_still_signs_in_and_says_so() {
+    let app = spawn()
+        .env("EVENTS_TABLE", "gatehouse-events-missing")
+        .env("ACTIVITY_CACHE_SECS", "0")
+        .start()
+        .await;
+    let csrf = app.csrf().await;
+    let json = sign_in_with_javascript(&app, &csrf, ANALYST, PASSWORD).await;
+    let body = json.to_string();
+    assert_eq!(json["form"]["to"], "/dashboard", "{body}");
+    assert_eq!(json["form"]["error"], serde_json::Value::Null, "{body}");
+    let dashboard = &json["landing"]["dashboard"];
+    assert_eq!(dashboard["user"]["email"], ANALYST, "{body}");
+    assert!(
+        dashboard["activity_error"]
+            .as_str()
+            .is_some_and(|m| m.contains("temporarily unavailable")),
+        "{body}"
+    );
+    assert!(app.cookie("gh_session").is_some(), "signed in");
+    // The dashboard as a new document says the same, signed in.
+    let (status, html) = app.page("/dashboard").await;
+    assert_eq!(status, StatusCode::OK, "{html:.500}");
+    assert!(html.contains(ANALYST), "the session holds");
+    assert!(
+        html.contains("Activity data is temporarily unavailable"),
+        "{html:.3000}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn wrong_password_unknown_user_and_bad_input_get_clear_messages_and_no_session() {
     let app = spawn().start().await;
