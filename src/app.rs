@@ -21,7 +21,9 @@ use crate::features::{
 use crate::model::{SessionInfo, UserView};
 use crate::ui::arrival::Arrival;
 use crate::ui::status::{Forbidden, NotFound};
-use crate::ui::{app_name, use_session, PictureVersion, SessionResource, SubmitButton};
+use crate::ui::{
+    app_name, use_session, PictureVersion, RouteAnnouncer, SessionResource, SubmitButton,
+};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
@@ -67,6 +69,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <SessionScope>
                 <a class="skip-link" href="#main">"Skip to content"</a>
+                <RouteAnnouncer/>
                 <Header brand/>
                 <main id="main" tabindex="-1">
                     // Every page renders completely on the server before it is sent (no streamed

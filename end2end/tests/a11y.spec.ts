@@ -143,3 +143,20 @@ for (const scripted of [true, false]) {
     });
   });
 }
+
+// A page the app draws in place (a link followed after hydration) is said to screen readers
+// by its title, as a page load would be; a page load itself is left to the browser.
+test('an in-app navigation says the new page by its title', async ({ page }) => {
+  const announcer = page.getByTestId('route-announcer');
+  await page.goto('/login');
+  await waitForHydration(page);
+  await expect(announcer).toHaveText('');
+  await expect(announcer).toHaveAttribute('aria-live', 'polite');
+  await signInAs(page, USERS.analyst.email);
+  await page.evaluate(() => ((window as any).__sameDocument = true));
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Reports' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Reports');
+  await expect(announcer).toHaveText(/^Reports · /);
+  expect(await announcer.textContent()).toBe(await page.title());
+  expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+});

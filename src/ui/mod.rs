@@ -66,6 +66,31 @@ pub fn focus_main() {
     }
 }
 
+/// Says the new page's title to screen readers after an in-app navigation, as a page load
+/// would: the app draws the next page in place, which a screen reader otherwise does not
+/// notice. A polite live region, empty until the first navigation (a page load is announced
+/// by the browser itself); no role, so it is not taken for a form's status.
+#[component]
+pub fn RouteAnnouncer() -> impl IntoView {
+    let location = use_location();
+    let (said, say) = signal(String::new());
+    Effect::new(move |previous: Option<String>| {
+        let path = location.pathname.get();
+        if previous.is_some_and(|p| p != path) {
+            // The next page sets its title as it is drawn: read it once that has happened.
+            request_animation_frame(move || {
+                request_animation_frame(move || say.set(document().title()));
+            });
+        }
+        path
+    });
+    view! {
+        <div class="visually-hidden" aria-live="polite" aria-atomic="true" data-testid="route-announcer">
+            {said}
+        </div>
+    }
+}
+
 /// The email carried in the URL (`?email=`), for the follow-up pages of a form.
 pub fn email_from_query() -> Memo<String> {
     let query = use_query_map();
