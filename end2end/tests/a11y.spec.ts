@@ -150,6 +150,10 @@ test('an in-app navigation says the new page by its title', async ({ page }) => 
   const announcer = page.getByTestId('route-announcer');
   await page.goto('/login');
   await waitForHydration(page);
+  // A page load says nothing, also once the frames the announcer waits for have passed.
+  await page.evaluate(
+    () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(done)))),
+  );
   await expect(announcer).toHaveText('');
   await expect(announcer).toHaveAttribute('aria-live', 'polite');
   await signInAs(page, USERS.analyst.email);

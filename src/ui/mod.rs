@@ -69,7 +69,9 @@ pub fn focus_main() {
 /// Says the new page's title to screen readers after an in-app navigation, as a page load
 /// would: the app draws the next page in place, which a screen reader otherwise does not
 /// notice. A polite live region, empty until the first navigation (a page load is announced
-/// by the browser itself); no role, so it is not taken for a form's status.
+/// by the browser itself); no role, so it is not taken for a form's status. A page that
+/// changes its title only once its data has come (a refusal drawn by the gate) is said by
+/// the title it had two frames after the navigation.
 #[component]
 pub fn RouteAnnouncer() -> impl IntoView {
     let location = use_location();
@@ -78,7 +80,9 @@ pub fn RouteAnnouncer() -> impl IntoView {
         let path = location.pathname.get();
         if previous.is_some_and(|p| p != path) {
             // The next page sets its title as it is drawn: read it once that has happened.
+            // Emptied first, so that a page with the same title as the last is said too.
             request_animation_frame(move || {
+                say.set(String::new());
                 request_animation_frame(move || say.set(document().title()));
             });
         }
