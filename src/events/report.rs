@@ -232,6 +232,26 @@ pub fn daily_sign_ins(days: &[DayCounts], range: DayRange) -> BarChart {
     }
 }
 
+/// A person's activity as shown (`rows` newest first, at most `keep`; `chart` from
+/// [`daily_sign_ins`] over `range`) once `event` is in it too: what the store will say once
+/// the event is written, for a page drawn before then.
+pub fn with_event(
+    rows: &mut Vec<EventRow>,
+    chart: &mut BarChart,
+    event: &AuthEvent,
+    range: DayRange,
+    keep: usize,
+) {
+    rows.insert(0, row(event));
+    rows.truncate(keep);
+    let more = daily_sign_ins(&super::counts::days_of(std::slice::from_ref(event)), range);
+    for (mine, theirs) in chart.series.iter_mut().zip(more.series) {
+        for (a, b) in mine.values.iter_mut().zip(theirs.values) {
+            *a += b;
+        }
+    }
+}
+
 /// Successful sign-ins in `range` by method, every method listed (zero included).
 pub fn method_split(days: &[DayCounts], range: DayRange) -> Vec<(String, u32)> {
     METHODS
@@ -409,6 +429,34 @@ mod tests {
         assert_eq!(chart.series[2].values[23], 1);
         assert_eq!(chart.total(), 4);
         assert_eq!(chart.max(), 2);
+    }
+
+    #[test]
+    fn an_activity_with_one_more_event_is_what_the_store_would_give_with_it() {
+        let range = DayRange::last(3, day("2026-11-25"));
+        let (start, end) = range.bounds_ms();
+        let older: Vec<AuthEvent> = (0..3)
+            .map(|n| ev(EventKind::SignInFailed, start + n * MS_PER_HOUR))
+            .collect();
+        let newer: Vec<AuthEvent> = [
+            ev(EventKind::SignIn, end - 10).method(Method::Password),
+            ev(EventKind::SignOut, end - 5),
+            ev(EventKind::SignIn, end + 10), // after the range: a row, not a bar
+        ]
+        .into();
+        // Newest first, as the store answers.
+        let mut all: Vec<AuthEvent> = older.iter().rev().cloned().collect();
+        for e in &newer {
+            all.insert(0, e.clone());
+        }
+        let mut rows: Vec<EventRow> = older.iter().rev().map(row).collect();
+        let mut chart = daily_sign_ins(&days_of(&older), range);
+        for e in &newer {
+            with_event(&mut rows, &mut chart, e, range, 4);
+        }
+        assert_eq!(chart, daily_sign_ins(&days_of(&all), range));
+        assert_eq!(chart.total(), 4);
+        assert_eq!(rows, all.iter().take(4).map(row).collect::<Vec<_>>());
     }
 
     #[test]

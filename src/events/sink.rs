@@ -8,10 +8,13 @@
 //! drains them in batches of up to 25 (one `BatchWriteItem`). A sign-in therefore never
 //! waits on, or fails because of, the events table. [`EventSink::flush`] waits until
 //! everything queued before it has been written (graceful shutdown, tests).
+//! [`EventSink::written_about`] tells a cache in front of the table that events about a person
+//! have been written since it read them.
 
-use super::store::{EventStore, EventStoreError};
+use super::store::{EventStore, EventStoreError, Owner};
 use super::AuthEvent;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -50,11 +53,51 @@ pub struct SinkStats {
     pub failed: AtomicU64,
 }
 
+/// How many batches with events about each partition (a person's `sub#…` or `user#…`) have
+/// been written, in a fixed number of shared counters: bounded memory (256 KiB) whatever the
+/// names strangers type. Two partitions sharing a counter only cost a cache an extra read;
+/// with 65,536 of them a flood of attempts on random names moves a given person's pair about
+/// once per 30,000 partitions written.
+pub struct WriteMarks(Box<[AtomicU32]>);
+
+impl WriteMarks {
+    const SLOTS: usize = 1 << 16;
+
+    fn new() -> WriteMarks {
+        WriteMarks((0..Self::SLOTS).map(|_| AtomicU32::new(0)).collect())
+    }
+
+    fn slot(&self, partition: &str) -> &AtomicU32 {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        partition.hash(&mut hasher);
+        &self.0[(hasher.finish() % Self::SLOTS as u64) as usize]
+    }
+
+    /// After a batch is written: every partition it touched moves on (once per batch).
+    fn written(&self, events: &[AuthEvent]) {
+        let mut partitions: Vec<String> = events.iter().map(super::keys::partition_of).collect();
+        partitions.sort_unstable();
+        partitions.dedup();
+        for p in partitions {
+            self.slot(&p).fetch_add(1, Ordering::Release);
+        }
+    }
+
+    fn about(&self, owner: &Owner) -> u64 {
+        owner
+            .partitions()
+            .iter()
+            .map(|p| u64::from(self.slot(p).load(Ordering::Acquire)))
+            .sum()
+    }
+}
+
 #[derive(Clone)]
 pub struct EventSink {
     tx: mpsc::Sender<Msg>,
     priority: mpsc::Sender<Msg>,
     stats: Arc<SinkStats>,
+    marks: Arc<WriteMarks>,
 }
 
 impl EventSink {
@@ -64,11 +107,19 @@ impl EventSink {
         let (tx, rx) = mpsc::channel(capacity.max(1));
         let (priority, priority_rx) = mpsc::channel(capacity.max(1));
         let stats = Arc::new(SinkStats::default());
-        tokio::spawn(run(Arc::new(writer), priority_rx, rx, stats.clone()));
+        let marks = Arc::new(WriteMarks::new());
+        tokio::spawn(run(
+            Arc::new(writer),
+            priority_rx,
+            rx,
+            stats.clone(),
+            marks.clone(),
+        ));
         EventSink {
             tx,
             priority,
             stats,
+            marks,
         }
     }
 
@@ -123,6 +174,14 @@ impl EventSink {
     pub fn stats(&self) -> &SinkStats {
         &self.stats
     }
+
+    /// A number that changes once events about `owner` have been written by this instance
+    /// (it stays put while they wait in the queue). A cache of what the table says about a
+    /// person keys on it, so that what it kept before their latest events were written is
+    /// not served again: a read that starts after the change finds them.
+    pub fn written_about(&self, owner: &Owner) -> u64 {
+        self.marks.about(owner)
+    }
 }
 
 async fn run(
@@ -130,6 +189,7 @@ async fn run(
     mut priority: mpsc::Receiver<Msg>,
     mut rx: mpsc::Receiver<Msg>,
     stats: Arc<SinkStats>,
+    marks: Arc<WriteMarks>,
 ) {
     loop {
         // The priority queue first, always; the loop ends when both queues are closed.
@@ -155,7 +215,10 @@ async fn run(
         metrics::gauge!(crate::support::metric_names::EVENT_QUEUE_LENGTH)
             .set((priority.len() + rx.len()) as f64);
         if !batch.is_empty() {
-            match writer.write(&batch).await {
+            let written = writer.write(&batch).await;
+            // Even after a failure: part of the batch may be in the table.
+            marks.written(&batch);
+            match written {
                 Ok(()) => {
                     stats
                         .written
@@ -312,5 +375,40 @@ mod tests {
         assert_eq!(sizes.iter().sum::<usize>(), 60);
         assert!(sizes.iter().all(|s| *s <= BATCH), "{sizes:?}");
         assert_eq!(sink.stats().dropped.load(Ordering::Relaxed), 0);
+    }
+
+    #[tokio::test]
+    async fn the_mark_of_a_person_moves_once_their_events_are_written_not_before() {
+        let gate = Arc::new(Semaphore::new(0));
+        let sink = EventSink::start(
+            Gated {
+                gate: gate.clone(),
+                seen: Arc::default(),
+                kinds: Arc::default(),
+            },
+            16,
+        );
+        let person = Owner::account("sub-1", "a@example.com");
+        let someone_else = Owner::address("b@example.com");
+        let (before, other_before) = (
+            sink.written_about(&person),
+            sink.written_about(&someone_else),
+        );
+        sink.record(event(0).of_account("sub-1"));
+        while sink.tx.capacity() < 16 {
+            tokio::task::yield_now().await;
+        }
+        // Taken by the writer, not yet written.
+        assert_eq!(sink.written_about(&person), before);
+        gate.add_permits(1);
+        sink.flush().await;
+        assert_ne!(sink.written_about(&person), before);
+        assert_eq!(sink.written_about(&someone_else), other_before);
+        // An event about the address alone moves it too.
+        let after = sink.written_about(&person);
+        sink.record(event(1));
+        gate.add_permits(1);
+        sink.flush().await;
+        assert_ne!(sink.written_about(&person), after);
     }
 }

@@ -97,7 +97,8 @@ impl Owner {
             ..Owner::address(address)
         }
     }
-    fn partitions(&self) -> Vec<String> {
+    /// The partitions its events are filed under: the address's, and the account's.
+    pub fn partitions(&self) -> Vec<String> {
         let mut keys = vec![user_key(&self.address)];
         if let Some(sub) = &self.sub {
             keys.push(sub_key(sub));
@@ -287,6 +288,9 @@ impl EventStore {
                 .query()
                 .table_name(&self.table)
                 .key_condition_expression("pk = :pk AND sk BETWEEN :a AND :b")
+                // Strongly consistent (as the person's events below): a read after this
+                // instance's write finds it (see `EventSink::written_about`).
+                .consistent_read(true)
                 .expression_attribute_values(":pk", AttributeValue::S(counts_key(p)))
                 .expression_attribute_values(":a", AttributeValue::S(from.to_string()))
                 .expression_attribute_values(":b", AttributeValue::S(to.to_string()));
@@ -322,6 +326,7 @@ impl EventStore {
                 .query()
                 .table_name(&self.table)
                 .key_condition_expression("pk = :pk")
+                .consistent_read(true)
                 .expression_attribute_values(":pk", AttributeValue::S(pk))
                 .scan_index_forward(false)
                 .limit(limit);

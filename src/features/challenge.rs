@@ -27,7 +27,7 @@ pub async fn answer_mfa(code: String, csrf: String) -> Result<FormState, ApiErro
                 return Ok(Answer::Form(form.with_field_error("code", BAD_APP_CODE)));
             };
             let outcome = state.svc.sign_in.answer_totp(&pending, &code).await;
-            finish_sign_in(outcome, form, &pending.username, &pending.next).await
+            finish_sign_in(outcome, form, &pending.username, &pending.next, None).await
         })
         .await
 }
@@ -64,7 +64,7 @@ pub async fn set_new_password(
                 let weak = AccountError::WeakPassword(Vec::new());
                 return Ok(Answer::Form(account_error_on_form(form, weak)));
             }
-            finish_sign_in(outcome, form, &pending.username, &pending.next).await
+            finish_sign_in(outcome, form, &pending.username, &pending.next, None).await
         })
         .await
 }

@@ -26,69 +26,91 @@ pub struct DashboardData {
 /// `/dashboard`: the user's account and their own recent sign-in activity.
 #[server(endpoint = "dashboard_data")]
 pub async fn load_dashboard() -> Result<DashboardData, ApiError> {
-    use self::ssr::*;
-    let (mut user, session) = require_in(Area::Dashboard).await?;
-    let state = app_state()?;
-    let days = preferences_of(&state, &session, &mut user)
-        .await
-        .dashboard_days;
-    // Their account's events (by `sub`, whatever their address was) and the attempts on
-    // the address they have now.
-    let owner = owner_of(&user);
-    let today = report::today((state.svc.clock)());
-    let range = DayRange::last(days as i64, today);
-    let store = &state.svc.event_store;
-    let cache_key = format!(
-        "{}|{}|{}|{days}",
-        user.sub,
-        owner.address,
-        report::format_day(today)
-    );
-    let load = {
-        let (store, owner) = (store.clone(), owner.clone());
-        move || async move { read_activity(&store, &owner, range).await }
-    };
-    let activity = state.svc.activity.get_or_refresh(cache_key, load).await;
-    let mut data = DashboardData {
-        user: user_view(&user),
-        ..Default::default()
-    };
-    match activity {
-        Ok((recent, chart)) => {
-            data.recent = recent;
-            data.chart = chart;
-        }
-        Err(e) => {
-            // The account summary still shows; the activity says why it is missing.
-            tracing::error!(error = %e, "dashboard activity unavailable");
-            data.activity_error = Some(EVENTS_UNAVAILABLE.into());
-            data.chart = report::daily_sign_ins(&[], range);
-        }
-    }
-    Ok(data)
+    self::ssr::dashboard(None).await
 }
 
 #[cfg(feature = "ssr")]
-mod ssr {
-    pub use crate::access::Area;
-    pub use crate::events::report::{self, DayRange};
-    pub use crate::events::store::{EventStore, EventStoreError, Owner};
-    pub use crate::server::aws_access::preferences_of;
-    pub use crate::server::record::owner_of;
-    pub use crate::server::request::{app_state, require_in, user_view};
-    pub use crate::server::state::Activity;
+pub mod ssr {
+    use super::DashboardData;
+    use crate::access::Area;
+    use crate::events::report::{self, DayRange};
+    use crate::events::store::{EventStore, EventStoreError, Owner};
+    use crate::events::{keys, AuthEvent};
+    use crate::model::ApiError;
+    use crate::server::aws_access::preferences_of;
+    use crate::server::record::owner_of;
+    use crate::server::request::{app_state, require_in, user_view};
+    use crate::server::state::Activity;
+
+    /// The rows the dashboard shows.
+    const RECENT: usize = 10;
+
+    /// The dashboard's data; with `own`, as it will be once that event of the signed-in user
+    /// (not yet handed to the writer) is written: a sign-in's landing is read before its own
+    /// event is queued, and shows it from here, so that it neither waits for the write nor
+    /// counts it twice.
+    ///
+    /// The activity comes from a cache keyed on [`crate::events::sink::EventSink::written_about`]:
+    /// once this instance has written events about the person, it is read again.
+    pub async fn dashboard(own: Option<&AuthEvent>) -> Result<DashboardData, ApiError> {
+        let (mut user, session) = require_in(Area::Dashboard).await?;
+        let state = app_state()?;
+        let days = preferences_of(&state, &session, &mut user)
+            .await
+            .dashboard_days;
+        // Their account's events (by `sub`, whatever their address was) and the attempts on
+        // the address they have now.
+        let owner = owner_of(&user);
+        let today = report::today((state.svc.clock)());
+        let range = DayRange::last(days as i64, today);
+        let store = &state.svc.event_store;
+        let cache_key = format!(
+            "{}|{}|{}|{days}|{}",
+            user.sub,
+            owner.address,
+            report::format_day(today),
+            state.svc.events.written_about(&owner)
+        );
+        let load = {
+            let (store, owner) = (store.clone(), owner.clone());
+            move || async move { read_activity(&store, &owner, range).await }
+        };
+        let activity = state.svc.activity.get_or_refresh(cache_key, load).await;
+        let mut data = DashboardData {
+            user: user_view(&user),
+            ..Default::default()
+        };
+        match activity {
+            Ok((mut recent, mut chart)) => {
+                if let Some(event) =
+                    own.filter(|e| owner.partitions().contains(&keys::partition_of(e)))
+                {
+                    report::with_event(&mut recent, &mut chart, event, range, RECENT);
+                }
+                data.recent = recent;
+                data.chart = chart;
+            }
+            Err(e) => {
+                // The account summary still shows; the activity says why it is missing.
+                tracing::error!(error = %e, "dashboard activity unavailable");
+                data.activity_error = Some(EVENTS_UNAVAILABLE.into());
+                data.chart = report::daily_sign_ins(&[], range);
+            }
+        }
+        Ok(data)
+    }
 
     /// What the dashboard shows of a person's activity, read from the store: ten events and
     /// at most two count items per day of the range — the same cost for a person with ten
     /// events as for one with ten thousand.
-    pub async fn read_activity(
+    async fn read_activity(
         store: &EventStore,
         owner: &Owner,
         range: DayRange,
     ) -> Result<Activity, EventStoreError> {
         let (from, to) = (report::format_day(range.from), report::format_day(range.to));
         let (recent, counts) = tokio::join!(
-            store.for_user(owner, 10),
+            store.for_user(owner, RECENT as i32),
             store.counts_for(owner, (&from, &to))
         );
         Ok((
@@ -97,7 +119,7 @@ mod ssr {
         ))
     }
 
-    pub const EVENTS_UNAVAILABLE: &str =
+    const EVENTS_UNAVAILABLE: &str =
         "Activity data is temporarily unavailable. Please try again in a moment.";
 }
 

@@ -47,6 +47,9 @@ pub async fn sign_in(
 ) -> Result<SignInAnswer, ApiError> {
     use self::ssr::*;
     let email = email.trim().to_string();
+    // The success's event, held until the landing has been read (then queued).
+    let held = std::sync::Arc::new(crate::server::record::Held::default());
+    let hold = held.clone();
     let form = FormPost::new(FORM, "/login", &csrf)
         .keep("email", &email)
         .answer(
@@ -69,19 +72,22 @@ pub async fn sign_in(
                 let next = sanitize_next(next.as_deref());
                 let outcome = state.svc.sign_in.password(&email, &password, &next).await;
                 let signed_in = matches!(outcome, Ok(SignInOutcome::SignedIn(_)));
-                Ok(match finish_sign_in(outcome, form, &email, &next).await? {
-                    Answer::Redirect(to) if signed_in && to == DEFAULT_AFTER_SIGN_IN => {
-                        Answer::Arrive(to)
-                    }
-                    answer => answer,
-                })
+                Ok(
+                    match finish_sign_in(outcome, form, &email, &next, Some(&hold)).await? {
+                        Answer::Redirect(to) if signed_in && to == DEFAULT_AFTER_SIGN_IN => {
+                            Answer::Arrive(to)
+                        }
+                        answer => answer,
+                    },
+                )
             },
         )
         .await?;
     let landing = match form.to.as_deref() {
-        Some(DEFAULT_AFTER_SIGN_IN) => landing().await,
+        Some(DEFAULT_AFTER_SIGN_IN) => landing(held.event()).await,
         _ => None,
     };
+    // (`held` goes here: the sign-in's event is queued after the landing was read.)
     Ok(SignInAnswer { form, landing })
 }
 
@@ -91,8 +97,9 @@ pub mod ssr {
     pub use crate::auth::redirect::{sanitize_next, DEFAULT_AFTER_SIGN_IN};
     pub use crate::auth::signin::SignInOutcome;
     use crate::auth::signin::{log_name, normalize_username, SignInError, UNAVAILABLE};
+    use crate::events::AuthEvent;
     use crate::events::{EventKind, Method};
-    use crate::features::dashboard::load_dashboard;
+    use crate::features::dashboard::ssr::dashboard;
     use crate::features::session::get_session_info;
     use crate::features::signin::Landing;
     use crate::model::{ApiError, FormState};
@@ -106,15 +113,10 @@ pub mod ssr {
     /// What the dashboard shows, read in the sign-in's own request (after the session is
     /// established). Read together; if either fails, or they do not agree on who is signed
     /// in, the answer goes without it and the page loads the dashboard as a new document, so
-    /// its status is left as the sign-in's.
-    pub async fn landing() -> Option<Box<Landing>> {
-        // The sign-in's own event is still in the write queue: waited for, briefly (a queue
-        // full of other attempts never holds the answer longer), so that the activity shown
-        // has it.
-        if let Ok(state) = app_state() {
-            let _ = tokio::time::timeout(OWN_EVENT_WAIT, state.svc.events.flush()).await;
-        }
-        match tokio::join!(get_session_info(), load_dashboard()) {
+    /// its status is left as the sign-in's. `own` is the sign-in's event, not yet queued: the
+    /// activity is read without it and shows it from memory (nothing waits for its write).
+    pub async fn landing(own: Option<AuthEvent>) -> Option<Box<Landing>> {
+        match tokio::join!(get_session_info(), dashboard(own.as_ref())) {
             (Ok(session), Ok(dashboard))
                 if session.user.as_ref().map(|u| &u.email) == Some(&dashboard.user.email) =>
             {
@@ -133,16 +135,14 @@ pub mod ssr {
         }
     }
 
-    /// How long a sign-in's answer waits for its own event to be written.
-    const OWN_EVENT_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
-
     /// After a password or a challenge answer: the session, the next challenge page, or the
-    /// message on the form.
+    /// message on the form. With `hold`, a success's event is held there instead of queued.
     pub async fn finish_sign_in(
         outcome: Result<SignInOutcome, SignInError>,
         form: FormState,
         email: &str,
         next: &str,
+        hold: Option<&crate::server::record::Held>,
     ) -> Result<Answer, ApiError> {
         let session = session().await?;
         match outcome {
@@ -154,7 +154,12 @@ pub mod ssr {
                 }
                 tracing::info!(sub = %auth.sub, method = "password", "sign-in succeeded");
                 if let Ok(state) = app_state() {
-                    record::note_about(&state, EventKind::SignIn, &auth, |e| e.method(auth.method));
+                    let event =
+                        record::about(&state, EventKind::SignIn, &auth, |e| e.method(auth.method));
+                    match hold {
+                        Some(held) => held.hold(&state, event),
+                        None => record::record(&state, event),
+                    }
                 }
                 Ok(Answer::Redirect(next.to_string()))
             }

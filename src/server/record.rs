@@ -63,17 +63,60 @@ pub fn note(
     record(state, finish(event(state, kind, user, &meta)));
 }
 
-/// Builds and queues an event about the signed-in user: filed under their `sub`, so that it
-/// stays theirs when their e-mail changes.
+/// A new event about the signed-in user: filed under their `sub`, so that it stays theirs
+/// when their e-mail changes.
+pub fn about(
+    state: &AppState,
+    kind: EventKind,
+    auth: &AuthSession,
+    finish: impl FnOnce(AuthEvent) -> AuthEvent,
+) -> AuthEvent {
+    let meta = meta(state);
+    finish(event(state, kind, &event_user(auth), &meta).of_account(&auth.sub))
+}
+
+/// Builds and queues an event about the signed-in user (see [`about`]).
 pub fn note_about(
     state: &AppState,
     kind: EventKind,
     auth: &AuthSession,
     finish: impl FnOnce(AuthEvent) -> AuthEvent,
 ) {
-    note(state, kind, &event_user(auth), |e| {
-        finish(e.of_account(&auth.sub))
-    });
+    record(state, about(state, kind, auth, finish));
+}
+
+/// An event held back while the request reads what it will show beside it (a sign-in's
+/// landing: [`Held::event`]), and queued when the last holder lets it go — whatever path the
+/// request takes, so that it is never lost.
+#[derive(Default)]
+pub struct Held(std::sync::Mutex<Option<(AppState, AuthEvent)>>);
+
+impl Held {
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<(AppState, AuthEvent)>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps `event` (queued on drop; one held at a time: an earlier one is queued now).
+    pub fn hold(&self, state: &AppState, event: AuthEvent) {
+        let earlier = self.slot().replace((state.clone(), event));
+        if let Some((state, earlier)) = earlier {
+            record(&state, earlier);
+        }
+    }
+
+    /// The event held, if any (it stays held).
+    pub fn event(&self) -> Option<AuthEvent> {
+        self.slot().as_ref().map(|(_, e)| e.clone())
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let held = self.slot().take();
+        if let Some((state, event)) = held {
+            record(&state, event);
+        }
+    }
 }
 
 /// Whose events the signed-in user's pages read: their `sub`'s and their address's.

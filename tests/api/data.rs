@@ -633,6 +633,43 @@ fn chart_sums(body: &str) -> Vec<u64> {
         .collect()
 }
 
+/// Signing in again while the first sign-in's activity is still cached (here for ten
+/// minutes): each landing counts its own sign-in exactly once (not missing, as a cached
+/// activity would have it, nor twice), and is what the dashboard's data says once the event
+/// is written, without waiting for the cache to expire.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn each_sign_in_lands_on_a_dashboard_that_counts_it_once() {
+    let app = spawn().env("ACTIVITY_CACHE_SECS", "600").start().await;
+    let email = unique_name("again");
+    create_user(&app, &email, PASSWORD, false).await;
+    for n in 1..=3u64 {
+        let csrf = app.csrf().await;
+        let json = sign_in_with_javascript(&app, &csrf, &email, PASSWORD).await;
+        let landing = &json["landing"]["dashboard"];
+        assert_eq!(
+            chart_sums(&landing.to_string()),
+            vec![n, 0, 0],
+            "sign-in {n}: {json}"
+        );
+        assert_eq!(
+            landing["recent"][0]["kind"], "sign_in",
+            "sign-in {n}: {json}"
+        );
+        app.state.svc.events.flush().await;
+        let (status, body) = call(&app, "/api/dashboard_data", &[]).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let stored: serde_json::Value = serde_json::from_str(&body).expect("dashboard data");
+        assert_eq!(
+            landing, &stored,
+            "sign-in {n}: the landing and the stored activity"
+        );
+        // (Its dashboard read is served from the cache; the sign-out's event is written
+        // before the next sign-in.)
+        app.sign_out().await;
+        app.state.svc.events.flush().await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_cold_dashboard_reads_as_much_for_ten_thousand_events_as_for_ten() {
     // No cache in front of the reads: every view is a cold render. An events table of its

@@ -98,7 +98,8 @@ async fn sign_in_with_javascript_brings_the_dashboard_along() {
     assert!(landing["dashboard"]["chart"].is_object(), "{body}");
     assert!(landing["dashboard"]["recent"].is_array(), "{body}");
     assert!(!body.contains("eyJ"), "a token leaked into the answer");
-    // The activity it brings is the sign-in just made (its event is written first).
+    // The activity it brings is the sign-in just made (added to what was read before its
+    // event was queued).
     assert_eq!(
         landing["dashboard"]["recent"].as_array().map(Vec::len),
         Some(1),
