@@ -15,7 +15,8 @@
 #   make run          stack + build + app on http://localhost:3000 (Ctrl-C stops all it started)
 #   make test         stack + cargo test + cargo leptos build + Playwright; stops what it started
 #   make bench        release build + stack, then gatehouse vs the Express and Streamlit peers
-#                     -> BENCHMARKS.md and the README's summary (takes ~5 min once built)
+#                     -> BENCHMARKS.md and the README's summary (~15 min of runs once built;
+#                     the release build from scratch ~20 min on 2 cores)
 #   make bench-enumeration  stack + build, then sign-up/confirm timing for registered,
 #                     unconfirmed and unknown addresses (bench/enumeration.py)
 #   make fmt          cargo fmt

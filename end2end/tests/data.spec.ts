@@ -40,8 +40,8 @@ test.describe('data pages', () => {
     // A user without groups: their own activity, no reports, no admin.
     const user = await newPage(browser);
     await signInAs(user, USERS.user.email);
-    // The sign-in's event is written in the background and the activity is cached for a few
-    // seconds (ACTIVITY_CACHE_SECS): reload until it shows.
+    // The landing adds the sign-in from memory; a reload shows what the store holds, where the
+    // event is written in the background: reload until it shows there too.
     await expect
       .poll(
         async () => {
