@@ -122,6 +122,7 @@ def write(out, bench_md, readme):
     md.append(
         f"- load: oha, {m['connections']} connections, {m['seconds']} s per scenario; "
         f"sign-in timing: {m['signin_runs']} runs per app in headless Chromium"
+        + (f", the click {m['think_ms']} ms after the form is ready" if "think_ms" in m else "")
     )
     if m.get("stack"):
         md.append(f"- stand-ins: {m['stack']}")
@@ -183,7 +184,9 @@ def write(out, bench_md, readme):
     md.append("## Sign-in to dashboard (submit → dashboard content visible)\n")
     md.append(
         "In the page: from the click event to the first frame after the dashboard's email is in "
-        "the document (the page's own clock). As Playwright sees it: around Playwright's click "
+        "the document (the page's own clock). The click comes a moment after the form is ready "
+        "(the machine line gives it; a person takes seconds to type), not while the browser is "
+        "still compiling the page's code. As Playwright sees it: around Playwright's click "
         "action and its wait for the email (adds its actionability checks and polling). "
         "Sign-in request: gatehouse's `/api/sign_in`, start to response end (server and stand-ins). "
         "Floor: the stand-in calls one sign-in makes (lockout admission, `InitiateAuth`, the "

@@ -15,7 +15,8 @@
 # Results: .local/bench/*.json, then BENCHMARKS.md (and the README's summary table) from
 # bench/report.py. Load generator: oha (cargo install, pinned), never a timed test.
 #
-#   BENCH_SECONDS=10 BENCH_CONNECTIONS=32 BENCH_SIGNIN_RUNS=15 BENCH_STORE_DELAY_MS=200 scripts/bench.sh
+#   BENCH_SECONDS=10 BENCH_CONNECTIONS=32 BENCH_SIGNIN_RUNS=15 BENCH_STORE_DELAY_MS=200 \
+#   BENCH_THINK_MS=1000 scripts/bench.sh
 set -euo pipefail
 LOG_TAG=bench
 # shellcheck source=scripts/common.sh
@@ -26,6 +27,8 @@ OHA_VERSION=1.16.0
 SECONDS_PER_RUN="${BENCH_SECONDS:-10}"
 CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 SIGNIN_RUNS="${BENCH_SIGNIN_RUNS:-15}"
+# The sign-in timing's pause between "the form is ready" and the click (a person's, not counted).
+export BENCH_THINK_MS="${BENCH_THINK_MS:-1000}"
 WARMUP_SECONDS="${BENCH_WARMUP_SECONDS:-2}"
 STORE_DELAY_MS="${BENCH_STORE_DELAY_MS:-200}"
 GH_PORT=3200
@@ -42,6 +45,7 @@ BENCH_COGNITO_PORT=9329
 BENCH_DYNAMODB_PORT=8100
 SLOW_STORE_PORT=8101 # bench/slow_relay.py -> moto on BENCH_DYNAMODB_PORT
 [[ "$STORE_DELAY_MS" =~ ^[0-9]+$ ]] || die "BENCH_STORE_DELAY_MS must be a whole number of milliseconds"
+[[ "$BENCH_THINK_MS" =~ ^[0-9]+$ ]] || die "BENCH_THINK_MS must be a whole number of milliseconds"
 
 # scripts/stack.sh on the bench's stack.
 bench_stack() {
@@ -290,7 +294,7 @@ printf '{"name":"streamlit","startup_ms":%s,"idle_rss_kb":%s,"after_load_rss_kb"
   echo "\"python\": \"$("$PY" --version 2>&1)\","
   echo "\"oha\": \"$("$OHA" --version)\","
   echo "\"stack\": \"started fresh for this run: cognito-local on :$BENCH_COGNITO_PORT, moto on :$BENCH_DYNAMODB_PORT (${BENCH_STACK_DIR#"$ROOT"/})\","
-  echo "\"seconds\": $SECONDS_PER_RUN, \"connections\": $CONNECTIONS, \"signin_runs\": $SIGNIN_RUNS"
+  echo "\"seconds\": $SECONDS_PER_RUN, \"connections\": $CONNECTIONS, \"signin_runs\": $SIGNIN_RUNS, \"think_ms\": $BENCH_THINK_MS"
   echo "}"
 } >"$OUT/machine.json"
 "$PY" bench/report.py write "$OUT" BENCHMARKS.md README.md
