@@ -159,6 +159,14 @@ pub fn is_plain_form_post(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.contains("text/html"))
 }
 
+/// Whether the browser is loading this URL as a page (`Sec-Fetch-Mode: navigate`, or a
+/// client that sends no Fetch Metadata), rather than fetching it for a page (an image, a fetch).
+pub fn is_page_load(headers: &HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-mode")
+        .is_none_or(|mode| mode.as_bytes() == b"navigate")
+}
+
 /// The local path (and query) of the page that posted, from `Referer`: this site's pages
 /// only (as the form redirects do).
 pub fn referring_page(headers: &HeaderMap, public_url: &str) -> Option<String> {
@@ -206,6 +214,22 @@ fn origin_of(url: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_load_is_a_navigation_or_a_client_without_fetch_metadata() {
+        let with = |mode: Option<&'static str>| {
+            let mut h = HeaderMap::new();
+            if let Some(mode) = mode {
+                h.insert("sec-fetch-mode", HeaderValue::from_static(mode));
+            }
+            is_page_load(&h)
+        };
+        assert!(with(Some("navigate")));
+        assert!(with(None));
+        assert!(!with(Some("no-cors")));
+        assert!(!with(Some("cors")));
+        assert!(!with(Some("same-origin")));
+    }
 
     #[test]
     fn an_origin_is_scheme_host_and_port() {

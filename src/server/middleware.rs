@@ -3,7 +3,7 @@
 //! sessions, in ALB mode the load balancer's headers, and the page guard.
 
 use super::error::{error_page, error_page_with_links, AppError};
-use super::headers::PLAIN_POLICY;
+use super::headers::{is_page_load, PLAIN_POLICY};
 use super::state::AppState;
 use crate::access::Area;
 use crate::auth::session::keys::TypedSession;
@@ -172,14 +172,6 @@ pub async fn alb_identity(State(state): State<AppState>, mut req: Request, next:
     next.run(req).await
 }
 
-/// Whether the browser is loading this URL as a page (`Sec-Fetch-Mode: navigate`, or a
-/// client that sends no Fetch Metadata), rather than fetching it for a page.
-fn is_navigation(headers: &axum::http::HeaderMap) -> bool {
-    headers
-        .get("sec-fetch-mode")
-        .is_none_or(|mode| mode.as_bytes() == b"navigate")
-}
-
 /// Gated pages, on full page loads: anonymous → `/login?next=…`; signed in without the group →
 /// the page renders its "access denied" view with status 403. Server functions check again.
 pub async fn guard(
@@ -207,7 +199,7 @@ pub async fn guard(
         // A request a page makes (its picture, a fetch) whose session has just ended: no
         // redirect, since following it would render the sign-in page and use up the notice
         // saying why the session ended, in a response nobody sees.
-        Ok(None) if !is_navigation(req.headers()) => StatusCode::UNAUTHORIZED.into_response(),
+        Ok(None) if !is_page_load(req.headers()) => StatusCode::UNAUTHORIZED.into_response(),
         Ok(None) => {
             let target = req
                 .uri()
