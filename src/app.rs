@@ -116,10 +116,10 @@ fn SessionScope(children: Children) -> impl IntoView {
     let arrival = Arrival::provide();
     let info: SessionResource = Resource::new_blocking(
         move || location.pathname.get(),
-        move |_| async move {
+        move |path| async move {
             match arrival.take_session() {
                 Some(info) => Ok(info),
-                None => get_session_info().await,
+                None => get_session_info(path == "/login").await,
             }
         },
     );

@@ -231,13 +231,17 @@ export async function startInstance(
   });
 
   const stop = async () => {
-    // The instance's own log goes with the test's report (and its trace), so a failure can be
-    // read beside what the server did; outside a test there is nothing to attach it to.
+    await end();
+    // The instance's own log (its last 20 KB, shutdown included) goes with the test's report,
+    // so a failure can be read beside what the server did; outside a test there is nothing to
+    // attach it to.
     try {
       await test.info().attach(`instance-${port}.log`, { body: log, contentType: 'text/plain' });
     } catch {
       /* not inside a test */
     }
+  };
+  const end = async () => {
     const pid = child.pid;
     if (pid === undefined) return;
     if (groupAlive(pid)) {

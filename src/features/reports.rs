@@ -137,7 +137,7 @@ fn Reports(data: ReportsResource) -> impl IntoView {
                                             <input id="to" name="to" type="date" value=to required/>
                                         </div>
                                         <SubmitButton label="Show" busy="Loading…" pending=loading/>
-                                        <a class="button secondary" href=csv download data-testid="reports-csv">"Download CSV"</a>
+                                        <a class="button secondary" href=csv rel="external" data-testid="reports-csv">"Download CSV"</a>
                                     </Form>
                                     {range_error.map(|m| view! { <p class="field-error" id="range-error" role="alert">{m}</p> })}
                                     {shown(figures, figures_view)}

@@ -19,9 +19,10 @@ mod ssr {
     };
 }
 
-/// Who is signed in, the CSRF token for forms, and any pending flash message.
+/// Who is signed in, the CSRF token for forms, and any pending flash message; with
+/// `take_notice` (the sign-in page, the one page that shows it), why the last session ended.
 #[server(endpoint = "session_info")]
-pub async fn get_session_info() -> Result<SessionInfo, ApiError> {
+pub async fn get_session_info(take_notice: bool) -> Result<SessionInfo, ApiError> {
     use self::ssr::*;
     let state = app_state()?;
     let flash = take_flash(&state);
@@ -38,7 +39,13 @@ pub async fn get_session_info() -> Result<SessionInfo, ApiError> {
     // After the keeper, which may have ended the session: the token is bound to the
     // session as it stands for the next post.
     let csrf = csrf_for_forms(&state, &session).await;
-    let notice = session.take_notice().await;
+    // Any other page (the landing, a gated page on its way to the sign-in page inside the
+    // app) leaves the notice for the sign-in page, where the person reads it.
+    let notice = if take_notice {
+        session.take_notice().await
+    } else {
+        None
+    };
     let (pending, pending_username) = match session.challenge().await {
         Some(p) if now - p.started_at <= CHALLENGE_TTL_SECS => {
             (Some(p.kind.as_str().to_string()), Some(p.username))

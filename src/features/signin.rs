@@ -116,7 +116,7 @@ pub mod ssr {
     /// its status is left as the sign-in's. `own` is the sign-in's event, not yet queued: the
     /// activity is read without it and shows it from memory (nothing waits for its write).
     pub async fn landing(own: Option<AuthEvent>) -> Option<Box<Landing>> {
-        match tokio::join!(get_session_info(), dashboard(own.as_ref())) {
+        match tokio::join!(get_session_info(false), dashboard(own.as_ref())) {
             (Ok(session), Ok(dashboard))
                 if session.user.as_ref().map(|u| &u.email) == Some(&dashboard.user.email) =>
             {

@@ -344,6 +344,9 @@ async fn changing_the_password_signs_out_other_sessions() {
         .await
         .expect("GET the picture");
     assert_eq!(res.status(), 401);
+    // A page other than the sign-in page (the landing; inside the app, a gated page on its
+    // way to the sign-in page) leaves the notice for the sign-in page.
+    assert_eq!(elsewhere.get("/").await.status(), 200);
     let res = elsewhere.get("/dashboard").await;
     assert!(res.status().is_redirection(), "{}", res.status());
     let html = elsewhere.html("/login").await;
