@@ -119,7 +119,9 @@ fn SessionScope(children: Children) -> impl IntoView {
         move |path| async move {
             match arrival.take_session() {
                 Some(info) => Ok(info),
-                None => get_session_info(path == "/login").await,
+                // The sign-in page (`/login` or `/login/`) is the one that shows why a
+                // session ended.
+                None => get_session_info(path.trim_end_matches('/') == "/login").await,
             }
         },
     );

@@ -1,6 +1,7 @@
 //! The foundation, end to end through HTTP against the local Cognito and DynamoDB stand-ins:
 //! sign-in, sessions, CSRF, authorization per page and per server function, probes, outages.
 use crate::helpers::*;
+use gatehouse::auth::session::keys::notices;
 use gatehouse::auth::session::store::DynamoSessionStore;
 use reqwest::StatusCode;
 use tower_sessions::session::{Id, Record};
@@ -476,6 +477,39 @@ async fn idle_and_absolute_timeouts_are_enforced_on_read() {
         app.get("/dashboard").await.status().is_redirection(),
         "absolute"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn why_a_session_ended_waits_for_the_sign_in_page_but_not_past_a_new_sign_in() {
+    let clock = TestClock::now_real();
+    let app = spawn()
+        .env("SESSION_IDLE_TIMEOUT_SECS", "300")
+        .clock(clock.clone())
+        .start()
+        .await;
+    let expired = notices::EXPIRED;
+
+    // The landing finds the session ended and leaves the reason for the sign-in page (here
+    // at `/login/`, which the router also takes for it).
+    app.sign_in(USER, PASSWORD, None).await;
+    clock.advance(301);
+    assert_eq!(app.get("/").await.status(), StatusCode::OK);
+    let html = app.html("/login/").await;
+    assert!(html.contains(expired), "{html}");
+
+    // Ended again, then signed in again in the page without the sign-in page being shown
+    // (as a hosted sign-in from a bookmark does): the reason does not outlive the sign-in.
+    app.sign_in(USER, PASSWORD, None).await;
+    clock.advance(301);
+    assert_eq!(app.get("/").await.status(), StatusCode::OK);
+    let (status, body) = call(&app, "/api/session_info", &[("take_notice", "false")]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let info: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let csrf = info["csrf"].as_str().expect("a CSRF token");
+    sign_in_with_javascript(&app, csrf, USER, PASSWORD).await;
+    assert_eq!(app.get("/dashboard").await.status(), StatusCode::OK);
+    let html = app.html("/login").await;
+    assert!(!html.contains(expired), "{html}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

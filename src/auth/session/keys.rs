@@ -78,6 +78,9 @@ impl TypedSession {
         // Whatever the pre-login session held for a sign-in in progress is spent (this also
         // loads it: an id the store does not know is dropped by the session layer then).
         self.0.remove_value(CHALLENGE_KEY).await?;
+        // So is why an earlier session ended: only the sign-in page takes it, and a sign-in
+        // that never showed that page (a hosted one from a bookmark) must not carry it on.
+        self.0.remove_value(NOTICE_KEY).await?;
         // A stored pre-login session is moved to a new id and the old record deleted. Without
         // one the session gets a fresh random id when it is first saved: no delete to wait for.
         if self.0.id().is_some() {
