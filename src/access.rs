@@ -5,6 +5,20 @@
 pub const ADMINS: &str = "admins";
 pub const ANALYSTS: &str = "analysts";
 
+/// The sign-in page, where a gated page sends a visitor it does not know. The router also
+/// serves it at `/login/`.
+pub const SIGN_IN_PAGE: &str = "/login";
+
+/// Whether a path (no query) is the sign-in page.
+pub fn is_sign_in_page(path: &str) -> bool {
+    path.trim_end_matches('/') == SIGN_IN_PAGE
+}
+
+/// The sign-in page that returns to `next` (a local path, with its query if any) afterwards.
+pub fn sign_in_then(next: &str) -> String {
+    format!("{SIGN_IN_PAGE}?next={}", crate::support::urlencode(next))
+}
+
 /// Where an admin confirms password and authenticator code before an admin action
 /// (`ADMIN_STEP_UP_SECS`), then returns.
 pub const STEP_UP_PAGE: &str = "/admin/confirm";
@@ -76,5 +90,17 @@ mod tests {
         assert_eq!(Area::for_path("/administrator"), None);
         assert_eq!(Area::for_path("/"), None);
         assert_eq!(Area::for_path("/login"), None);
+    }
+
+    #[test]
+    fn the_sign_in_page_is_known_by_its_path_and_returns_to_next() {
+        assert!(is_sign_in_page("/login"));
+        assert!(is_sign_in_page("/login/"));
+        assert!(!is_sign_in_page("/login/mfa"));
+        assert!(!is_sign_in_page("/loginx"));
+        assert_eq!(
+            sign_in_then("/reports?from=2026-12-01&to=2026-12-07"),
+            "/login?next=/reports%3Ffrom%3D2026-12-01%26to%3D2026-12-07"
+        );
     }
 }

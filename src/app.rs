@@ -1,7 +1,7 @@
 //! The HTML shell, the router with every page (one `<Route>` per feature page), the session
 //! every page reads, and the header shared by all pages.
 
-use crate::access::Area;
+use crate::access::{is_sign_in_page, Area};
 use crate::features::{
     account::{mfa::MfaPage, password::ChangePasswordPage, AccountPage},
     admin::AdminPage,
@@ -119,9 +119,8 @@ fn SessionScope(children: Children) -> impl IntoView {
         move |path| async move {
             match arrival.take_session() {
                 Some(info) => Ok(info),
-                // The sign-in page (`/login` or `/login/`) is the one that shows why a
-                // session ended.
-                None => get_session_info(path.trim_end_matches('/') == "/login").await,
+                // The sign-in page is the one that shows why a session ended.
+                None => get_session_info(is_sign_in_page(&path)).await,
             }
         },
     );

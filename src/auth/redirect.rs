@@ -2,6 +2,8 @@
 //! browser could read as another origin (`//evil`, `/\evil`, `https://…`) falls back to the
 //! dashboard.
 
+use crate::access::{is_sign_in_page, SIGN_IN_PAGE};
+
 pub const DEFAULT_AFTER_SIGN_IN: &str = "/dashboard";
 
 /// Returns a safe local path to redirect to.
@@ -14,13 +16,18 @@ pub fn sanitize_next(next: Option<&str>) -> String {
         && !next.starts_with("//")
         && !next.contains('\\')
         && !next.chars().any(|c| c.is_control() || c.is_whitespace())
-        // `/login` after signing in would loop back to the form.
-        && !(next == "/login" || next.starts_with("/login?") || next.starts_with("/login/"));
+        // The sign-in page (or a step of it) after signing in would loop back to the form.
+        && !is_sign_in_step(next);
     if safe {
         next.to_string()
     } else {
         DEFAULT_AFTER_SIGN_IN.to_string()
     }
+}
+
+fn is_sign_in_step(next: &str) -> bool {
+    let path = next.split(['?', '#']).next().unwrap_or(next);
+    is_sign_in_page(path) || path.starts_with(&format!("{SIGN_IN_PAGE}/"))
 }
 
 #[cfg(test)]
@@ -54,6 +61,9 @@ mod tests {
             "/\tevil",
             "/login",
             "/login?next=/admin",
+            "/login#top",
+            "/login/",
+            "/login/mfa",
             "",
             "   ",
         ] {

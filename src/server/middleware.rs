@@ -5,9 +5,8 @@
 use super::error::{error_page, error_page_with_links, AppError};
 use super::headers::{is_page_load, PLAIN_POLICY};
 use super::state::AppState;
-use crate::access::Area;
+use crate::access::{sign_in_then, Area};
 use crate::auth::session::keys::TypedSession;
-use crate::support::urlencode;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -196,9 +195,10 @@ pub async fn guard(
             "Please sign in",
             "This app signs you in through its load balancer. Open it at its usual address to sign in.",
         ),
-        // A request a page makes (its picture, a fetch) whose session has just ended: no
-        // redirect, since following it would render the sign-in page and use up the notice
-        // saying why the session ended, in a response nobody sees.
+        // A request a page makes (its picture, a fetch) without a signed-in session — one
+        // that has just ended, or a visitor who never signed in: no redirect, since following
+        // it would render the sign-in page and use up the notice saying why a session ended,
+        // in a response nobody sees.
         Ok(None) if !is_page_load(req.headers()) => StatusCode::UNAUTHORIZED.into_response(),
         Ok(None) => {
             let target = req
@@ -206,7 +206,7 @@ pub async fn guard(
                 .path_and_query()
                 .map(|pq| pq.as_str().to_string())
                 .unwrap_or_else(|| "/".into());
-            Redirect::to(&format!("/login?next={}", urlencode(&target))).into_response()
+            Redirect::to(&sign_in_then(&target)).into_response()
         }
         Ok(Some(user)) if !area.allows(&user.groups) => {
             tracing::info!(sub = %user.sub, area = ?area, "forbidden");

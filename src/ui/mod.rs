@@ -16,9 +16,8 @@ pub mod status;
 
 pub use fields::{CodeField, CopyButton, HiddenUsername, PasswordField, SubmitButton};
 
-use crate::access::Area;
+use crate::access::{sign_in_then, Area};
 use crate::model::{ApiError, FormState, SessionInfo, UserView};
-use crate::support::urlencode;
 use leptos::prelude::*;
 use leptos_router::{
     components::Redirect,
@@ -132,7 +131,7 @@ where
                         match user {
                             None => {
                                 let next = location.pathname.get_untracked();
-                                let to = format!("/login?next={}", urlencode(&next));
+                                let to = sign_in_then(&next);
                                 view! { <Redirect path=to/> }.into_any()
                             }
                             Some(user) if !area.allows(&user.groups) => {
