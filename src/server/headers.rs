@@ -159,12 +159,23 @@ pub fn is_plain_form_post(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.contains("text/html"))
 }
 
-/// Whether the browser is loading this URL as a page (`Sec-Fetch-Mode: navigate`, or a
-/// client that sends no Fetch Metadata), rather than fetching it for a page (an image, a fetch).
+/// Whether the browser is loading this URL as a page (`Sec-Fetch-Mode: navigate`), rather
+/// than fetching it for a page (an image, a fetch). A client without Fetch Metadata (Safari
+/// before 16.4, a script) loads a page unless its `Accept` asks for images and not for HTML,
+/// as a browser's image request does.
 pub fn is_page_load(headers: &HeaderMap) -> bool {
-    headers
-        .get("sec-fetch-mode")
-        .is_none_or(|mode| mode.as_bytes() == b"navigate")
+    match headers.get("sec-fetch-mode") {
+        Some(mode) => mode.as_bytes() == b"navigate",
+        None => {
+            let accept = headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            // An image request names image types and not HTML.
+            accept.contains("text/html") || !accept.contains("image/")
+        }
+    }
 }
 
 /// The local path (and query) of the page that posted, from `Referer`: this site's pages
@@ -229,6 +240,14 @@ mod tests {
         assert!(!with(Some("no-cors")));
         assert!(!with(Some("cors")));
         assert!(!with(Some("same-origin")));
+        // Without Fetch Metadata, `Accept` tells an image request (as Safari sends them)
+        // from a page load.
+        let safari_image =
+            "image/webp,image/avif,video/*;q=0.8,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5";
+        let safari_page = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+        assert!(!is_page_load(&headers(&[("accept", safari_image)])));
+        assert!(is_page_load(&headers(&[("accept", safari_page)])));
+        assert!(is_page_load(&headers(&[("accept", "*/*")])));
     }
 
     #[test]
