@@ -230,17 +230,6 @@ export async function startInstance(
     });
   });
 
-  const stop = async () => {
-    await end();
-    // The instance's own log (its last 20 KB, shutdown included) goes with the test's report,
-    // so a failure can be read beside what the server did; outside a test there is nothing to
-    // attach it to.
-    try {
-      await test.info().attach(`instance-${port}.log`, { body: log, contentType: 'text/plain' });
-    } catch {
-      /* not inside a test */
-    }
-  };
   const end = async () => {
     const pid = child.pid;
     if (pid === undefined) return;
@@ -267,6 +256,18 @@ export async function startInstance(
     // The port must be free again before anyone restarts on it.
     const freeDeadline = Date.now() + 5_000;
     while ((await healthStatus(port, 300)) !== null && Date.now() < freeDeadline) await sleep(50);
+  };
+
+  const stop = async () => {
+    await end();
+    // The instance's own log (its last 20 KB, shutdown included) goes with the test's report,
+    // so a failure can be read beside what the server did; outside a test there is nothing to
+    // attach it to.
+    try {
+      await test.info().attach(`instance-${port}.log`, { body: log, contentType: 'text/plain' });
+    } catch {
+      /* not inside a test */
+    }
   };
 
   const deadline = Date.now() + startTimeoutMs;
