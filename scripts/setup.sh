@@ -208,8 +208,8 @@ kill_tree() {
 # 2026-12-07; a CI run once ran out of disk when full debug info made target/ ~22 GB). Say so
 # up front rather than let a compiler fail with "No space left on device" half-way.
 NEED_FREE_GB=8
-free_gb="$(df -Pk "$ROOT" | awk 'NR==2 { printf "%d", $4 / 1048576 }')"
-if [[ ! -d "$ROOT/target" && "${free_gb:-0}" -lt "$NEED_FREE_GB" ]]; then
+free_gb="$(df -Pk "$ROOT" 2>/dev/null | awk 'NR==2 { printf "%d", $4 / 1048576 }' || true)"
+if [[ ! -d "$ROOT/target" && -n "$free_gb" && "$free_gb" -lt "$NEED_FREE_GB" ]]; then
   warn "disk: ${free_gb} GB free where target/ will be; a first build needs about $NEED_FREE_GB GB"
 fi
 
