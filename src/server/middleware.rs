@@ -195,18 +195,27 @@ pub async fn guard(
             "Please sign in",
             "This app signs you in through its load balancer. Open it at its usual address to sign in.",
         ),
-        // A request a page makes (its picture, a fetch) without a signed-in session — one
-        // that has just ended, or a visitor who never signed in: no redirect, since following
-        // it would render the sign-in page and use up the notice saying why a session ended,
-        // in a response nobody sees.
-        Ok(None) if !is_page_load(req.headers()) => StatusCode::UNAUTHORIZED.into_response(),
         Ok(None) => {
             let target = req
                 .uri()
                 .path_and_query()
                 .map(|pq| pq.as_str().to_string())
                 .unwrap_or_else(|| "/".into());
-            Redirect::to(&sign_in_then(&target)).into_response()
+            let sign_in = sign_in_then(&target);
+            if is_page_load(req.headers()) {
+                return Redirect::to(&sign_in).into_response();
+            }
+            // A request a page makes (its picture, a fetch) without a signed-in session — one
+            // that has just ended, or a visitor who never signed in: no redirect, since
+            // following it would render the sign-in page and use up the notice saying why a
+            // session ended, in a response nobody sees. A static page instead, for a browser
+            // that shows it after all (a page load this test misjudged).
+            error_page_with_links(
+                StatusCode::UNAUTHORIZED,
+                "Please sign in",
+                "Please sign in to see this page.",
+                &[(&sign_in, "Sign in"), ("/", "Home page")],
+            )
         }
         Ok(Some(user)) if !area.allows(&user.groups) => {
             tracing::info!(sub = %user.sub, area = ?area, "forbidden");

@@ -393,6 +393,30 @@ async fn anonymous_deep_link_goes_to_login_and_back() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_image_request_without_fetch_metadata_gets_a_sign_in_page_not_a_redirect() {
+    let app = spawn().start().await;
+    // Safari before 16.4 sends no Fetch Metadata; its image requests name image types only.
+    let res = app
+        .client
+        .get(app.url("/reports?from=2026-12-01"))
+        .header(
+            "accept",
+            "image/webp,image/avif,video/*;q=0.8,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5",
+        )
+        .send()
+        .await
+        .expect("GET as an image");
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    // Shown after all (a page load misjudged), it says what to do and leads back here.
+    let html = res.text().await.expect("the 401 page");
+    assert!(html.contains("Please sign in"), "{html}");
+    assert!(
+        html.contains(r#"href="/login?next=/reports%3Ffrom%3D2026-12-01""#),
+        "{html}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sign_out_destroys_the_server_session() {
     let app = spawn().start().await;
     app.sign_in(USER, PASSWORD, None).await;
