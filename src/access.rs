@@ -1,5 +1,6 @@
 //! Authorization rules by `cognito:groups`: one table, used by the server-side guard (status
-//! codes, redirects), by every gated server function, and by the header (which links to show).
+//! codes, redirects), by every gated server function, and by the header (which links to show);
+//! and where a visitor who is not let in goes: the sign-in page, then back (`next=`).
 
 /// Group names as they appear in the verified `cognito:groups` claim.
 pub const ADMINS: &str = "admins";
@@ -14,9 +15,14 @@ pub fn is_sign_in_page(path: &str) -> bool {
     path.trim_end_matches('/') == SIGN_IN_PAGE
 }
 
-/// The sign-in page that returns to `next` (a local path, with its query if any) afterwards.
+/// `page`, which returns to `next` (a local path, with its query if any) when it is done.
+pub fn page_then(page: &str, next: &str) -> String {
+    format!("{page}?next={}", crate::support::urlencode(next))
+}
+
+/// The sign-in page that returns to `next` afterwards.
 pub fn sign_in_then(next: &str) -> String {
-    format!("{SIGN_IN_PAGE}?next={}", crate::support::urlencode(next))
+    page_then(SIGN_IN_PAGE, next)
 }
 
 /// Where an admin confirms password and authenticator code before an admin action

@@ -41,7 +41,8 @@
 //!   at start-up.
 //! - [`model`]: the serialisable types that cross the wire (no secrets in them, ever), and
 //!   [`model::ApiError`], which knows its status.
-//! - [`access`]: which group may see which page: one table used by the server guard and the UI.
+//! - [`access`]: which group may see which page (one table used by the server guard and the
+//!   UI), and the sign-in page with the `next=` it returns to.
 //! - [`support`]: URL encoding; in the server build the clock, the error chain of a log line,
 //!   and the bounded in-process cache behind the session, activity and page caches.
 

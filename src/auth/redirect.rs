@@ -2,7 +2,7 @@
 //! browser could read as another origin (`//evil`, `/\evil`, `https://…`) falls back to the
 //! dashboard.
 
-use crate::access::{is_sign_in_page, SIGN_IN_PAGE};
+use crate::access::SIGN_IN_PAGE;
 
 pub const DEFAULT_AFTER_SIGN_IN: &str = "/dashboard";
 
@@ -27,7 +27,8 @@ pub fn sanitize_next(next: Option<&str>) -> String {
 
 fn is_sign_in_step(next: &str) -> bool {
     let path = next.split(['?', '#']).next().unwrap_or(next);
-    is_sign_in_page(path) || path.starts_with(&format!("{SIGN_IN_PAGE}/"))
+    path.strip_prefix(SIGN_IN_PAGE)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 #[cfg(test)]

@@ -136,13 +136,8 @@ pub async fn handler_user(
 /// when they have.
 pub fn step_up_needed(state: &AppState, admin: &AuthSession, page: &str) -> Option<String> {
     let now = (state.svc.clock)();
-    (!admin.verified_within(now, state.svc.config.admin_step_up)).then(|| {
-        format!(
-            "{}?next={}",
-            crate::access::STEP_UP_PAGE,
-            crate::support::urlencode(page)
-        )
-    })
+    (!admin.verified_within(now, state.svc.config.admin_step_up))
+        .then(|| crate::access::page_then(crate::access::STEP_UP_PAGE, page))
 }
 
 /// The signed-in user as the pages see them.
