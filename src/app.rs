@@ -36,6 +36,20 @@ use leptos_router::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     crate::server::request::set_content_security_policy();
+    // The build's files, named once at start-up (see `server::assets::install_head_tags`).
+    #[cfg(feature = "ssr")]
+    let named = leptos::nonce::use_nonce()
+        .and_then(|nonce| crate::server::assets::head_tags(&nonce))
+        .map(leptos::tachys::html::InertElement::new);
+    #[cfg(not(feature = "ssr"))]
+    let named: Option<leptos::tachys::html::InertElement> = None;
+    let files = match named {
+        Some(tags) => leptos::either::Either::Left(tags),
+        None => leptos::either::Either::Right(view! {
+            <HashedStylesheet options=options.clone() id="leptos"/>
+            <HydrationScripts options=options.clone()/>
+        }),
+    };
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -46,10 +60,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="application-name" content=app_name()/>
                 <link rel="icon" href="/favicon.ico" sizes="32x32"/>
                 // `make dev` only (cargo leptos watch sets LEPTOS_WATCH): reload on rebuild.
-                <AutoReload options=options.clone()/>
+                <AutoReload options/>
                 // The build's hashed names (hash.txt beside the binary; checked at start-up).
-                <HashedStylesheet options=options.clone() id="leptos"/>
-                <HydrationScripts options/>
+                {files}
                 <MetaTags/>
             </head>
             <body>

@@ -199,6 +199,7 @@ pub fn router(state: AppState) -> Router {
 pub async fn run(config: Config, leptos_options: LeptosOptions) -> Result<(), StartupError> {
     // Before anything listens: pages must be able to name the build's files.
     assets::Bundle::of(&leptos_options)?.install();
+    assets::install_head_tags(&leptos_options);
     assets::install_app_name(&config.app_name);
     let addr = config.bind_addr;
     let listener = tokio::net::TcpListener::bind(addr)

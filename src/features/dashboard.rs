@@ -137,7 +137,7 @@ pub fn DashboardPage() -> impl IntoView {
         || (),
         move |_| async move {
             match arrival.and_then(|a| a.take_page::<DashboardData>()) {
-                Some(data) => Ok(Shown::Value(data)),
+                Some(data) => Ok(Shown::from(data)),
                 None => load_dashboard().await.map(Shown::from),
             }
         },

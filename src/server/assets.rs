@@ -2,7 +2,8 @@
 //!
 //! cargo-leptos builds with `hash-files = true`: the bundle is renamed
 //! `gatehouse.<hash>.{js,wasm,css}` and the hashes go to `hash.txt` next to the server binary,
-//! which Leptos's `HydrationScripts` and `HashedStylesheet` read to name the files in every page.
+//! which Leptos's `HydrationScripts` and `HashedStylesheet` read to name the files. They run once,
+//! at start-up ([`install_head_tags`]); every page reuses what they wrote, with its own nonce.
 //! A name changes whenever its content does, so a browser may keep those files for a year
 //! without asking again (`immutable`); a new build is new names. A release build with
 //! `--precompress` also writes `.br` and `.gz` copies beside each file, which leptos_axum's
@@ -114,6 +115,50 @@ impl Bundle {
 }
 
 static STYLESHEET: OnceLock<String> = OnceLock::new();
+
+/// The `<head>` tags naming the build's files, as Leptos's `HashedStylesheet` and
+/// `HydrationScripts` write them, and the nonce they were written with.
+struct HeadTags {
+    html: String,
+    nonce: String,
+}
+
+static HEAD_TAGS: OnceLock<HeadTags> = OnceLock::new();
+
+/// Renders the `<head>` tags that name the build's files once, for every page to reuse
+/// ([`head_tags`]). Leptos's components find the hashes by reading the hash file (and the
+/// binary's path) on each render, a dozen system calls per page; here they run once, with a
+/// nonce of their own that each page replaces with its own. Call after [`Bundle::of`] has
+/// checked the hash file. The first call of the process wins.
+pub fn install_head_tags(options: &LeptosOptions) {
+    use leptos::nonce::{use_nonce, Nonce};
+    use leptos::prelude::*;
+    use leptos_meta::HashedStylesheet;
+    let owner = Owner::new();
+    let tags = owner.with(|| {
+        provide_context(Nonce::new());
+        let nonce = use_nonce().map(|n| n.to_string()).unwrap_or_default();
+        let options = options.clone();
+        let html = view! {
+            <HashedStylesheet options=options.clone() id="leptos"/>
+            <HydrationScripts options/>
+        }
+        .to_html();
+        HeadTags { html, nonce }
+    });
+    let _ = HEAD_TAGS.set(tags);
+}
+
+/// The tags [`install_head_tags`] rendered, with `nonce` in place of theirs; `None` before
+/// it ran (the shell then renders them itself).
+pub fn head_tags(nonce: &str) -> Option<String> {
+    let tags = HEAD_TAGS.get()?;
+    Some(if tags.nonce.is_empty() {
+        tags.html.clone()
+    } else {
+        tags.html.replace(&tags.nonce, nonce)
+    })
+}
 
 /// The stylesheet for the plain error pages (`server::error`), which are written without
 /// Leptos and so without its options.
@@ -245,6 +290,36 @@ mod tests {
         let bundle = Bundle::of(&options(dir.path(), &hash_file, true)).unwrap();
         assert_eq!(bundle.stylesheet, "/pkg/gatehouse.C1.css");
         assert!(bundle.hashed);
+    }
+
+    #[test]
+    fn the_head_tags_written_once_are_leptos_own_with_each_pages_nonce() {
+        use leptos::nonce::{use_nonce, Nonce};
+        use leptos::prelude::*;
+        use leptos_meta::HashedStylesheet;
+        let (dir, hash_file) = site_with(
+            &["gatehouse.J1.js", "gatehouse.W1.wasm", "gatehouse.C1.css"],
+            Some("js: J1\nwasm: W1\ncss: C1\n"),
+        );
+        let opts = options(dir.path(), &hash_file, true);
+        install_head_tags(&opts);
+        // A page of its own, with its own nonce: what Leptos's components write for it.
+        Owner::new().with(|| {
+            provide_context(Nonce::new());
+            let nonce = use_nonce().unwrap();
+            let theirs = view! {
+                <HashedStylesheet options=opts.clone() id="leptos"/>
+                <HydrationScripts options=opts.clone()/>
+            }
+            .to_html();
+            assert!(theirs.contains("/pkg/gatehouse.C1.css"), "{theirs}");
+            assert!(theirs.contains("gatehouse.W1"), "{theirs}");
+            assert!(
+                theirs.contains(&format!("nonce=\"{}\"", &*nonce)),
+                "{theirs}"
+            );
+            assert_eq!(head_tags(&nonce).as_deref(), Some(theirs.as_str()));
+        });
     }
 
     #[test]

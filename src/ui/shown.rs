@@ -13,6 +13,12 @@
 //! function never returns a `Shown` (its answer would be empty): the resource wraps the value.
 //! `InPage` renders an empty `<div>` outside hydration, so a resource holding it must be
 //! fetched again (not re-rendered from the hydrated value) before its view is built anew.
+//!
+//! The server writes a value's markup once per value: Leptos builds a `Suspense`'s children
+//! up to three times while it renders a page (two passes that find the resources they read,
+//! then the one it writes), and each build reads the resource again. Those reads share the
+//! value ([`Shown::Value`] holds it behind an `Arc`), so the later builds reuse the markup the
+//! first one wrote instead of rendering the chart or table again.
 
 use leptos::either::Either;
 use leptos::ev::SubmitEvent;
@@ -20,18 +26,29 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::sync::{Arc, OnceLock};
 
 /// A value the page shows: rendered where it is (`Value`), or already in the page (`InPage`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Shown<T> {
-    Value(T),
+    Value(Arc<Showing<T>>),
     /// What the hydrating browser holds: the server rendered the value into the page.
     InPage,
 }
 
+/// A value and, once the server has rendered it, its markup.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Showing<T> {
+    value: T,
+    markup: OnceLock<String>,
+}
+
 impl<T> From<T> for Shown<T> {
     fn from(value: T) -> Self {
-        Shown::Value(value)
+        Shown::Value(Arc::new(Showing {
+            value,
+            markup: OnceLock::new(),
+        }))
     }
 }
 
@@ -54,16 +71,23 @@ impl<'de, T> Deserialize<'de> for Shown<T> {
 /// build cannot write every view as HTML).
 pub fn shown<T, V>(value: Shown<T>, render: impl FnOnce(T) -> V) -> impl IntoView
 where
+    T: Clone,
     V: IntoView + 'static,
 {
     match value {
-        // The server: the markup the hydrating browser will find and keep.
+        // The server: the markup the hydrating browser will find and keep, written once.
         Shown::Value(v) if cfg!(feature = "ssr") => {
-            let html = render(v).to_html();
+            let html = v
+                .markup
+                .get_or_init(|| render(v.value.clone()).to_html())
+                .clone();
             Either::Left(view! { <div class="shown" inner_html=html></div> })
         }
         Shown::InPage => Either::Left(view! { <div class="shown" inner_html=String::new()></div> }),
-        Shown::Value(v) => Either::Right(view! { <div class="shown">{render(v)}</div> }),
+        Shown::Value(v) => {
+            let value = Arc::unwrap_or_clone(v).value;
+            Either::Right(view! { <div class="shown">{render(value)}</div> })
+        }
     }
 }
 
@@ -84,6 +108,7 @@ pub fn shown_forms<T, V, S>(
     render: impl FnOnce(T) -> V,
 ) -> impl IntoView
 where
+    T: Clone,
     V: IntoView + 'static,
     S: ServerFn + DeserializeOwned + Clone + Send + Sync + 'static,
     S::Output: Send + Sync + 'static,
@@ -125,10 +150,33 @@ mod tests {
 
     #[test]
     fn a_shown_value_is_serialized_as_nothing_and_read_back_as_in_page() {
-        let sent: Result<Shown<Vec<String>>, String> = Ok(Shown::Value(vec!["row".into()]));
+        let sent: Result<Shown<Vec<String>>, String> = Ok(Shown::from(vec!["row".into()]));
         let json = serde_json::to_string(&sent).unwrap();
         assert_eq!(json, r#"{"Ok":null}"#);
         let back: Result<Shown<Vec<String>>, String> = serde_json::from_str(&json).unwrap();
         assert_eq!(back, Ok(Shown::InPage));
+    }
+
+    #[test]
+    fn the_server_writes_a_values_markup_once_however_often_its_view_is_built() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let value = Shown::from(vec!["first row".to_string(), "second row".to_string()]);
+        let renders = AtomicUsize::new(0);
+        let pages: Vec<String> = (0..3)
+            .map(|_| {
+                shown(value.clone(), |rows| {
+                    renders.fetch_add(1, Ordering::Relaxed);
+                    view! { <ul>{rows.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul> }
+                })
+                .to_html()
+            })
+            .collect();
+        assert_eq!(renders.load(Ordering::Relaxed), 1);
+        assert!(
+            pages[0].contains("<li>first row</li><li>second row</li>"),
+            "{}",
+            pages[0]
+        );
+        assert!(pages.iter().all(|p| *p == pages[0]));
     }
 }
