@@ -25,31 +25,27 @@ use crate::ui::{
     app_name, use_session, PictureVersion, RouteAnnouncer, SessionResource, SubmitButton,
 };
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_meta::{provide_meta_context, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
     hooks::use_location,
     path, SsrMode,
 };
 
-/// The document around the app, rendered on the server only.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
+/// The document around the app, rendered on the server only. `head` names the build's files
+/// (see `server::assets::HeadTags`), with this page's nonce.
+#[cfg(feature = "ssr")]
+pub fn shell(
+    options: LeptosOptions,
+    head: std::sync::Arc<crate::server::assets::HeadTags>,
+) -> impl IntoView {
+    use leptos_meta::MetaTags;
     crate::server::request::set_content_security_policy();
-    // The build's files, named once at start-up (see `server::assets::install_head_tags`).
-    #[cfg(feature = "ssr")]
-    let named = leptos::nonce::use_nonce()
-        .and_then(|nonce| crate::server::assets::head_tags(&nonce))
-        .map(leptos::tachys::html::InertElement::new);
-    #[cfg(not(feature = "ssr"))]
-    let named: Option<leptos::tachys::html::InertElement> = None;
-    let files = match named {
-        Some(tags) => leptos::either::Either::Left(tags),
-        None => leptos::either::Either::Right(view! {
-            <HashedStylesheet options=options.clone() id="leptos"/>
-            <HydrationScripts options=options.clone()/>
-        }),
-    };
+    // Leptos provides every page's nonce (leptos_axum); without one the tags keep an empty one.
+    let nonce = leptos::nonce::use_nonce();
+    let files = leptos::tachys::html::InertElement::new(
+        head.for_page(nonce.as_deref().unwrap_or_default()),
+    );
     view! {
         <!DOCTYPE html>
         <html lang="en">

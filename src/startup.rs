@@ -16,6 +16,7 @@ use axum::{middleware as mw, routing::get, Router};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
@@ -128,10 +129,14 @@ pub fn router(state: AppState) -> Router {
         move || provide_context(state.clone())
     };
     // Captures the options behind their `Arc`: axum clones each route's handler per request.
+    // The tags naming the build's files, written once for every page (see `assets::HeadTags`).
+    let head = Arc::new(assets::HeadTags::render(&state.leptos_options));
     let page_shell = {
         let options = state.leptos_options.clone();
-        move || shell((*options).clone())
+        let head = head.clone();
+        move || shell((*options).clone(), head.clone())
     };
+    let fallback_shell = move |options| shell(options, head.clone());
 
     // The JSON API has its own layers: no session, no page or form guard.
     let api = api::routes(state.clone());
@@ -155,7 +160,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
-        >(context, shell))
+        >(context, fallback_shell))
         .layer(mw::from_fn_with_state(
             FormGuard {
                 state: state.clone(),
@@ -199,7 +204,6 @@ pub fn router(state: AppState) -> Router {
 pub async fn run(config: Config, leptos_options: LeptosOptions) -> Result<(), StartupError> {
     // Before anything listens: pages must be able to name the build's files.
     assets::Bundle::of(&leptos_options)?.install();
-    assets::install_head_tags(&leptos_options);
     assets::install_app_name(&config.app_name);
     let addr = config.bind_addr;
     let listener = tokio::net::TcpListener::bind(addr)

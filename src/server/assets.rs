@@ -2,8 +2,8 @@
 //!
 //! cargo-leptos builds with `hash-files = true`: the bundle is renamed
 //! `gatehouse.<hash>.{js,wasm,css}` and the hashes go to `hash.txt` next to the server binary,
-//! which Leptos's `HydrationScripts` and `HashedStylesheet` read to name the files. They run once,
-//! at start-up ([`install_head_tags`]); every page reuses what they wrote, with its own nonce.
+//! which Leptos's `HydrationScripts` and `HashedStylesheet` read to name the files. They run once
+//! per router ([`HeadTags`]); every page reuses what they wrote, with its own nonce.
 //! A name changes whenever its content does, so a browser may keep those files for a year
 //! without asking again (`immutable`); a new build is new names. A release build with
 //! `--precompress` also writes `.br` and `.gz` copies beside each file, which leptos_axum's
@@ -23,6 +23,8 @@ use leptos::prelude::LeptosOptions;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use tower_http::services::ServeFile;
+
+use super::nonce::NonceTemplate;
 
 /// A file whose name is its content's hash: kept a year, never revalidated.
 pub const HASHED: &str = "public, max-age=31536000, immutable";
@@ -116,48 +118,40 @@ impl Bundle {
 
 static STYLESHEET: OnceLock<String> = OnceLock::new();
 
-/// The `<head>` tags naming the build's files, as Leptos's `HashedStylesheet` and
-/// `HydrationScripts` write them, and the nonce they were written with.
-struct HeadTags {
-    html: String,
-    nonce: String,
-}
+/// The `<head>` tags that name the build's files, written once by Leptos's
+/// `HashedStylesheet` and `HydrationScripts` for every page to reuse with its own nonce.
+/// Those components find the hashes by reading the hash file (and the binary's path) each time
+/// they run, a dozen system calls per page; here they run once per router.
+///
+/// What they do besides writing tags happens once too: `HydrationScripts` provides a
+/// wasm-split manifest (lazy routes) to the page when the build has one; this app has none.
+#[derive(Clone, Debug)]
+pub struct HeadTags(NonceTemplate);
 
-static HEAD_TAGS: OnceLock<HeadTags> = OnceLock::new();
+impl HeadTags {
+    /// Renders the tags with a nonce of their own. Call after [`Bundle::of`] has checked the
+    /// hash file: Leptos's components panic on a hash file they cannot read.
+    pub fn render(options: &LeptosOptions) -> HeadTags {
+        use leptos::nonce::{use_nonce, Nonce};
+        use leptos::prelude::*;
+        use leptos_meta::HashedStylesheet;
+        Owner::new().with(|| {
+            provide_context(Nonce::new());
+            let nonce = use_nonce().map(|n| n.to_string()).unwrap_or_default();
+            let options = options.clone();
+            let html = view! {
+                <HashedStylesheet options=options.clone() id="leptos"/>
+                <HydrationScripts options/>
+            }
+            .to_html();
+            HeadTags(NonceTemplate::new(&html, &nonce))
+        })
+    }
 
-/// Renders the `<head>` tags that name the build's files once, for every page to reuse
-/// ([`head_tags`]). Leptos's components find the hashes by reading the hash file (and the
-/// binary's path) on each render, a dozen system calls per page; here they run once, with a
-/// nonce of their own that each page replaces with its own. Call after [`Bundle::of`] has
-/// checked the hash file. The first call of the process wins.
-pub fn install_head_tags(options: &LeptosOptions) {
-    use leptos::nonce::{use_nonce, Nonce};
-    use leptos::prelude::*;
-    use leptos_meta::HashedStylesheet;
-    let owner = Owner::new();
-    let tags = owner.with(|| {
-        provide_context(Nonce::new());
-        let nonce = use_nonce().map(|n| n.to_string()).unwrap_or_default();
-        let options = options.clone();
-        let html = view! {
-            <HashedStylesheet options=options.clone() id="leptos"/>
-            <HydrationScripts options/>
-        }
-        .to_html();
-        HeadTags { html, nonce }
-    });
-    let _ = HEAD_TAGS.set(tags);
-}
-
-/// The tags [`install_head_tags`] rendered, with `nonce` in place of theirs; `None` before
-/// it ran (the shell then renders them itself).
-pub fn head_tags(nonce: &str) -> Option<String> {
-    let tags = HEAD_TAGS.get()?;
-    Some(if tags.nonce.is_empty() {
-        tags.html.clone()
-    } else {
-        tags.html.replace(&tags.nonce, nonce)
-    })
+    /// The tags as Leptos's components would write them for a page with `nonce`.
+    pub fn for_page(&self, nonce: &str) -> String {
+        self.0.fill(nonce)
+    }
 }
 
 /// The stylesheet for the plain error pages (`server::error`), which are written without
@@ -302,7 +296,7 @@ mod tests {
             Some("js: J1\nwasm: W1\ncss: C1\n"),
         );
         let opts = options(dir.path(), &hash_file, true);
-        install_head_tags(&opts);
+        let tags = HeadTags::render(&opts);
         // A page of its own, with its own nonce: what Leptos's components write for it.
         Owner::new().with(|| {
             provide_context(Nonce::new());
@@ -318,7 +312,7 @@ mod tests {
                 theirs.contains(&format!("nonce=\"{}\"", &*nonce)),
                 "{theirs}"
             );
-            assert_eq!(head_tags(&nonce).as_deref(), Some(theirs.as_str()));
+            assert_eq!(tags.for_page(&nonce), theirs);
         });
     }
 

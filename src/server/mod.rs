@@ -18,7 +18,8 @@
 //!   matched route, AWS calls by operation (an SDK interceptor).
 //! - [`middleware`]: request log, page guard, security headers, friendly error pages.
 //! - [`ratelimit`]: per-network limits on the anonymous form posts (429 with `Retry-After`).
-//! - [`page_cache`]: a rendered dashboard served again to the same session in the same state.
+//! - [`page_cache`]: a rendered dashboard served again to the same session in the same state;
+//!   [`nonce`]: markup written once and sent again with each response's CSP nonce.
 //! - [`health`]: `/healthz` and `/readyz`; [`readiness`]: the dependency check behind it.
 //! - [`hosted`]: `/auth/hosted`, `/auth/google`, `/auth/callback` (the Hosted UI flow).
 //! - [`error`]: the app-level error: one page and status per kind, the chain logged once;
@@ -37,6 +38,7 @@ pub mod health;
 pub mod hosted;
 pub mod metrics;
 pub mod middleware;
+pub mod nonce;
 pub mod page_cache;
 pub mod ratelimit;
 pub mod readiness;

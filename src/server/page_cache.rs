@@ -19,6 +19,7 @@
 //! header names the new one. Entries are bounded in number ([`CAPACITY`]).
 
 use super::headers::{cookie_from_headers, WebPolicy};
+use super::nonce::NonceTemplate;
 use crate::auth::identity::AuthSession;
 use crate::auth::session::keys::TypedSession;
 use crate::support::cache::TtlCache;
@@ -42,13 +43,12 @@ pub const CAPACITY: usize = 2_000;
 /// A page bigger than this is not kept.
 const MAX_BODY: usize = 1 << 20;
 
-/// A rendered page, cut where its nonce was: the answer puts a new one between the pieces.
+/// A rendered page, cut where its nonce was: the answer puts a new one in.
 #[derive(Clone)]
 struct Page {
     fingerprint: u64,
     headers: HeaderMap,
-    pieces: Arc<[Box<str>]>,
-    len: usize,
+    body: NonceTemplate,
 }
 
 pub struct PageCache {
@@ -177,25 +177,17 @@ impl Candidate {
 
 impl Page {
     fn new(fingerprint: u64, headers: HeaderMap, html: &str, nonce: &str) -> Page {
-        let pieces: Arc<[Box<str>]> = html.split(nonce).map(Box::from).collect();
         Page {
             fingerprint,
             headers,
-            len: html.len() - (pieces.len() - 1) * nonce.len(),
-            pieces,
+            body: NonceTemplate::new(html, nonce),
         }
     }
 
     /// The stored page with a new nonce in the HTML and in the policy header.
     fn answer(&self, web: &WebPolicy) -> Response {
         let nonce = leptos::nonce::Nonce::new();
-        let mut html = String::with_capacity(self.len + (self.pieces.len() - 1) * nonce.len());
-        for (i, piece) in self.pieces.iter().enumerate() {
-            if i > 0 {
-                html.push_str(&nonce);
-            }
-            html.push_str(piece);
-        }
+        let html = self.body.fill(&nonce);
         let mut res = Response::new(Body::from(html));
         *res.headers_mut() = self.headers.clone();
         match HeaderValue::from_str(&web.page_policy(&nonce)) {

@@ -37,10 +37,17 @@ pub enum Shown<T> {
 }
 
 /// A value and, once the server has rendered it, its markup.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Showing<T> {
     value: T,
-    markup: OnceLock<String>,
+    markup: OnceLock<Arc<str>>,
+}
+
+/// Equal values are equal whether or not either has been rendered yet.
+impl<T: PartialEq> PartialEq for Showing<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
 }
 
 impl<T> From<T> for Shown<T> {
@@ -68,7 +75,9 @@ impl<'de, T> Deserialize<'de> for Shown<T> {
 
 /// A `<div>` holding `render(value)`: rendered by the server as markup, kept as it is by the
 /// hydrating browser, rendered by the browser itself after a navigation (as nodes: a browser
-/// build cannot write every view as HTML).
+/// build cannot write every view as HTML). On the server `render` runs once per value: a
+/// later call with the same value (another build of the same view) reuses its markup, so every
+/// call for one value must render it the same way.
 pub fn shown<T, V>(value: Shown<T>, render: impl FnOnce(T) -> V) -> impl IntoView
 where
     T: Clone,
@@ -79,11 +88,14 @@ where
         Shown::Value(v) if cfg!(feature = "ssr") => {
             let html = v
                 .markup
-                .get_or_init(|| render(v.value.clone()).to_html())
+                .get_or_init(|| Arc::from(render(v.value.clone()).to_html()))
                 .clone();
             Either::Left(view! { <div class="shown" inner_html=html></div> })
         }
-        Shown::InPage => Either::Left(view! { <div class="shown" inner_html=String::new()></div> }),
+        Shown::InPage => {
+            let nothing: Arc<str> = Arc::from("");
+            Either::Left(view! { <div class="shown" inner_html=nothing></div> })
+        }
         Shown::Value(v) => {
             let value = Arc::unwrap_or_clone(v).value;
             Either::Right(view! { <div class="shown">{render(value)}</div> })
