@@ -128,9 +128,9 @@ pub fn router(state: AppState) -> Router {
         let state = state.clone();
         move || provide_context(state.clone())
     };
-    // Captures the options behind their `Arc`: axum clones each route's handler per request.
     // The tags naming the build's files, written once for every page (see `assets::HeadTags`).
     let head = Arc::new(assets::HeadTags::render(&state.leptos_options));
+    // Captures the options behind their `Arc`: axum clones each route's handler per request.
     let page_shell = {
         let options = state.leptos_options.clone();
         let head = head.clone();

@@ -123,8 +123,10 @@ static STYLESHEET: OnceLock<String> = OnceLock::new();
 /// Those components find the hashes by reading the hash file (and the binary's path) each time
 /// they run, a dozen system calls per page; here they run once per router.
 ///
-/// What they do besides writing tags happens once too: `HydrationScripts` provides a
-/// wasm-split manifest (lazy routes) to the page when the build has one; this app has none.
+/// Only the tags are kept. When a build has a wasm-split manifest (lazy routes),
+/// `HydrationScripts` also provides it as context, and the page's preload links read it; here
+/// that context goes to the owner of this one render, not to the pages. This app has no lazy
+/// routes; one that adds them must provide the manifest to each page itself.
 #[derive(Clone, Debug)]
 pub struct HeadTags(NonceTemplate);
 
